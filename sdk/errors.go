@@ -1,0 +1,126 @@
+package sdk
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error is an OAuth error answered to the caller: an RFC 7591 §3.2.2,
+// RFC 6749 §5.2, RFC 6750 §3.1 or RFC 7592 code, a human-readable
+// description that names the offending field, and the HTTP status.
+//
+// The package-level values (ErrInvalidRedirectURI, ...) are prototypes:
+// refine them with WithDescription, which returns a copy and never changes
+// the prototype. errors.Is matches two Errors when their codes are equal, so
+// errors.Is(err, ErrInvalidRedirectURI) holds for any refinement, wrapped or
+// not, in-process or after crossing the plugin wire.
+type Error struct {
+	// Code is the value of the "error" member of the JSON answer.
+	Code string
+	// Description is the "error_description" member. It is shown to the
+	// caller and must never hold internals, secrets or tokens.
+	Description string
+	// Status is the HTTP status code of the answer.
+	Status int
+
+	cause error
+}
+
+// Error codes used by Registrar.
+const (
+	// RFC 7591 §3.2.2.
+	CodeInvalidRedirectURI          = "invalid_redirect_uri"
+	CodeInvalidClientMetadata       = "invalid_client_metadata"
+	CodeInvalidSoftwareStatement    = "invalid_software_statement"
+	CodeUnapprovedSoftwareStatement = "unapproved_software_statement"
+	// RFC 6749 §5.2 and §4.1.2.1.
+	CodeInvalidRequest         = "invalid_request"
+	CodeServerError            = "server_error"
+	CodeTemporarilyUnavailable = "temporarily_unavailable"
+	// RFC 6750 §3.1.
+	CodeInvalidToken      = "invalid_token"
+	CodeInsufficientScope = "insufficient_scope"
+	// Answers for which no RFC defines a code.
+	CodeAccessDenied     = "access_denied"
+	CodeTooManyRequests  = "too_many_requests"
+	CodeMethodNotAllowed = "method_not_allowed"
+)
+
+// Prototypes. Refine them with WithDescription.
+var (
+	ErrInvalidRedirectURI          = &Error{Code: CodeInvalidRedirectURI, Status: http.StatusBadRequest}
+	ErrInvalidClientMetadata       = &Error{Code: CodeInvalidClientMetadata, Status: http.StatusBadRequest}
+	ErrInvalidSoftwareStatement    = &Error{Code: CodeInvalidSoftwareStatement, Status: http.StatusBadRequest}
+	ErrUnapprovedSoftwareStatement = &Error{Code: CodeUnapprovedSoftwareStatement, Status: http.StatusBadRequest}
+	ErrInvalidRequest              = &Error{Code: CodeInvalidRequest, Status: http.StatusBadRequest}
+	ErrInvalidToken                = &Error{Code: CodeInvalidToken, Status: http.StatusUnauthorized}
+	ErrInsufficientScope           = &Error{Code: CodeInsufficientScope, Status: http.StatusForbidden}
+	ErrAccessDenied                = &Error{Code: CodeAccessDenied, Status: http.StatusForbidden}
+	ErrTooManyRequests             = &Error{Code: CodeTooManyRequests, Status: http.StatusTooManyRequests}
+	ErrServer                      = &Error{Code: CodeServerError, Status: http.StatusInternalServerError, Description: "internal error"}
+	ErrTemporarilyUnavailable      = &Error{Code: CodeTemporarilyUnavailable, Status: http.StatusServiceUnavailable, Description: "the service is temporarily unavailable"}
+)
+
+// Error implements error. It holds the code and the description only.
+func (e *Error) Error() string {
+	if e.Description == "" {
+		return e.Code
+	}
+	return e.Code + ": " + e.Description
+}
+
+// Is reports whether target is an *Error with the same code.
+func (e *Error) Is(target error) bool {
+	var t *Error
+	if !errors.As(target, &t) {
+		return false
+	}
+	return t.Code == e.Code
+}
+
+// Unwrap returns the internal cause set with WithCause, if any.
+func (e *Error) Unwrap() error { return e.cause }
+
+// WithDescription returns a copy of e with a formatted description.
+// Descriptions name the field first: "redirect_uris[1]: must use https".
+func (e *Error) WithDescription(format string, args ...any) *Error {
+	c := *e
+	if len(args) == 0 {
+		c.Description = format
+	} else {
+		c.Description = fmt.Sprintf(format, args...)
+	}
+	return &c
+}
+
+// WithCause returns a copy of e that wraps cause. The cause is for logs
+// only: it is never sent to the caller and never crosses the plugin wire.
+func (e *Error) WithCause(cause error) *Error {
+	c := *e
+	c.cause = cause
+	return &c
+}
+
+// AsError returns err as an *Error if it is one (or wraps one), and
+// ok=false otherwise.
+func AsError(err error) (e *Error, ok bool) {
+	ok = errors.As(err, &e)
+	return e, ok
+}
+
+// Store errors. A Store returns these (possibly wrapped); the server maps
+// them to HTTP answers, so a store must never report an outage as
+// ErrNotFound.
+var (
+	// ErrNotFound means the record does not exist.
+	ErrNotFound = errors.New("registrar: not found")
+	// ErrAlreadyExists means a record with the same client_id exists.
+	ErrAlreadyExists = errors.New("registrar: already exists")
+	// ErrConflict means the record changed since it was read: the revision
+	// passed to Update or Delete is not the stored one.
+	ErrConflict = errors.New("registrar: revision conflict")
+	// ErrUnavailable means the store or a plugin cannot answer now (outage,
+	// crash, deadline). The server answers 503 temporarily_unavailable.
+	ErrUnavailable = errors.New("registrar: unavailable")
+)

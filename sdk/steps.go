@@ -1,0 +1,99 @@
+package sdk
+
+import "context"
+
+// Steps are the steps of the built-in validator, in the order Run calls
+// them. Each step validates a few members of rc.Request and sets the
+// accepted values on rc.Client.Metadata, or returns an *Error naming the
+// member.
+//
+// DefaultSteps implements every step. To change one rule, embed
+// DefaultSteps in a struct of your own, redefine the step, and call the
+// embedded one as the base when you still want its checks:
+//
+//	type Policy struct{ sdk.DefaultSteps }
+//
+//	func (p Policy) RedirectURIs(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+//		rc, err := p.DefaultSteps.RedirectURIs(ctx, rc)
+//		if err != nil {
+//			return rc, err
+//		}
+//		// ... company rules on rc.Client.Metadata.RedirectURIs
+//		return rc, nil
+//	}
+//
+// Run(ctx, Policy{}, rc) then calls the redefined step through the
+// interface and the default for every other one.
+type Steps interface {
+	// SoftwareStatement applies verified software statement claims
+	// (RFC 7591 §2.3); they take precedence over the request's members.
+	SoftwareStatement(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
+	// ApplicationType checks application_type (OpenID Connect DCR 1.0
+	// §2): "web" (default) or "native".
+	ApplicationType(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
+	// GrantTypes checks grant_types and response_types against the policy
+	// and against each other (RFC 7591 §2.1), and applies their defaults.
+	GrantTypes(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
+	// RedirectURIs checks redirect_uris (RFC 7591 §2, RFC 6749 §3.1.2,
+	// RFC 8252 §7 for native clients).
+	RedirectURIs(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
+	// AuthMethod checks token_endpoint_auth_method, jwks / jwks_uri and
+	// token_endpoint_auth_signing_alg.
+	AuthMethod(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
+	// Scopes checks scope against the policy and applies the default.
+	Scopes(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
+	// Names checks client_name, client_uri, logo_uri, tos_uri, policy_uri
+	// (with their language-tagged forms), contacts, software_id and
+	// software_version.
+	Names(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
+	// OpenIDConnect checks the remaining OpenID Connect members: subject
+	// type, sector identifier, algorithms, max age, ACR values, login and
+	// logout URIs, request URIs.
+	OpenIDConnect(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
+	// Extensions checks the Duende IdentityServer extension members:
+	// lifetimes, refresh token usage and expiration, consent, CORS origins.
+	Extensions(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
+	// Unknown keeps or drops the members Registrar does not know, as the
+	// policy says (RFC 7591 §2).
+	Unknown(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
+}
+
+// Run calls every step of s in order, each on the result of the previous
+// one, starting from an empty rc.Client.Metadata: on create and on update
+// (RFC 7592 §2.2 replaces, never merges) only what the steps accept is
+// kept. It stops at the first error.
+func Run(ctx context.Context, s Steps, rc RegistrationContext) (RegistrationContext, error) {
+	rc.Client.Metadata = Metadata{}
+	steps := [...]func(context.Context, RegistrationContext) (RegistrationContext, error){
+		s.SoftwareStatement,
+		s.ApplicationType,
+		s.GrantTypes,
+		s.RedirectURIs,
+		s.AuthMethod,
+		s.Scopes,
+		s.Names,
+		s.OpenIDConnect,
+		s.Extensions,
+		s.Unknown,
+	}
+	for _, step := range steps {
+		if err := ctx.Err(); err != nil {
+			return rc, err
+		}
+		var err error
+		if rc, err = step(ctx, rc); err != nil {
+			return rc, err
+		}
+	}
+	return rc, nil
+}
+
+// StepsValidator adapts Steps to the Validator interface.
+type StepsValidator struct{ Steps Steps }
+
+var _ Validator = StepsValidator{}
+
+// Validate runs the steps with Run.
+func (v StepsValidator) Validate(ctx context.Context, rc RegistrationContext) (RegistrationContext, error) {
+	return Run(ctx, v.Steps, rc)
+}
