@@ -85,7 +85,21 @@ type Policy struct {
 	// MaxLifetime bounds the token lifetime extension fields, in seconds;
 	// 0 means no bound beyond being positive.
 	MaxLifetime int64 `json:"max_lifetime,omitempty"`
+	// ClientSecretLifetime is the lifetime of issued client secrets, in
+	// seconds; 0 means they never expire (client_secret_expires_at = 0).
+	ClientSecretLifetime int64 `json:"client_secret_lifetime,omitempty"`
+	// TokenRotation says when the registration access token is replaced
+	// (RFC 7592 §3): RotateOnUpdate (default), RotateNever or
+	// RotateOnEveryUse.
+	TokenRotation string `json:"token_rotation,omitempty"`
 }
+
+// Registration access token rotation policies (Policy.TokenRotation).
+const (
+	RotateOnUpdate   = "on_update"
+	RotateNever      = "never"
+	RotateOnEveryUse = "on_every_use"
+)
 
 // RegistrationContext is the state of one request as it travels through
 // the pipeline: authenticate → parse → validators → processor → store →
