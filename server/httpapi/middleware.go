@@ -1,0 +1,120 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/registrar-dcr/registrar/sdk"
+)
+
+// headers sets the headers every answer carries: no caching of client
+// credentials (RFC 7591 §3.2.1, RFC 6749 §5.1) and no content sniffing.
+func (h *handler) headers(c *gin.Context) {
+	hd := c.Writer.Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Pragma", "no-cache")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	c.Next()
+}
+
+// accessLog logs one line per request: method, route, status, duration.
+// It never logs the query string or headers, where tokens may travel.
+func (h *handler) accessLog(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	if !h.log.IsDebug() {
+		return
+	}
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	h.log.Debug("request", "method", c.Request.Method, "route", route,
+		"status", c.Writer.Status(), "duration", time.Since(start))
+}
+
+// recover turns a panic in a handler into a 500 server_error, logging the
+// value but never sending it.
+func (h *handler) recover(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			h.log.Error("panic while serving a request", "route", c.FullPath(), "panic", v)
+			if !c.Writer.Written() {
+				h.writeError(c, sdk.ErrServer)
+			}
+			c.Abort()
+		}
+	}()
+	c.Next()
+}
+
+// writeError is the one error writer. An *sdk.Error is answered as it is;
+// unavailability as 503 temporarily_unavailable; anything else as a 500
+// server_error whose cause is logged and never sent.
+func (h *handler) writeError(c *gin.Context, err error) {
+	e, ok := sdk.AsError(err)
+	switch {
+	case ok:
+		if e.Status >= 500 && errors.Unwrap(e) != nil {
+			h.log.Error("request failed", "route", c.FullPath(), "error", errors.Unwrap(e))
+		}
+	case errors.Is(err, sdk.ErrUnavailable):
+		h.log.Error("dependency unavailable", "route", c.FullPath(), "error", err)
+		e = sdk.ErrTemporarilyUnavailable
+	default:
+		h.log.Error("internal error", "route", c.FullPath(), "error", err)
+		e = sdk.ErrServer
+	}
+	status := e.Status
+	if status < 400 || status > 599 {
+		status = http.StatusInternalServerError
+	}
+	hd := c.Writer.Header()
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		// RFC 6750 §3: the challenge names the error; clients read it
+		// before the body.
+		hd.Set("WWW-Authenticate", `Bearer realm="registrar", error="`+e.Code+`", error_description="`+headerSafe(e.Description)+`"`)
+	case http.StatusServiceUnavailable:
+		hd.Set("Retry-After", "1")
+	case http.StatusMethodNotAllowed:
+		hd.Set("Allow", allowed(c.Request.URL.Path))
+	}
+	c.AbortWithStatusJSON(status, errorBody{Error: e.Code, Description: e.Description})
+}
+
+type errorBody struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+}
+
+// headerSafe keeps a description within the quoted-string of RFC 7230
+// and the character set RFC 6750 §3 allows.
+func headerSafe(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == '"' || r == '\\' || r < 0x20 || r > 0x7e {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func allowed(path string) string {
+	switch {
+	case path == "/connect/dcr":
+		return "POST, GET, PUT, DELETE"
+	case strings.HasPrefix(path, "/connect/dcr/"):
+		return "GET, PUT, DELETE"
+	default:
+		return "GET"
+	}
+}

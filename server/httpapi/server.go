@@ -1,0 +1,203 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/registrar-dcr/registrar/sdk"
+	"github.com/registrar-dcr/registrar/server/pipeline"
+)
+
+// Checker reports whether a dependency (the store, a plugin) can serve.
+type Checker func(ctx context.Context) error
+
+// Options configure the handler.
+type Options struct {
+	// MaxBodyBytes bounds request bodies; larger ones get 413.
+	MaxBodyBytes int64
+	// Ready are the checks of /readyz, by name.
+	Ready map[string]Checker
+	// Logger receives access and error logs. Secrets never reach it.
+	Logger hclog.Logger
+}
+
+// NewHandler returns the HTTP handler of Registrar.
+func NewHandler(p *pipeline.Pipeline, opts Options) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 64 << 10
+	}
+	h := &handler{p: p, opts: opts, log: opts.Logger}
+
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.ContextWithFallback = true
+	r.Use(h.recover, h.headers, h.accessLog)
+	r.NoRoute(func(c *gin.Context) {
+		h.writeError(c, &sdk.Error{Code: sdk.CodeInvalidRequest, Status: http.StatusNotFound, Description: "no such endpoint"})
+	})
+	r.NoMethod(func(c *gin.Context) {
+		h.writeError(c, &sdk.Error{Code: sdk.CodeMethodNotAllowed, Status: http.StatusMethodNotAllowed,
+			Description: fmt.Sprintf("method %s is not allowed on this endpoint", c.Request.Method)})
+	})
+
+	r.POST("/connect/dcr", h.register)
+	r.GET("/connect/dcr", h.byQuery(h.read))
+	r.PUT("/connect/dcr", h.byQuery(h.update))
+	r.DELETE("/connect/dcr", h.byQuery(h.delete))
+	r.GET("/connect/dcr/:client_id", h.byPath(h.read))
+	r.PUT("/connect/dcr/:client_id", h.byPath(h.update))
+	r.DELETE("/connect/dcr/:client_id", h.byPath(h.delete))
+	r.GET("/healthz", h.healthz)
+	r.GET("/readyz", h.readyz)
+	return r
+}
+
+type handler struct {
+	p    *pipeline.Pipeline
+	opts Options
+	log  hclog.Logger
+}
+
+func (h *handler) register(c *gin.Context) {
+	body, ok := h.body(c)
+	if !ok {
+		return
+	}
+	resp, err := h.p.Register(c, pipeline.Request{
+		Authorization: c.GetHeader("Authorization"),
+		Body:          body,
+		RemoteAddr:    c.ClientIP(),
+	})
+	h.write(c, resp, err)
+}
+
+func (h *handler) read(c *gin.Context, clientID string) {
+	resp, err := h.p.Read(c, h.request(c, clientID, nil))
+	h.write(c, resp, err)
+}
+
+func (h *handler) update(c *gin.Context, clientID string) {
+	body, ok := h.body(c)
+	if !ok {
+		return
+	}
+	resp, err := h.p.Update(c, h.request(c, clientID, body))
+	h.write(c, resp, err)
+}
+
+func (h *handler) delete(c *gin.Context, clientID string) {
+	resp, err := h.p.Delete(c, h.request(c, clientID, nil))
+	h.write(c, resp, err)
+}
+
+func (h *handler) request(c *gin.Context, clientID string, body []byte) pipeline.Request {
+	return pipeline.Request{
+		Authorization: c.GetHeader("Authorization"),
+		ClientID:      clientID,
+		Body:          body,
+		RemoteAddr:    c.ClientIP(),
+	}
+}
+
+// byPath serves /connect/dcr/{client_id}.
+func (h *handler) byPath(next func(*gin.Context, string)) gin.HandlerFunc {
+	return func(c *gin.Context) { next(c, c.Param("client_id")) }
+}
+
+// byQuery serves /connect/dcr?client_id=ID, the form of Duende's docs.
+func (h *handler) byQuery(next func(*gin.Context, string)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ids := c.QueryArray("client_id")
+		if len(ids) != 1 || ids[0] == "" {
+			h.writeError(c, sdk.ErrInvalidRequest.WithDescription("client_id: exactly one query parameter is required"))
+			return
+		}
+		next(c, ids[0])
+	}
+}
+
+// body reads a JSON request body within the size limit. On failure it has
+// answered already.
+func (h *handler) body(c *gin.Context) ([]byte, bool) {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		h.writeError(c, &sdk.Error{Code: sdk.CodeInvalidRequest, Status: http.StatusUnsupportedMediaType,
+			Description: "Content-Type must be application/json"})
+		return nil, false
+	}
+	if c.Request.ContentLength > h.opts.MaxBodyBytes {
+		h.writeError(c, tooLarge(h.opts.MaxBodyBytes))
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, h.opts.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			h.writeError(c, tooLarge(h.opts.MaxBodyBytes))
+		} else {
+			h.writeError(c, sdk.ErrInvalidRequest.WithDescription("cannot read the request body"))
+		}
+		return nil, false
+	}
+	return body, true
+}
+
+func tooLarge(limit int64) *sdk.Error {
+	return &sdk.Error{Code: sdk.CodeInvalidRequest, Status: http.StatusRequestEntityTooLarge,
+		Description: fmt.Sprintf("request body larger than %d bytes", limit)}
+}
+
+// write sends a pipeline answer.
+func (h *handler) write(c *gin.Context, resp sdk.Response, err error) {
+	if err != nil {
+		h.writeError(c, err)
+		return
+	}
+	if resp.Status == http.StatusNoContent || len(resp.Body) == 0 {
+		c.Status(resp.Status)
+		return
+	}
+	c.Data(resp.Status, "application/json", resp.Body)
+}
+
+func (h *handler) healthz(c *gin.Context) {
+	c.Data(http.StatusOK, "application/json", []byte(`{"status":"ok"}`))
+}
+
+// readyz answers 200 when every check passes and 503 naming the failing
+// ones otherwise. Causes go to the log, not to the answer.
+func (h *handler) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	defer cancel()
+	status := http.StatusOK
+	checks := make(map[string]string, len(h.opts.Ready))
+	for name, check := range h.opts.Ready {
+		if err := check(ctx); err != nil {
+			h.log.Warn("readiness check failed", "check", name, "error", err)
+			checks[name] = "unavailable"
+			status = http.StatusServiceUnavailable
+			continue
+		}
+		checks[name] = "ok"
+	}
+	word := "ok"
+	if status != http.StatusOK {
+		word = "unavailable"
+	}
+	c.JSON(status, gin.H{"status": word, "checks": checks})
+}

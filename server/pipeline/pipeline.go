@@ -1,0 +1,386 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/registrar-dcr/registrar/sdk"
+	"github.com/registrar-dcr/registrar/server/auth"
+)
+
+// Profile is a registration profile as the pipeline runs it: the policy
+// and the validator chain that apply to clients registered under it.
+type Profile struct {
+	Name       string
+	Policy     sdk.Policy
+	Validators []sdk.Validator
+}
+
+// Authenticator maps the Authorization header of a registration request to
+// a caller (package auth implements it).
+type Authenticator interface {
+	Authenticate(ctx context.Context, authorization string) (sdk.Caller, error)
+}
+
+// Pipeline runs registration requests. All fields are required except
+// Logger and Now; a Pipeline is safe for concurrent use once built.
+type Pipeline struct {
+	Auth      Authenticator
+	Profiles  map[string]*Profile
+	Processor sdk.Processor
+	Store     sdk.Store
+	Response  sdk.ResponseGenerator
+	// BaseURL is the public base URL; registration_client_uri is
+	// BaseURL + "/connect/dcr/" + client_id.
+	BaseURL string
+	// Parse bounds the request body's strings and arrays.
+	Parse  sdk.ParseOptions
+	Logger hclog.Logger
+	// Now returns the request time; time.Now when nil.
+	Now func() time.Time
+}
+
+// Request is one HTTP request, reduced to what the pipeline needs.
+type Request struct {
+	// Authorization is the raw Authorization header.
+	Authorization string
+	// ClientID is the client of a read, update or delete.
+	ClientID string
+	// Body is the JSON body of a create or update.
+	Body []byte
+	// RemoteAddr is the caller's IP address.
+	RemoteAddr string
+}
+
+// Errors of the pipeline that have no RFC prototype.
+var (
+	// errConcurrentUpdate answers an update or delete that lost a race
+	// with another write of the same registration.
+	errConcurrentUpdate = &sdk.Error{Code: sdk.CodeInvalidRequest, Status: http.StatusConflict,
+		Description: "the registration was changed by another request; read it and try again"}
+	// errBadToken is the one answer for an unknown client, a deleted
+	// client and a wrong or revoked token (RFC 7592 §2.1).
+	errBadToken = sdk.ErrInvalidToken.WithDescription("the registration access token is not valid for this client")
+)
+
+// Register handles POST /connect/dcr (RFC 7591 §3.1).
+func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, error) {
+	caller, err := p.Auth.Authenticate(ctx, req.Authorization)
+	if err != nil {
+		return sdk.Response{}, err
+	}
+	caller.RemoteAddr = req.RemoteAddr
+	prof, err := p.profile(caller.Profile)
+	if err != nil {
+		return sdk.Response{}, err
+	}
+	opts := p.Parse
+	opts.Update = false
+	md, reserved, err := sdk.ParseMetadata(req.Body, opts)
+	if err != nil {
+		return sdk.Response{}, err
+	}
+	for _, name := range []string{"client_id", "client_secret"} {
+		if _, ok := reserved[name]; ok {
+			return sdk.Response{}, sdk.ErrInvalidClientMetadata.WithDescription("%s: is assigned by the server and must not be sent", name)
+		}
+	}
+	if name := firstPresent(reserved, "client_id_issued_at", "client_secret_expires_at", "registration_access_token", "registration_client_uri"); name != "" {
+		return sdk.Response{}, sdk.ErrInvalidClientMetadata.WithDescription("%s: is assigned by the server and must not be sent", name)
+	}
+	rc := sdk.RegistrationContext{
+		Operation: sdk.OperationCreate,
+		Request:   md,
+		Caller:    caller,
+		Policy:    prof.Policy,
+		Now:       p.now(),
+	}
+	if rc, err = p.validate(ctx, prof, rc); err != nil {
+		return sdk.Response{}, err
+	}
+	if rc, err = p.process(ctx, rc); err != nil {
+		return sdk.Response{}, err
+	}
+	rc.Client.UpdatedAt = rc.Now.Unix()
+	stored, err := p.Store.Create(ctx, rc.Client)
+	if err != nil {
+		return sdk.Response{}, storeError(err)
+	}
+	rc.Client = stored
+	p.log().Info("client registered", "client_id", stored.ID, "profile", prof.Name,
+		"caller", string(caller.Method), "token_id", caller.TokenID)
+	return p.respond(ctx, rc)
+}
+
+// Read handles GET /connect/dcr/{client_id} (RFC 7592 §2.1).
+func (p *Pipeline) Read(ctx context.Context, req Request) (sdk.Response, error) {
+	rc, _, err := p.authorize(ctx, req, sdk.OperationRead)
+	if err != nil {
+		return sdk.Response{}, err
+	}
+	if rc.Policy.TokenRotation == sdk.RotateOnEveryUse {
+		if rc, err = p.process(ctx, rc); err != nil {
+			return sdk.Response{}, err
+		}
+		if rc, err = p.write(ctx, rc); err != nil {
+			return sdk.Response{}, err
+		}
+	}
+	return p.respond(ctx, rc)
+}
+
+// Update handles PUT /connect/dcr/{client_id} (RFC 7592 §2.2): the body is
+// the complete new metadata and replaces the stored one.
+func (p *Pipeline) Update(ctx context.Context, req Request) (sdk.Response, error) {
+	rc, prof, err := p.authorize(ctx, req, sdk.OperationUpdate)
+	if err != nil {
+		return sdk.Response{}, err
+	}
+	if prof == nil {
+		return sdk.Response{}, sdk.ErrAccessDenied.WithDescription("the registration profile %q of this client is no longer configured", rc.Current.Profile)
+	}
+	opts := p.Parse
+	opts.Update = true
+	md, reserved, err := sdk.ParseMetadata(req.Body, opts)
+	if err != nil {
+		return sdk.Response{}, err
+	}
+	if err := checkUpdateMembers(*rc.Current, reserved); err != nil {
+		return sdk.Response{}, err
+	}
+	rc.Request = md
+	if rc, err = p.validate(ctx, prof, rc); err != nil {
+		return sdk.Response{}, err
+	}
+	if rc, err = p.process(ctx, rc); err != nil {
+		return sdk.Response{}, err
+	}
+	if rc, err = p.write(ctx, rc); err != nil {
+		return sdk.Response{}, err
+	}
+	p.log().Info("client updated", "client_id", rc.Client.ID, "profile", prof.Name)
+	return p.respond(ctx, rc)
+}
+
+// Delete handles DELETE /connect/dcr/{client_id} (RFC 7592 §2.3).
+func (p *Pipeline) Delete(ctx context.Context, req Request) (sdk.Response, error) {
+	rc, _, err := p.authorize(ctx, req, sdk.OperationDelete)
+	if err != nil {
+		return sdk.Response{}, err
+	}
+	if err := p.Store.Delete(ctx, rc.Current.ID, rc.Current.Revision); err != nil {
+		if errors.Is(err, sdk.ErrNotFound) {
+			return sdk.Response{}, errBadToken
+		}
+		return sdk.Response{}, storeError(err)
+	}
+	p.log().Info("client deleted", "client_id", rc.Current.ID)
+	return p.respond(ctx, rc)
+}
+
+// authorize checks the registration access token of a read, update or
+// delete and loads the client (RFC 7592 §2.1). An unknown client, a
+// wrong token and a revoked token all answer the same 401. A token that
+// belongs to another client than the one addressed is revoked.
+//
+// prof is nil when the client's profile is no longer configured.
+func (p *Pipeline) authorize(ctx context.Context, req Request, op sdk.Operation) (sdk.RegistrationContext, *Profile, error) {
+	token, ok := auth.BearerToken(req.Authorization)
+	if !ok {
+		if req.Authorization == "" {
+			return sdk.RegistrationContext{}, nil, sdk.ErrInvalidToken.WithDescription("a registration access token is required")
+		}
+		return sdk.RegistrationContext{}, nil, errBadToken
+	}
+	hash := sdk.HashToken(token)
+	c, err := p.Store.GetByRegistrationToken(ctx, hash)
+	switch {
+	case errors.Is(err, sdk.ErrNotFound):
+		return sdk.RegistrationContext{}, nil, errBadToken
+	case err != nil:
+		return sdk.RegistrationContext{}, nil, storeError(err)
+	}
+	if c.ID != req.ClientID || !sdk.TokenMatches(token, c.RegistrationTokenHash) {
+		p.revoke(ctx, c)
+		return sdk.RegistrationContext{}, nil, errBadToken
+	}
+	prof := p.Profiles[c.Profile]
+	rc := sdk.RegistrationContext{
+		Operation: op,
+		Client:    c.Clone(),
+		Current:   &c,
+		Caller: sdk.Caller{Method: sdk.AuthRegistrationAccessToken, Profile: c.Profile,
+			Subject: c.ID, RemoteAddr: req.RemoteAddr},
+		Now: p.now(),
+	}
+	if prof != nil {
+		rc.Policy = prof.Policy
+	}
+	// The caller holds the token it just used; echo it unless rotated, so
+	// the answer carries registration_access_token (RFC 7592 §3).
+	rc.Issued.RegistrationAccessToken = token
+	return rc, prof, nil
+}
+
+// revoke kills the registration access token of c after it was presented
+// for another client (RFC 7592 §2.1). Failures are logged: the caller gets
+// 401 either way.
+func (p *Pipeline) revoke(ctx context.Context, c sdk.Client) {
+	c.RegistrationTokenHash = ""
+	c.UpdatedAt = p.now().Unix()
+	if _, err := p.Store.Update(ctx, c); err != nil {
+		p.log().Error("cannot revoke a registration access token used on another client", "client_id", c.ID, "error", err)
+		return
+	}
+	p.log().Warn("registration access token used on another client's URI; token revoked", "client_id", c.ID)
+}
+
+// checkUpdateMembers applies RFC 7592 §2.2 to the server-managed members of
+// an update body.
+func checkUpdateMembers(cur sdk.Client, reserved map[string]json.RawMessage) error {
+	raw, ok := reserved["client_id"]
+	if !ok {
+		return sdk.ErrInvalidRequest.WithDescription("client_id: is required in an update and must equal the client's id")
+	}
+	var id string
+	if json.Unmarshal(raw, &id) != nil || id != cur.ID {
+		return sdk.ErrInvalidRequest.WithDescription("client_id: does not match the client being updated")
+	}
+	if raw, ok := reserved["client_secret"]; ok {
+		var secret string
+		if json.Unmarshal(raw, &secret) != nil || !sdk.TokenMatches(secret, cur.SecretHash) {
+			return sdk.ErrInvalidRequest.WithDescription("client_secret: does not match the client's current secret")
+		}
+	}
+	if name := firstPresent(reserved, "registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at"); name != "" {
+		return sdk.ErrInvalidRequest.WithDescription("%s: is managed by the server and must not be sent in an update", name)
+	}
+	return nil
+}
+
+// validate runs the profile's validator chain. Each validator may change
+// only the client metadata and the items.
+func (p *Pipeline) validate(ctx context.Context, prof *Profile, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	for _, v := range prof.Validators {
+		out, err := v.Validate(ctx, rc)
+		if err != nil {
+			return rc, stepError(err)
+		}
+		rc.Client.Metadata = out.Client.Metadata
+		rc.Items = out.Items
+	}
+	return rc, nil
+}
+
+// process runs the processor, which may change the client, the issued
+// credentials and the items.
+func (p *Pipeline) process(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	out, err := p.Processor.Process(ctx, rc)
+	if err != nil {
+		return rc, stepError(err)
+	}
+	if rc.Current != nil {
+		// Identity and bookkeeping of a stored client are not the
+		// processor's to change.
+		out.Client.ID = rc.Current.ID
+		out.Client.Revision = rc.Current.Revision
+		out.Client.Profile = rc.Current.Profile
+	}
+	if out.Client.ID == "" || out.Client.RegistrationTokenHash == "" {
+		return rc, errors.New("pipeline: the processor returned a client without an id or a registration access token")
+	}
+	rc.Client, rc.Issued, rc.Items = out.Client, out.Issued, out.Items
+	if rc.Issued.RegistrationAccessToken == "" && rc.Current != nil &&
+		rc.Client.RegistrationTokenHash != rc.Current.RegistrationTokenHash {
+		return rc, errors.New("pipeline: the processor changed the registration access token without issuing it")
+	}
+	return rc, nil
+}
+
+// write stores the processed client over the current one.
+func (p *Pipeline) write(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	rc.Client.UpdatedAt = rc.Now.Unix()
+	stored, err := p.Store.Update(ctx, rc.Client)
+	switch {
+	case errors.Is(err, sdk.ErrNotFound):
+		return rc, errBadToken // deleted meanwhile
+	case err != nil:
+		return rc, storeError(err)
+	}
+	rc.Client = stored
+	return rc, nil
+}
+
+func (p *Pipeline) respond(ctx context.Context, rc sdk.RegistrationContext) (sdk.Response, error) {
+	resp, err := p.Response.Generate(ctx, rc, p.ClientURI(rc.Client.ID))
+	if err != nil {
+		return sdk.Response{}, stepError(err)
+	}
+	return resp, nil
+}
+
+// ClientURI is the registration_client_uri of a client (RFC 7592 §3).
+func (p *Pipeline) ClientURI(clientID string) string {
+	return p.BaseURL + "/connect/dcr/" + url.PathEscape(clientID)
+}
+
+func (p *Pipeline) profile(name string) (*Profile, error) {
+	prof, ok := p.Profiles[name]
+	if !ok {
+		return nil, errors.New("pipeline: caller authenticated for unknown profile " + name)
+	}
+	return prof, nil
+}
+
+func (p *Pipeline) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Pipeline) log() hclog.Logger {
+	if p.Logger == nil {
+		return hclog.NewNullLogger()
+	}
+	return p.Logger
+}
+
+// stepError keeps *sdk.Error values and unavailability as they are; any
+// other error of a step is internal.
+func stepError(err error) error {
+	if _, ok := sdk.AsError(err); ok {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return sdk.ErrTemporarilyUnavailable.WithCause(err)
+	}
+	return err
+}
+
+// storeError maps a store failure to its answer: outages and deadlines are
+// 503, anything else is internal.
+func storeError(err error) error {
+	if errors.Is(err, sdk.ErrConflict) {
+		return errConcurrentUpdate
+	}
+	if errors.Is(err, sdk.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		return sdk.ErrTemporarilyUnavailable.WithCause(err)
+	}
+	return err
+}
+
+func firstPresent(m map[string]json.RawMessage, names ...string) string {
+	for _, n := range names {
+		if _, ok := m[n]; ok {
+			return n
+		}
+	}
+	return ""
+}
