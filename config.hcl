@@ -1,0 +1,47 @@
+# Registrar configuration — the working default.
+#
+# Validate with:  bin/registrar check -config config.hcl
+# Every secret comes from the environment; `make run` generates the initial
+# access token below on first run and keeps it in data/initial_access_token.
+
+server {
+  listen          = "127.0.0.1:8080"
+  public_base_url = "http://127.0.0.1:8080" # registration_client_uri is built from it
+  read_timeout    = "10s"
+  write_timeout   = "10s"
+  max_body_bytes  = 65536
+}
+
+log {
+  level  = "info"
+  format = "text"
+}
+
+# Embedded SQLite (WAL, one writer, a read pool). Path is relative to this file.
+store "sqlite" {
+  path = "data/registrar.db"
+}
+
+# Registration is protected: a caller must present an initial access token
+# (RFC 7591 §3) as "Authorization: Bearer <token>".
+profile "default" {
+  authentication {
+    anonymous = false
+
+    initial_access_token "quickstart" {
+      token = env("REGISTRAR_INITIAL_ACCESS_TOKEN")
+    }
+  }
+
+  policy {
+    grant_types                 = ["authorization_code", "refresh_token", "client_credentials"]
+    response_types              = ["code"]
+    token_endpoint_auth_methods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+    scopes                      = ["openid", "profile", "email", "offline_access", "api"]
+    default_scope               = "openid"
+    redirect_uri_mode           = "standard"
+    signing_algs                = ["RS256", "PS256", "ES256", "EdDSA"]
+    client_secret_lifetime      = "0s"        # secrets never expire
+    registration_token_rotation = "on_update" # a new registration access token with every update
+  }
+}

@@ -1,0 +1,167 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/registrar-dcr/registrar/sdk"
+	"github.com/registrar-dcr/registrar/server/auth"
+	"github.com/registrar-dcr/registrar/server/config"
+	"github.com/registrar-dcr/registrar/server/httpapi"
+	"github.com/registrar-dcr/registrar/server/pipeline"
+	"github.com/registrar-dcr/registrar/server/stores/memory"
+	"github.com/registrar-dcr/registrar/server/stores/sqlite"
+)
+
+// App is a configured Registrar server.
+type App struct {
+	cfg      *config.Config
+	log      hclog.Logger
+	store    sdk.Store
+	closers  []io.Closer
+	pipeline *pipeline.Pipeline
+	handler  http.Handler
+}
+
+// NewLogger returns the logger the configuration asks for, writing to w.
+func NewLogger(cfg config.Log, w io.Writer) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{
+		Name:       "registrar",
+		Level:      hclog.LevelFromString(cfg.Level),
+		JSONFormat: cfg.Format == "json",
+		Output:     w,
+	})
+}
+
+// New builds the server of cfg. Close releases what it opened.
+func New(ctx context.Context, cfg *config.Config, log hclog.Logger) (*App, error) {
+	a := &App{cfg: cfg, log: log}
+	if err := a.openStore(ctx); err != nil {
+		return nil, err
+	}
+	var sealer *pipeline.Sealer
+	if cfg.SecretKey != nil {
+		s, err := pipeline.NewSealer(cfg.SecretKey)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		sealer = s
+	}
+	profiles, authn := buildProfiles(cfg)
+	a.pipeline = &pipeline.Pipeline{
+		Auth:      authn,
+		Profiles:  profiles,
+		Processor: pipeline.Processor{Sealer: sealer},
+		Store:     a.store,
+		Response:  sdk.DefaultResponseGenerator{},
+		BaseURL:   cfg.Server.PublicBaseURL,
+		Parse: sdk.ParseOptions{
+			MaxStringLength: cfg.Server.MaxStringLength,
+			MaxArrayLength:  cfg.Server.MaxArrayLength,
+		},
+		Logger: log.Named("pipeline"),
+	}
+	a.handler = httpapi.NewHandler(a.pipeline, httpapi.Options{
+		MaxBodyBytes: cfg.Server.MaxBodyBytes,
+		Ready:        map[string]httpapi.Checker{"store": a.store.Health},
+		Logger:       log.Named("http"),
+	})
+	return a, nil
+}
+
+func (a *App) openStore(ctx context.Context) error {
+	switch a.cfg.Store.Kind {
+	case config.StoreMemory:
+		a.store = memory.New()
+	case config.StoreSQLite:
+		s, err := sqlite.Open(ctx, a.cfg.Store.Path, sqlite.Options{})
+		if err != nil {
+			return fmt.Errorf("open sqlite store %s: %w", a.cfg.Store.Path, err)
+		}
+		a.store = s
+		a.closers = append(a.closers, s)
+	default:
+		return fmt.Errorf("unknown store kind %q", a.cfg.Store.Kind)
+	}
+	return nil
+}
+
+// buildProfiles turns the configured profiles into pipeline profiles and
+// the authenticator of the registration endpoint.
+func buildProfiles(cfg *config.Config) (map[string]*pipeline.Profile, *auth.Authenticator) {
+	profiles := make(map[string]*pipeline.Profile, len(cfg.Profiles))
+	var anonymous string
+	var tokens []auth.StaticToken
+	for _, p := range cfg.Profiles {
+		policy := p.Policy
+		policy.ClientSecretLifetime = int64(p.SecretLifetime.Seconds())
+		policy.TokenRotation = string(p.Rotation)
+		profiles[p.Name] = &pipeline.Profile{
+			Name:       p.Name,
+			Policy:     policy,
+			Validators: []sdk.Validator{sdk.StepsValidator{Steps: sdk.DefaultSteps{}}},
+		}
+		if p.Anonymous {
+			anonymous = p.Name
+		}
+		for _, t := range p.InitialAccessTokens {
+			tokens = append(tokens, auth.StaticToken{Name: t.Name, Profile: p.Name, Token: t.Token})
+		}
+	}
+	return profiles, auth.New(anonymous, tokens)
+}
+
+// Handler is the HTTP handler of the server.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Store is the store the server uses.
+func (a *App) Store() sdk.Store { return a.store }
+
+// Serve answers HTTP on ln until ctx is done, then shuts down gracefully
+// within the configured shutdown timeout: it stops accepting, lets requests
+// in flight finish, and returns.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadTimeout:       a.cfg.Server.ReadTimeout,
+		ReadHeaderTimeout: a.cfg.Server.ReadTimeout,
+		WriteTimeout:      a.cfg.Server.WriteTimeout,
+		IdleTimeout:       a.cfg.Server.IdleTimeout,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          a.log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("listening", "address", ln.Addr().String(), "public_base_url", a.cfg.Server.PublicBaseURL,
+		"store", a.cfg.Store.Kind)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down", "timeout", a.cfg.Server.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.Server.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
+
+// Close releases the store and anything else the server opened.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i].Close())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}

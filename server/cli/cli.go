@@ -1,0 +1,135 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/registrar-dcr/registrar/sdk"
+	"github.com/registrar-dcr/registrar/server/app"
+	"github.com/registrar-dcr/registrar/server/config"
+)
+
+// Version is set at build time with -ldflags "-X ...cli.Version=...".
+var Version = "dev"
+
+const usage = `Usage: registrar <command> [flags]
+
+Commands:
+  serve   -config FILE   run the server (default config.hcl)
+  check   -config FILE   validate a configuration file and exit
+  token   generate       print a new random token (initial access token or secret key)
+  version                print the version
+`
+
+// Main runs the command in args (without the program name) and returns
+// the process exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stdout, stderr)
+	case "check":
+		return check(args[1:], stdout, stderr)
+	case "token":
+		return token(args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintf(stdout, "registrar %s\n", Version)
+		return 0
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "registrar: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func configFlag(name string, args []string, stderr io.Writer) (string, bool) {
+	fs := flag.NewFlagSet("registrar "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "config.hcl", "configuration `file`")
+	if err := fs.Parse(args); err != nil {
+		return "", false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "registrar %s: unexpected argument %q\n", name, fs.Arg(0))
+		return "", false
+	}
+	return *path, true
+}
+
+func load(path string, stderr io.Writer) (*config.Config, bool) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprint(stderr, config.FormatDiagnostics(err))
+		return nil, false
+	}
+	return cfg, true
+}
+
+func check(args []string, stdout, stderr io.Writer) int {
+	path, ok := configFlag("check", args, stderr)
+	if !ok {
+		return 2
+	}
+	if _, ok := load(path, stderr); !ok {
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: configuration is valid\n", path)
+	return 0
+}
+
+func serve(args []string, _, stderr io.Writer) int {
+	path, ok := configFlag("serve", args, stderr)
+	if !ok {
+		return 2
+	}
+	cfg, ok := load(path, stderr)
+	if !ok {
+		return 1
+	}
+	log := app.NewLogger(cfg.Log, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		log.Error("cannot start", "error", err)
+		return 1
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		log.Error("cannot listen", "address", cfg.Server.Listen, "error", err)
+		return 1
+	}
+	if err := a.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("server stopped", "error", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
+
+func token(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 || args[0] != "generate" {
+		fmt.Fprint(stderr, "Usage: registrar token generate\n")
+		return 2
+	}
+	t, err := sdk.RandomToken()
+	if err != nil {
+		fmt.Fprintf(stderr, "registrar: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, t)
+	return 0
+}
