@@ -1,0 +1,194 @@
+package config
+
+// The configuration schema, as decoded below. Every attribute is optional
+// unless marked required; the value shown is the default.
+//
+//	server {
+//	  listen            = "127.0.0.1:8080"
+//	  public_base_url   = "http://127.0.0.1:8080" # default "http://" + listen ("localhost" for a wildcard host);
+//	                                             # absolute http(s), no user info, query or fragment; trailing "/" dropped
+//	  read_timeout      = "10s"                  # Go durations, > 0
+//	  write_timeout     = "10s"
+//	  idle_timeout      = "60s"
+//	  shutdown_timeout  = "15s"
+//	  max_body_bytes    = 65536                  # 1024..10485760
+//	  max_string_length = 2048                   # > 0
+//	  max_array_length  = 64                     # > 0
+//	}
+//
+//	log {
+//	  level  = "info" # trace|debug|info|warn|error
+//	  format = "text" # text|json
+//	}
+//
+//	store "sqlite" {              # required, exactly one; label "sqlite" or "memory"
+//	  path = "data/registrar.db"  # required for sqlite, relative to this file; none for memory
+//	}
+//
+//	secrets {
+//	  encryption_key = env("REGISTRAR_SECRET_KEY") # no default; base64 (std or url, padded or not)
+//	                                               # of exactly 32 bytes; enables client_secret_jwt
+//	}
+//
+//	profile "default" {            # required, one or more; names [a-z0-9_-]+, unique
+//	  authentication {             # required: at least one way in
+//	    anonymous = false          # open registration; at most one anonymous profile in the file
+//	    initial_access_token "ci" { # zero or more; names [a-z0-9_-]+, unique in the file
+//	      token = env("REGISTRAR_INITIAL_ACCESS_TOKEN") # required; >= 32 chars of RFC 6750 b64token; values unique
+//	    }
+//	  }
+//	  policy {
+//	    grant_types                 = ["authorization_code", "refresh_token", "client_credentials"] # non-empty
+//	    response_types              = ["code"]
+//	    token_endpoint_auth_methods = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"] # non-empty
+//	    scopes                      = ["openid", "profile", "email", "offline_access"]
+//	    default_scope               = "openid" # when scopes is absent too, else ""; each word must be in scopes
+//	    redirect_uri_mode           = "standard" # standard|strict
+//	    allow_http_redirects        = false
+//	    signing_algs                = ["RS256", "PS256", "ES256", "EdDSA"] # non-empty; never "none"
+//	    keep_unknown_metadata       = false
+//	    max_token_lifetime          = "0s"        # whole seconds; 0 = no bound
+//	    client_secret_lifetime      = "0s"        # whole seconds; 0 = secrets never expire
+//	    registration_token_rotation = "on_update" # on_update|never|on_every_use
+//	  }
+//	}
+//
+// Expressions may call env("NAME") and file("path"); there are no
+// variables.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// fileSchema is the top level of the file. To add a block (plugin,
+// rate_limit, metrics, processor, response): add it here, its schema and
+// decode method in a file of its own, a field in Config, and a call in
+// decodeFile after the blocks it depends on.
+var fileSchema = schema(nil,
+	hcl.BlockHeaderSchema{Type: "server"},
+	hcl.BlockHeaderSchema{Type: "log"},
+	hcl.BlockHeaderSchema{Type: "store", LabelNames: []string{"kind"}},
+	hcl.BlockHeaderSchema{Type: "secrets"},
+	hcl.BlockHeaderSchema{Type: "profile", LabelNames: []string{"name"}},
+)
+
+// Load reads and decodes the configuration file at path. See Parse.
+func Load(path string) (*Config, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read configuration file",
+			Detail:   fmt.Sprintf("%s.", err),
+			Subject:  &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos},
+		}}
+	}
+	return Parse(src, path)
+}
+
+// Parse decodes and validates the HCL configuration src. filename names
+// it in diagnostics, and its directory is the base of the relative paths
+// in the file (store path, file()).
+//
+// On failure the error is an hcl.Diagnostics holding every problem found,
+// sorted by position, each with a Subject range (file:line,column); see
+// FormatDiagnostics. Diagnostics never contain a token or key value.
+func Parse(src []byte, filename string) (*Config, error) {
+	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	d := &decoder{dir: filepath.Dir(filename)}
+	d.ctx = evalContext(d.dir)
+	cfg := d.decodeFile(f.Body)
+	if !d.diags.HasErrors() {
+		return cfg, nil
+	}
+	sortDiagnostics(d.diags)
+	return nil, d.diags
+}
+
+// decodeFile decodes the top level, block by block, collecting every
+// diagnostic.
+func (d *decoder) decodeFile(body hcl.Body) *Config {
+	blocks := d.bodyContent(body, fileSchema).Blocks.ByType()
+	top := body.MissingItemRange()
+
+	cfg := &Config{}
+	cfg.Server = d.decodeServer(d.single(blocks["server"]))
+	cfg.Log = d.decodeLog(d.single(blocks["log"]))
+	cfg.Store = d.decodeStores(blocks["store"], top)
+	key, keyState := d.decodeSecrets(d.single(blocks["secrets"]))
+	cfg.SecretKey = key
+	cfg.Profiles = d.decodeProfiles(blocks["profile"], keyState, top)
+	return cfg
+}
+
+// sortDiagnostics orders diags by file and position, keeping the order of
+// diagnostics at the same place.
+func sortDiagnostics(diags hcl.Diagnostics) {
+	slices.SortStableFunc(diags, func(a, b *hcl.Diagnostic) int {
+		switch {
+		case a.Subject == nil && b.Subject == nil:
+			return 0
+		case a.Subject == nil:
+			return -1
+		case b.Subject == nil:
+			return 1
+		}
+		if c := strings.Compare(a.Subject.Filename, b.Subject.Filename); c != 0 {
+			return c
+		}
+		return a.Subject.Start.Byte - b.Subject.Start.Byte
+	})
+}
+
+// FormatDiagnostics renders an error of Load or Parse one diagnostic per
+// line, as
+//
+//	config.hcl:12,3-10: Unsupported argument; An argument named "foo" is not expected here.
+//
+// (file:line,column-endcolumn, or file:line,column-line,column when the
+// range spans lines). Warnings are prefixed "Warning: ". Any other error
+// is rendered by its Error method. It prints no source lines, so a token
+// written literally in the file cannot appear.
+func FormatDiagnostics(err error) string {
+	if err == nil {
+		return ""
+	}
+	var diags hcl.Diagnostics
+	if !errors.As(err, &diags) {
+		return err.Error()
+	}
+	lines := make([]string, 0, len(diags))
+	for _, diag := range diags {
+		var b strings.Builder
+		if diag.Severity == hcl.DiagWarning {
+			b.WriteString("Warning: ")
+		}
+		if diag.Subject != nil {
+			b.WriteString(diag.Subject.String())
+			b.WriteString(": ")
+		}
+		b.WriteString(diag.Summary)
+		if diag.Detail != "" {
+			b.WriteString("; ")
+			b.WriteString(diag.Detail)
+		}
+		lines = append(lines, b.String())
+	}
+	return strings.Join(lines, "\n")
+}

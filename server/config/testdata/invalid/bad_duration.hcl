@@ -1,0 +1,11 @@
+server {
+  read_timeout = "10 seconds"
+}
+
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}

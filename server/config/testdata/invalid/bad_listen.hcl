@@ -1,0 +1,11 @@
+server {
+  listen = "localhost"
+}
+
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}

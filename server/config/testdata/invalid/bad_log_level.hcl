@@ -1,0 +1,11 @@
+log {
+  level = "verbose"
+}
+
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}

@@ -1,0 +1,7 @@
+store "memory" {}
+
+profile "Default Profile" {
+  authentication {
+    anonymous = true
+  }
+}

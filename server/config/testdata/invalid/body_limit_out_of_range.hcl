@@ -1,0 +1,11 @@
+server {
+  max_body_bytes = 100
+}
+
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}

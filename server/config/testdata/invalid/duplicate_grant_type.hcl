@@ -1,0 +1,10 @@
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+  policy {
+    grant_types = ["refresh_token", "authorization_code", "refresh_token"]
+  }
+}

@@ -1,0 +1,10 @@
+server {}
+server {}
+
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}

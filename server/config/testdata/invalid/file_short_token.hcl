@@ -1,0 +1,9 @@
+store "memory" {}
+
+profile "ci" {
+  authentication {
+    initial_access_token "ci" {
+      token = file("../tokens/short.token")
+    }
+  }
+}

@@ -1,0 +1,9 @@
+store "memory" {
+  path = "data/registrar.db"
+}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}

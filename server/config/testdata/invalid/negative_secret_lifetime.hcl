@@ -1,0 +1,10 @@
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+  policy {
+    client_secret_lifetime = "-24h"
+  }
+}

@@ -1,0 +1,7 @@
+store "memory" {}
+
+profile "closed" {
+  policy {
+    grant_types = ["client_credentials"]
+  }
+}

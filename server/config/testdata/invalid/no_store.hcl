@@ -1,0 +1,5 @@
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}

@@ -1,0 +1,7 @@
+store "memory" {}
+
+profile "closed" {
+  authentication {
+    anonymous = false
+  }
+}

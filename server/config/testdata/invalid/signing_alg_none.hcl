@@ -1,0 +1,10 @@
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+  policy {
+    signing_algs = ["RS256", "none"]
+  }
+}

@@ -1,0 +1,9 @@
+store "sqlite" {
+  path = ""
+}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}

@@ -1,0 +1,8 @@
+store "sqlite" {
+}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}

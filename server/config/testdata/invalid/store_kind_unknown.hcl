@@ -1,0 +1,9 @@
+store "postgres" {
+  dsn = "postgres://localhost/registrar"
+}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}

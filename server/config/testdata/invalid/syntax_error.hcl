@@ -1,0 +1,6 @@
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }

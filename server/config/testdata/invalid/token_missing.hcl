@@ -1,0 +1,8 @@
+store "memory" {}
+
+profile "ci" {
+  authentication {
+    initial_access_token "ci" {
+    }
+  }
+}

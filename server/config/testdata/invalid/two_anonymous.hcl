@@ -1,0 +1,13 @@
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}
+
+profile "other" {
+  authentication {
+    anonymous = true
+  }
+}

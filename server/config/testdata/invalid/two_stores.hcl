@@ -1,0 +1,11 @@
+store "memory" {}
+
+store "sqlite" {
+  path = "registrar.db"
+}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}

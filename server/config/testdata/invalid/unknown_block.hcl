@@ -1,0 +1,11 @@
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}
+
+metrics {
+  listen = ":9090"
+}

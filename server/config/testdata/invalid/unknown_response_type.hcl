@@ -1,0 +1,10 @@
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+  policy {
+    response_types = ["code", "code code"]
+  }
+}

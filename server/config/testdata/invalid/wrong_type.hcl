@@ -1,0 +1,11 @@
+server {
+  max_body_bytes = "lots"
+}
+
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}

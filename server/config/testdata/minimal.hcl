@@ -1,0 +1,7 @@
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}
