@@ -214,11 +214,14 @@ func normalized(t *testing.T, a answer) []byte {
 	if v, ok := m["client_id_issued_at"].(float64); ok && v > 0 {
 		m["client_id_issued_at"] = "<timestamp>"
 	}
-	out, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
 		t.Fatal(err)
 	}
-	return append(out, '\n')
+	return out.Bytes()
 }
 
 // golden compares the normalized answer with testdata/golden/name.json.

@@ -89,7 +89,7 @@ func TestCheck(t *testing.T) {
 		wantOut  string // substring of stdout+stderr; "%s" is the file path
 	}{
 		{name: "valid", config: fmt.Sprintf(validConfig, "127.0.0.1:8080"), env: []string{tokenEnv}, wantCode: 0, wantOut: "configuration is valid"},
-		{name: "unset_env", config: fmt.Sprintf(validConfig, "127.0.0.1:8080"), wantCode: 1, wantOut: "%s:7,"},
+		{name: "unset_env", config: fmt.Sprintf(validConfig, "127.0.0.1:8080"), wantCode: 1, wantOut: "%s:8,"},
 		{name: "unknown_attribute", config: "server {\n  listne = \"x\"\n}\n", wantCode: 1, wantOut: "%s:2,"},
 		{name: "unknown_block", config: "servr {}\n", wantCode: 1, wantOut: "%s:1,"},
 	}

@@ -50,7 +50,9 @@ results.web = { client_id: typeof web.client_id, secret: true, expires: web.clie
 
 // An invalid registration: the library must surface the RFC 7591 error.
 try {
-  await register({ redirect_uris: ['https://app.example.com/cb#fragment'] })
+  const response = await oauth.dynamicClientRegistrationRequest(as, { redirect_uris: ['https://app.example.com/cb#fragment'] },
+    { initialAccessToken: token, ...insecure })
+  await oauth.processDynamicClientRegistrationResponse(response)
   throw new Error('invalid registration accepted')
 } catch (err) {
   check(err instanceof oauth.ResponseBodyError, `unexpected error type ${err?.constructor?.name}: ${err?.message}`)
@@ -66,8 +68,10 @@ try {
   throw new Error('bad token accepted')
 } catch (err) {
   check(err instanceof oauth.WWWAuthenticateChallengeError, `unexpected error type ${err?.constructor?.name}: ${err?.message}`)
-  check(err.error === 'invalid_token', `error = ${err.error}`)
-  results.unauthorized = err.error
+  const challenge = err.cause?.[0]
+  check(err.status === 401 && challenge?.scheme === 'bearer', `challenge ${JSON.stringify(err.cause)}`)
+  check(challenge.parameters.error === 'invalid_token', `error = ${challenge.parameters.error}`)
+  results.unauthorized = challenge.parameters.error
 }
 
 console.log(JSON.stringify(results))
