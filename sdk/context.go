@@ -71,7 +71,8 @@ type Policy struct {
 	// RedirectURIMode is RedirectURIModeStandard or RedirectURIModeStrict.
 	RedirectURIMode string `json:"redirect_uri_mode"`
 	// AllowHTTPRedirects allows http (not only https) redirect URIs for
-	// web clients on hosts other than loopback. Off by default.
+	// web clients on hosts other than loopback. Off by default; http on a
+	// loopback host is allowed outside strict mode without it.
 	AllowHTTPRedirects bool `json:"allow_http_redirects,omitempty"`
 	// SigningAlgs are the JWS algorithms allowed in *_alg metadata and for
 	// client keys. "none" is never allowed.

@@ -20,9 +20,10 @@ import (
 // about, blob, filesystem, ftp, ws, wss and view-source are refused; a URI
 // may not be listed twice.
 //
-// Web clients (application_type "web"): https with a host; http only when
-// Policy.AllowHTTPRedirects is set and the mode is not strict; no custom
-// schemes. In strict mode the host must not be an IP address.
+// Web clients (application_type "web"): https with a host; outside strict
+// mode, http on a loopback host (a local development server, or an MCP
+// client that does not declare itself native) or, when
+// Policy.AllowHTTPRedirects is set, on any host; no custom schemes. In strict mode the host must not be an IP address.
 //
 // Native clients (application_type "native"): http only on the loopback IP
 // literals 127.0.0.1 and [::1], any port, or on "localhost" outside strict
@@ -93,7 +94,7 @@ func checkWebRedirect(u *url.URL, p Policy, strict bool) string {
 	switch u.Scheme {
 	case "https":
 	case "http":
-		if strict || !p.AllowHTTPRedirects {
+		if strict || !(p.AllowHTTPRedirects || isLoopbackHost(u.Hostname())) {
 			return "must use https"
 		}
 	default:

@@ -76,18 +76,19 @@ func (h *handler) writeError(c *gin.Context, err error) {
 	if status < 400 || status > 599 {
 		status = http.StatusInternalServerError
 	}
+	desc := descriptionSafe(e.Description)
 	hd := c.Writer.Header()
 	switch status {
 	case http.StatusUnauthorized, http.StatusForbidden:
 		// RFC 6750 §3: the challenge names the error; clients read it
 		// before the body.
-		hd.Set("WWW-Authenticate", `Bearer realm="registrar", error="`+e.Code+`", error_description="`+headerSafe(e.Description)+`"`)
+		hd.Set("WWW-Authenticate", `Bearer realm="registrar", error="`+e.Code+`", error_description="`+desc+`"`)
 	case http.StatusServiceUnavailable:
 		hd.Set("Retry-After", "1")
 	case http.StatusMethodNotAllowed:
 		hd.Set("Allow", allowed(c.Request.URL.Path))
 	}
-	c.AbortWithStatusJSON(status, errorBody{Error: e.Code, Description: e.Description})
+	c.AbortWithStatusJSON(status, errorBody{Error: e.Code, Description: desc})
 }
 
 type errorBody struct {
@@ -95,15 +96,35 @@ type errorBody struct {
 	Description string `json:"error_description,omitempty"`
 }
 
-// headerSafe keeps a description within the quoted-string of RFC 7230
-// and the character set RFC 6750 §3 allows.
-func headerSafe(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r == '"' || r == '\\' || r < 0x20 || r > 0x7e {
-			continue
+// descriptionSafe keeps an error_description within the characters
+// RFC 6749 §5.2 and RFC 6750 §3 allow (%x20-21 / %x23-5B / %x5D-7E), so
+// it is valid both in the JSON body and in the WWW-Authenticate
+// quoted-string: double quotes become single quotes, backslashes slashes,
+// anything else outside the set a question mark.
+func descriptionSafe(s string) string {
+	ok := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			ok = false
+			break
 		}
-		b.WriteRune(r)
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '"':
+			b.WriteByte('\'')
+		case r == '\\':
+			b.WriteByte('/')
+		case r < 0x20 || r > 0x7e:
+			b.WriteByte('?')
+		default:
+			b.WriteRune(r)
+		}
 	}
 	return b.String()
 }
