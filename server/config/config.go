@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/registrar-dcr/registrar/sdk"
 )
 
@@ -25,6 +27,17 @@ type Config struct {
 	SecretKey []byte
 	// Profiles are the registration profiles, in file order; at least one.
 	Profiles []Profile
+	// Plugins are the out-of-process plugins (blocks "plugin"), in file
+	// order; names are unique. Every plugin name that Store.Plugin,
+	// Processor, Response or a profile's Validators hold is one of them; a
+	// plugin may also be defined without being used.
+	Plugins []Plugin
+	// Processor is the plugin that processes a registration after
+	// validation (block "processor"); "" means the built-in processor.
+	Processor string
+	// Response is the plugin that shapes the registration response (block
+	// "response"); "" means the built-in response.
+	Response string
 }
 
 // Profile returns the profile with the given name.
@@ -35,6 +48,16 @@ func (c *Config) Profile(name string) (Profile, bool) {
 		}
 	}
 	return Profile{}, false
+}
+
+// Plugin returns the plugin with the given name.
+func (c *Config) Plugin(name string) (Plugin, bool) {
+	for _, p := range c.Plugins {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Plugin{}, false
 }
 
 // Server is the HTTP listener and its limits.
@@ -72,14 +95,19 @@ type Log struct {
 const (
 	StoreSQLite = "sqlite"
 	StoreMemory = "memory"
+	StorePlugin = "plugin"
 )
 
 // Store says where clients are kept.
 type Store struct {
-	// Kind is StoreSQLite or StoreMemory.
+	// Kind is StoreSQLite, StoreMemory or StorePlugin.
 	Kind string
-	// Path is the absolute path of the SQLite database; empty for memory.
+	// Path is the absolute path of the SQLite database; empty for the
+	// other kinds.
 	Path string
+	// Plugin is the name of the plugin (in Config.Plugins) that is the
+	// store when Kind is StorePlugin; empty for the other kinds.
+	Plugin string
 }
 
 // Rotation says when a client's registration access token is replaced by
@@ -122,7 +150,16 @@ type Profile struct {
 	SecretLifetime time.Duration
 	// Rotation says when the registration access token rotates.
 	Rotation Rotation
+	// Validators are the validators a registration goes through, in
+	// order: BuiltinValidator or the name of a plugin in Config.Plugins;
+	// at least one, no duplicates. Default: [BuiltinValidator].
+	Validators []string
 }
+
+// BuiltinValidator is the name, in Profile.Validators, of the built-in
+// RFC 7591 / OpenID Connect DCR validator. It is reserved: no plugin may
+// be called so.
+const BuiltinValidator = "rfc"
 
 // StaticToken is an initial access token written in the configuration.
 // Its String, GoString, LogValue and MarshalJSON methods redact the token,
@@ -159,4 +196,71 @@ func (t StaticToken) MarshalJSON() ([]byte, error) {
 		Name  string `json:"name"`
 		Token string `json:"token"`
 	}{t.Name, redacted})
+}
+
+// Plugin is an out-of-process plugin (block "plugin"), run with
+// hashicorp/go-plugin. The host starts Path with Args and exactly the
+// environment Env, checks the executable against SHA256 first (unless
+// DevMode), and sends Config to the plugin when it starts.
+//
+// Env and Config may hold secrets read with env() or file(): never log
+// them.
+type Plugin struct {
+	// Name is the block label: [a-z0-9_-]+, unique among plugins, and never
+	// "rfc" or "builtin".
+	Name string
+	// Path is the absolute path of the plugin executable; when the
+	// configuration was loaded it was a regular file with an execute bit.
+	Path string
+	// SHA256 is the lowercase hex SHA-256 checksum the executable must have
+	// (go-plugin's SecureConfig). It is empty only when DevMode is set.
+	SHA256 string
+	// DevMode runs the plugin without a pinned checksum; for development
+	// only. When SHA256 is set too, it is still checked.
+	DevMode bool
+	// Optional means a plugin that fails to start is reported by /readyz
+	// instead of stopping the server.
+	Optional bool
+	// DisableMTLS turns off go-plugin's AutoMTLS (tls = false), for plugins
+	// that cannot do it; the default is mTLS on.
+	DisableMTLS bool
+	// Args are the command-line arguments after the executable's name.
+	Args []string
+	// Env is the whole environment of the plugin, as "KEY=value", sorted by
+	// key; the server's own environment is not inherited. Never nil (empty
+	// when the file sets none), so that exec.Cmd.Env = Env never means
+	// "inherit".
+	Env []string
+	// Timeout is the deadline of each call to the plugin; positive.
+	Timeout time.Duration
+	// StartTimeout bounds the plugin's start; positive.
+	StartTimeout time.Duration
+	// Config is the plugin's config block as one JSON object, "{}" when
+	// there is none.
+	Config []byte
+	// ConfigAttrs is the range of each attribute of the config block, by
+	// name (empty, never nil, without one), so that a plugin's complaint
+	// about its configuration can point at the line; see ConfigError.
+	ConfigAttrs map[string]hcl.Range
+	// Range is the plugin block's header, plugin "name".
+	Range hcl.Range
+}
+
+// ConfigError is the error to report when the plugin rejects its
+// configuration: an hcl.Diagnostics of one error (render it with
+// FormatDiagnostics) whose summary is "Plugin rejected its configuration"
+// and detail `plugin "NAME": MESSAGE`. It points at the attribute of the
+// config block called attribute, or at the plugin block when attribute is
+// "" or not in the config block.
+func (p Plugin) ConfigError(attribute, message string) error {
+	rng, ok := p.ConfigAttrs[attribute]
+	if attribute == "" || !ok {
+		rng = p.Range
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Plugin rejected its configuration",
+		Detail:   fmt.Sprintf("plugin %q: %s", p.Name, message),
+		Subject:  rng.Ptr(),
+	}}
 }

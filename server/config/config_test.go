@@ -76,6 +76,7 @@ func TestLoadFull(t *testing.T) {
 				},
 				SecretLifetime: 720 * time.Hour,
 				Rotation:       RotationOnEveryUse,
+				Validators:     []string{"rfc"},
 			},
 			{
 				Name:      "open",
@@ -90,7 +91,8 @@ func TestLoadFull(t *testing.T) {
 					SigningAlgs:      []string{"RS256", "PS256", "ES256", "EdDSA"},
 					SecretEncryption: true,
 				},
-				Rotation: RotationNever,
+				Rotation:   RotationNever,
+				Validators: []string{"rfc"},
 			},
 		},
 	}
@@ -138,7 +140,8 @@ func TestLoadDefaults(t *testing.T) {
 				RedirectURIMode: sdk.RedirectURIModeStandard,
 				SigningAlgs:     []string{"RS256", "PS256", "ES256", "EdDSA"},
 			},
-			Rotation: RotationOnUpdate,
+			Rotation:   RotationOnUpdate,
+			Validators: []string{"rfc"},
 		}},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -287,7 +290,7 @@ func TestLoadInvalid(t *testing.T) {
 		{name: "client_secret_jwt_without_key", line: 8, col: 55, msg: "set secrets.encryption_key"},
 		{name: "bad_key_length", line: 4, col: 20, msg: "must decode to exactly 32 bytes (an AES-256 key); it decodes to 9 bytes"},
 		{name: "key_not_base64", line: 4, col: 20, msg: "encryption_key must be base64"},
-		{name: "store_kind_unknown", line: 1, col: 7, msg: `The store kind must be one of "memory", "sqlite"; got "postgres"`},
+		{name: "store_kind_unknown", line: 1, col: 7, msg: `The store kind must be one of "memory", "plugin", "sqlite"; got "postgres"`},
 		{name: "sqlite_without_path", line: 1, col: 1, msg: "The sqlite store needs path"},
 		{name: "sqlite_empty_path", line: 2, col: 10, msg: "path must not be empty"},
 		{name: "memory_with_path", line: 2, col: 3, msg: `An argument named "path" is not expected here`},

@@ -20,6 +20,9 @@ type decoder struct {
 	ctx   *hcl.EvalContext
 	dir   string // directory of the configuration file
 	diags hcl.Diagnostics
+	// plugins holds the label of every plugin block, even a wrong one, so
+	// that references to plugins can be checked without a cascade.
+	plugins map[string]bool
 }
 
 // schema builds a body schema of optional attributes and the given

@@ -8,13 +8,26 @@
 // which returns a file's contents without trailing newlines; no diagnostic
 // ever contains a token or key. The file holds, all optional unless noted:
 // server (listen, public_base_url, timeouts, size limits), log (level,
-// format), exactly one store "sqlite" { path } or store "memory" {},
-// secrets (encryption_key, a base64 AES-256 key enabling client_secret_jwt),
-// and one or more profile "name" blocks, each with an authentication block
-// (anonymous, initial_access_token "name" { token }) and a policy block
-// (grant_types, response_types, token_endpoint_auth_methods, scopes,
-// default_scope, redirect_uri_mode, allow_http_redirects, signing_algs,
+// format), exactly one store "sqlite" { path }, store "memory" {} or
+// store "plugin" { plugin }, secrets (encryption_key, a base64 AES-256 key
+// enabling client_secret_jwt), and one or more profile "name" blocks, each
+// with validators (default ["rfc"], the built-in validator; plugin names
+// may be listed too), an authentication block (anonymous,
+// initial_access_token "name" { token }) and a policy block (grant_types,
+// response_types, token_endpoint_auth_methods, scopes, default_scope,
+// redirect_uri_mode, allow_http_redirects, signing_algs,
 // keep_unknown_metadata, max_token_lifetime, client_secret_lifetime,
-// registration_token_rotation). The annotated schema with every default is
-// at the top of load.go.
+// registration_token_rotation).
+//
+// Out-of-process plugins (hashicorp/go-plugin) are plugin "name" blocks:
+// path (the executable, relative to the file, checked to exist and be
+// executable), sha256 (required unless dev_mode = true), args, timeout,
+// start_timeout, optional, tls, env (the plugin's whole environment) and
+// a free-form config block that the plugin receives as one JSON object
+// (Plugin.Config); Plugin.ConfigError turns a plugin's complaint about
+// that block into a diagnostic at the attribute's line. A plugin serves
+// through store "plugin" { plugin = "name" }, processor { plugin = "name" },
+// response { plugin = "name" } or a profile's validators; every such
+// reference must name a plugin block. The annotated schema with every
+// default is at the top of load.go.
 package config

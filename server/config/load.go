@@ -21,8 +21,39 @@ package config
 //	  format = "text" # text|json
 //	}
 //
-//	store "sqlite" {              # required, exactly one; label "sqlite" or "memory"
+//	store "sqlite" {              # required, exactly one; label "sqlite", "memory" or "plugin"
 //	  path = "data/registrar.db"  # required for sqlite, relative to this file; none for memory
+//	}
+//	store "plugin" {              # the store is a plugin
+//	  plugin = "mongodb"          # required; the name of a plugin block
+//	}
+//
+//	plugin "company-policy" {     # zero or more; names [a-z0-9_-]+, unique; "rfc" and "builtin" are reserved
+//	  path          = "bin/plugins/company-policy" # required; relative to this file; an existing
+//	                                               # regular file with an execute bit
+//	  sha256        = "4f2a..."    # 64 hex digits (either case; kept lowercase), the executable's
+//	                               # checksum; required unless dev_mode = true
+//	  dev_mode      = false        # true: run without a pinned checksum (development only)
+//	  args          = []           # command-line arguments
+//	  timeout       = "2s"         # deadline of each call; > 0
+//	  start_timeout = "10s"        # deadline of the start; > 0
+//	  optional      = false        # true: a plugin that fails to start is reported by /readyz
+//	                               # instead of stopping serve
+//	  tls           = true         # go-plugin AutoMTLS; false only for plugins that cannot do it
+//	  env           = {}           # map of strings: the plugin's whole environment (the server's
+//	                               # is not inherited); e.g. { REGION = "eu", DB = env("DB_URL") }
+//	  config {                     # optional; any attributes, no blocks; sent to the plugin at
+//	    allowed_domains = ["example.com"] # start as one JSON object ({} without the block)
+//	    max_lifetime    = 3600
+//	  }
+//	}
+//
+//	processor {                   # optional; absent: the built-in processor
+//	  plugin = "tenant-prefix"    # required; the name of a plugin block
+//	}
+//
+//	response {                    # optional; absent: the built-in response
+//	  plugin = "extra-field"      # required; the name of a plugin block
 //	}
 //
 //	secrets {
@@ -31,6 +62,8 @@ package config
 //	}
 //
 //	profile "default" {            # required, one or more; names [a-z0-9_-]+, unique
+//	  validators = ["rfc"]         # in order; each "rfc" (the built-in RFC 7591 / OIDC validator)
+//	                               # or the name of a plugin block; non-empty, no duplicates
 //	  authentication {             # required: at least one way in
 //	    anonymous = false          # open registration; at most one anonymous profile in the file
 //	    initial_access_token "ci" { # zero or more; names [a-z0-9_-]+, unique in the file
@@ -69,8 +102,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// fileSchema is the top level of the file. To add a block (plugin,
-// rate_limit, metrics, processor, response): add it here, its schema and
+// fileSchema is the top level of the file. To add a block (rate_limit,
+// metrics): add it here, its schema and
 // decode method in a file of its own, a field in Config, and a call in
 // decodeFile after the blocks it depends on.
 var fileSchema = schema(nil,
@@ -79,6 +112,9 @@ var fileSchema = schema(nil,
 	hcl.BlockHeaderSchema{Type: "store", LabelNames: []string{"kind"}},
 	hcl.BlockHeaderSchema{Type: "secrets"},
 	hcl.BlockHeaderSchema{Type: "profile", LabelNames: []string{"name"}},
+	hcl.BlockHeaderSchema{Type: "plugin", LabelNames: []string{"name"}},
+	hcl.BlockHeaderSchema{Type: "processor"},
+	hcl.BlockHeaderSchema{Type: "response"},
 )
 
 // Load reads and decodes the configuration file at path. See Parse.
@@ -101,7 +137,7 @@ func Load(path string) (*Config, error) {
 
 // Parse decodes and validates the HCL configuration src. filename names
 // it in diagnostics, and its directory is the base of the relative paths
-// in the file (store path, file()).
+// in the file (store path, plugin path, file()).
 //
 // On failure the error is an hcl.Diagnostics holding every problem found,
 // sorted by position, each with a Subject range (file:line,column); see
@@ -130,7 +166,12 @@ func (d *decoder) decodeFile(body hcl.Body) *Config {
 	cfg := &Config{}
 	cfg.Server = d.decodeServer(d.single(blocks["server"]))
 	cfg.Log = d.decodeLog(d.single(blocks["log"]))
+	// Plugins first: the store, processor, response and profiles refer
+	// to them.
+	cfg.Plugins = d.decodePlugins(blocks["plugin"])
 	cfg.Store = d.decodeStores(blocks["store"], top)
+	cfg.Processor = d.decodeOptionalPluginRef(d.single(blocks["processor"]))
+	cfg.Response = d.decodeOptionalPluginRef(d.single(blocks["response"]))
 	key, keyState := d.decodeSecrets(d.single(blocks["secrets"]))
 	cfg.SecretKey = key
 	cfg.Profiles = d.decodeProfiles(blocks["profile"], keyState, top)

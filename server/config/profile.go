@@ -75,7 +75,7 @@ const defaultScope = "openid"
 
 // Schemas of a profile block and of the blocks inside it.
 var (
-	profileSchema = schema(nil,
+	profileSchema = schema([]string{"validators"},
 		hcl.BlockHeaderSchema{Type: "authentication"},
 		hcl.BlockHeaderSchema{Type: "policy"},
 	)
@@ -143,9 +143,20 @@ func (d *decoder) decodeProfile(ps *profiles, block *hcl.Block) Profile {
 	default:
 		ps.names[name] = nameRange
 	}
-	blocks := d.content(block, profileSchema).Blocks.ByType()
+	c := d.content(block, profileSchema)
+	blocks := c.Blocks.ByType()
 	d.decodeAuthentication(ps, block, d.single(blocks["authentication"]), &p)
 	d.decodePolicy(ps, d.single(blocks["policy"]), &p)
+	p.Validators = []string{BuiltinValidator}
+	d.stringSet(c.Attributes["validators"], &p.Validators, true, func(v string) (string, string) {
+		if v == BuiltinValidator {
+			return v, ""
+		}
+		if problem := d.pluginProblem(v); problem != "" {
+			return "", problem + fmt.Sprintf("; a validator is %q (the built-in one) or the name of a plugin block", BuiltinValidator)
+		}
+		return v, ""
+	})
 	return p
 }
 

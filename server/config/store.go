@@ -15,12 +15,17 @@ type storeKind struct {
 	decode func(d *decoder, block *hcl.Block, c *hcl.BodyContent) Store
 }
 
-// storeKinds maps the label of a store block to its kind. To add a kind
-// (a store plugin, say), add an entry and the Store fields it needs.
+// storeKinds maps the label of a store block to its kind. To add a kind,
+// add an entry and the Store fields it needs. The store kinds decode after
+// the plugin blocks, so that store "plugin" can check its reference.
 var storeKinds = map[string]storeKind{
 	StoreSQLite: {schema([]string{"path"}), (*decoder).decodeSQLiteStore},
 	StoreMemory: {schema(nil), func(*decoder, *hcl.Block, *hcl.BodyContent) Store {
 		return Store{Kind: StoreMemory}
+	}},
+	StorePlugin: {pluginRefSchema, func(d *decoder, block *hcl.Block, c *hcl.BodyContent) Store {
+		return Store{Kind: StorePlugin, Plugin: d.decodePluginRef(block, c,
+			"The plugin store needs plugin, the name of a plugin block; for example plugin = \"mongodb\".")}
 	}},
 }
 

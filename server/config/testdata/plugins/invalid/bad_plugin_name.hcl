@@ -1,0 +1,12 @@
+plugin "Company Policy" {
+  path     = "bin/ok"
+  dev_mode = true
+}
+
+store "memory" {}
+
+profile "p" {
+  authentication {
+    anonymous = true
+  }
+}

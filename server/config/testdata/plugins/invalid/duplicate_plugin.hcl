@@ -1,0 +1,17 @@
+plugin "a" {
+  path     = "bin/ok"
+  dev_mode = true
+}
+
+plugin "a" {
+  path     = "bin/ok"
+  dev_mode = true
+}
+
+store "memory" {}
+
+profile "p" {
+  authentication {
+    anonymous = true
+  }
+}

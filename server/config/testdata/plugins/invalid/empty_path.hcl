@@ -1,0 +1,12 @@
+plugin "a" {
+  path     = ""
+  dev_mode = true
+}
+
+store "memory" {}
+
+profile "p" {
+  authentication {
+    anonymous = true
+  }
+}

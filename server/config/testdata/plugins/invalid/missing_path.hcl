@@ -1,0 +1,11 @@
+plugin "a" {
+  dev_mode = true
+}
+
+store "memory" {}
+
+profile "p" {
+  authentication {
+    anonymous = true
+  }
+}

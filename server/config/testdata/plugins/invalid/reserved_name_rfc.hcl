@@ -1,0 +1,12 @@
+plugin "rfc" {
+  path     = "bin/ok"
+  dev_mode = true
+}
+
+store "memory" {}
+
+profile "p" {
+  authentication {
+    anonymous = true
+  }
+}

@@ -1,0 +1,11 @@
+plugin "a" {
+  path = "bin/ok"
+}
+
+store "memory" {}
+
+profile "p" {
+  authentication {
+    anonymous = true
+  }
+}

@@ -1,0 +1,12 @@
+plugin "a" {
+  path     = "bin/ok"
+  dev_mode = false
+}
+
+store "memory" {}
+
+profile "p" {
+  authentication {
+    anonymous = true
+  }
+}

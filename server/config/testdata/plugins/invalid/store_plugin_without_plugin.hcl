@@ -1,0 +1,13 @@
+plugin "a" {
+  path     = "bin/ok"
+  dev_mode = true
+}
+
+store "plugin" {
+}
+
+profile "p" {
+  authentication {
+    anonymous = true
+  }
+}

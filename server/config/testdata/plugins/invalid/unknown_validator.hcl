@@ -1,0 +1,13 @@
+plugin "a" {
+  path     = "bin/ok"
+  dev_mode = true
+}
+
+store "memory" {}
+
+profile "p" {
+  validators = ["rfc", "a", "company-policy"]
+  authentication {
+    anonymous = true
+  }
+}

@@ -1,0 +1,9 @@
+
+store "memory" {}
+
+profile "p" {
+  validators = ["rfc", "company-policy"]
+  authentication {
+    anonymous = true
+  }
+}
