@@ -41,6 +41,15 @@ bench: build ## Run Go benchmarks and a bounded load run, and print the figures
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./sdk/... ./server/...
 	$(BIN)/registrar-load -registrar $(BIN)/registrar -c 1,16 -d 5s
 
+.PHONY: proto
+proto: ## Regenerate the plugin protocol's Go code with pinned generators
+	./proto/generate.sh
+
+.PHONY: verify
+verify: proto lint ## Regenerate, then fail if generated code differs from what is committed
+	git diff --exit-code -- proto/
+	@test -z "$$(git status --porcelain -- proto/)" || { git status --porcelain -- proto/; echo "proto/: generated files not committed"; exit 1; }
+
 .PHONY: lint
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

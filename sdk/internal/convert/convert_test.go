@@ -1,0 +1,316 @@
+package convert
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
+	"github.com/registrar-dcr/registrar/sdk"
+	"github.com/registrar-dcr/registrar/sdk/storetest"
+)
+
+// wire sends m through protobuf encoding, as the plugin connection does.
+func wire[M proto.Message](t *testing.T, m M) M {
+	t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatalf("proto.Marshal: %v", err)
+	}
+	out := m.ProtoReflect().New().Interface().(M)
+	if err := proto.Unmarshal(b, out); err != nil {
+		t.Fatalf("proto.Unmarshal: %v", err)
+	}
+	return out
+}
+
+func requireEqual(t *testing.T, what string, want, got any) {
+	t.Helper()
+	if !reflect.DeepEqual(want, got) {
+		wj, _ := json.MarshalIndent(want, "", "  ")
+		gj, _ := json.MarshalIndent(got, "", "  ")
+		t.Fatalf("%s changed across the wire\nwant %s\n got %s\nwant %#v\n got %#v", what, wj, gj, want, got)
+	}
+}
+
+func TestMetadataRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   sdk.Metadata
+	}{
+		{"zero", sdk.Metadata{}},
+		{"full", fullMetadata()},
+		{"localized only", sdk.Metadata{Localized: map[string]string{"client_name#ja-Jpan-JP": "名前"}}},
+		{"extensions only", sdk.Metadata{Extensions: map[string]json.RawMessage{"x": json.RawMessage(`[1,"2",{}]`)}}},
+		{"explicit false and zero", sdk.Metadata{RequireAuthTime: ptr(false), DefaultMaxAge: ptr(int64(0))}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := MetadataToJSON(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := MetadataFromJSON(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireEqual(t, "metadata", tc.in, got)
+		})
+	}
+}
+
+func TestMetadataJSONIsRFC7591(t *testing.T) {
+	b, err := MetadataToJSON(fullMetadata())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"redirect_uris", "client_name#ja-Jpan-JP", "x_nested", "x_label#en", "jwks", "default_max_age"} {
+		if _, ok := members[name]; !ok {
+			t.Errorf("metadata_json lacks member %q: %s", name, b)
+		}
+	}
+	if got := string(members["x_big_int"]); got != "9007199254740993" {
+		t.Errorf("x_big_int = %s, want the exact integer", got)
+	}
+}
+
+func TestMetadataFromJSONEmptyAndInvalid(t *testing.T) {
+	for _, in := range [][]byte{nil, {}} {
+		m, err := MetadataFromJSON(in)
+		if err != nil || !reflect.DeepEqual(m, sdk.Metadata{}) {
+			t.Errorf("MetadataFromJSON(%q) = %#v, %v; want zero, nil", in, m, err)
+		}
+	}
+	for _, in := range []string{`[]`, `{"redirect_uris":`, `"x"`} {
+		if _, err := MetadataFromJSON([]byte(in)); err == nil {
+			t.Errorf("MetadataFromJSON(%s): no error", in)
+		}
+	}
+	bad := sdk.Metadata{Extensions: map[string]json.RawMessage{"x": json.RawMessage(`{`)}}
+	if _, err := MetadataToJSON(bad); err == nil {
+		t.Error("MetadataToJSON with an invalid extension: no error")
+	}
+}
+
+func TestClientRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   sdk.Client
+	}{
+		{"zero", sdk.Client{}},
+		{"full", fullClient("client-1")},
+		{"id only", sdk.Client{ID: "c"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := ClientToProto(&tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ClientValueFromProto(wire(t, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireEqual(t, "client", tc.in, got)
+		})
+	}
+}
+
+// TestClientRoundTripSample runs the storetest sample, which holds
+// non-compact and HTML-special raw JSON, and compares it the way stores are
+// compared.
+func TestClientRoundTripSample(t *testing.T) {
+	in := storetest.SampleClient("sample")
+	in.Revision = 7
+	p, err := ClientToProto(&in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ClientValueFromProto(wire(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := storetest.Diff(in, got); d != "" {
+		t.Fatalf("sample client changed across the wire:\n%s", d)
+	}
+}
+
+func TestClientDoesNotShareMemory(t *testing.T) {
+	in := fullClient("c")
+	p, err := ClientToProto(&in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SecretSealed[0] = 0xaa
+	if in.SecretSealed[0] == 0xaa {
+		t.Error("ClientToProto shares SecretSealed with its argument")
+	}
+	out, err := ClientFromProto(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SecretSealed[1] = 0xbb
+	if out.SecretSealed[1] == 0xbb {
+		t.Error("ClientFromProto shares SecretSealed with the message")
+	}
+}
+
+func TestClientFromProtoInvalidMetadata(t *testing.T) {
+	if _, err := ClientFromProto(&pb.Client{Id: "c", MetadataJson: []byte(`{`)}); err == nil {
+		t.Fatal("no error for invalid metadata_json")
+	}
+	if _, err := ClientValueFromProto(nil); err == nil {
+		t.Fatal("ClientValueFromProto(nil): no error")
+	}
+}
+
+func TestCallerRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   sdk.Caller
+	}{
+		{"zero", sdk.Caller{}},
+		{"full", fullCaller()},
+		{"empty claims", sdk.Caller{Method: sdk.AuthAnonymous, Claims: map[string]any{}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := CallerToProto(&tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := CallerFromProto(wire(t, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireEqual(t, "caller", tc.in, *got)
+		})
+	}
+	if _, err := CallerToProto(&sdk.Caller{Claims: map[string]any{"f": func() {}}}); err == nil {
+		t.Error("CallerToProto with an unencodable claim: no error")
+	}
+	if _, err := CallerFromProto(&pb.Caller{ClaimsJson: []byte(`[1]`)}); err == nil {
+		t.Error("CallerFromProto with non-object claims: no error")
+	}
+}
+
+func TestPolicyRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   sdk.Policy
+	}{
+		{"zero", sdk.Policy{}},
+		{"full", fullPolicy()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := PolicyFromProto(wire(t, PolicyToProto(&tc.in)))
+			requireEqual(t, "policy", tc.in, *got)
+		})
+	}
+}
+
+func TestCredentialsRoundTrip(t *testing.T) {
+	in := sdk.Credentials{ClientSecret: "s", RegistrationAccessToken: "t"}
+	got := CredentialsFromProto(wire(t, CredentialsToProto(&in)))
+	requireEqual(t, "credentials", in, *got)
+	if p := CredentialsToProto(&sdk.Credentials{}); p != nil {
+		t.Errorf("zero credentials: got %v, want nil", p)
+	}
+}
+
+func TestContextRoundTrip(t *testing.T) {
+	create := fullContext()
+	create.Operation = sdk.OperationCreate
+	create.Current = nil
+	create.Issued = sdk.Credentials{}
+	noClaims := fullContext()
+	noClaims.SoftwareStatementClaims = nil
+	emptyClaims := fullContext()
+	emptyClaims.SoftwareStatementClaims = map[string]any{}
+	for _, tc := range []struct {
+		name string
+		in   sdk.RegistrationContext
+	}{
+		{"zero", sdk.RegistrationContext{}},
+		{"full", fullContext()},
+		{"create without current", create},
+		{"no software statement", noClaims},
+		{"software statement without claims", emptyClaims},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := ContextToProto(&tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ContextValueFromProto(wire(t, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireEqual(t, "registration context", tc.in, got)
+		})
+	}
+}
+
+func TestContextNowIsExact(t *testing.T) {
+	local := time.Date(2026, 1, 2, 3, 4, 5, 6, time.FixedZone("X", 3600))
+	p, err := ContextToProto(&sdk.RegistrationContext{Now: local})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ContextValueFromProto(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Now.Equal(local) {
+		t.Fatalf("Now = %v, want the instant %v", got.Now, local)
+	}
+}
+
+func TestContextInvalid(t *testing.T) {
+	for name, p := range map[string]*pb.RegistrationContext{
+		"request":        {RequestMetadataJson: []byte(`{`)},
+		"claims":         {SoftwareStatementClaimsJson: []byte(`"x"`)},
+		"client":         {Client: &pb.Client{MetadataJson: []byte(`1`)}},
+		"current":        {Current: &pb.Client{MetadataJson: []byte(`1`)}},
+		"caller claims":  {Caller: &pb.Caller{ClaimsJson: []byte(`{`)}},
+		"missing answer": nil,
+	} {
+		if _, err := ContextValueFromProto(p); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestNilInNilOut(t *testing.T) {
+	if p, err := ClientToProto(nil); p != nil || err != nil {
+		t.Error("ClientToProto(nil)")
+	}
+	if c, err := ClientFromProto(nil); c != nil || err != nil {
+		t.Error("ClientFromProto(nil)")
+	}
+	if p, err := CallerToProto(nil); p != nil || err != nil {
+		t.Error("CallerToProto(nil)")
+	}
+	if c, err := CallerFromProto(nil); c != nil || err != nil {
+		t.Error("CallerFromProto(nil)")
+	}
+	if PolicyToProto(nil) != nil || PolicyFromProto(nil) != nil {
+		t.Error("Policy converters of nil")
+	}
+	if CredentialsToProto(nil) != nil || CredentialsFromProto(nil) != nil {
+		t.Error("Credentials converters of nil")
+	}
+	if p, err := ContextToProto(nil); p != nil || err != nil {
+		t.Error("ContextToProto(nil)")
+	}
+	if rc, err := ContextFromProto(nil); rc != nil || err != nil {
+		t.Error("ContextFromProto(nil)")
+	}
+	if ToStatus(nil) != nil || FromStatus(nil) != nil {
+		t.Error("error converters of nil")
+	}
+}

@@ -1,0 +1,29 @@
+package convert
+
+import (
+	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
+	"github.com/registrar-dcr/registrar/sdk"
+)
+
+// CredentialsToProto converts issued credentials. nil in, nil out; zero
+// credentials are omitted as well.
+func CredentialsToProto(c *sdk.Credentials) *pb.Credentials {
+	if c == nil || *c == (sdk.Credentials{}) {
+		return nil
+	}
+	return &pb.Credentials{
+		ClientSecret:            c.ClientSecret,
+		RegistrationAccessToken: c.RegistrationAccessToken,
+	}
+}
+
+// CredentialsFromProto converts issued credentials. nil in, nil out.
+func CredentialsFromProto(p *pb.Credentials) *sdk.Credentials {
+	if p == nil {
+		return nil
+	}
+	return &sdk.Credentials{
+		ClientSecret:            p.GetClientSecret(),
+		RegistrationAccessToken: p.GetRegistrationAccessToken(),
+	}
+}

@@ -1,0 +1,160 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/grpc"
+
+	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
+	"github.com/registrar-dcr/registrar/sdk"
+	"github.com/registrar-dcr/registrar/sdk/internal/convert"
+)
+
+// The host side: sdk implementations that call a plugin. Every method passes
+// the caller's context to the stub and maps errors with convert.FromStatus.
+// An argument that cannot be encoded, or an answer that cannot be decoded,
+// is a plain error (answered as server_error).
+
+// Interface guards.
+var (
+	_ sdk.Validator         = (*validatorClient)(nil)
+	_ sdk.Processor         = (*processorClient)(nil)
+	_ sdk.Store             = (*storeClient)(nil)
+	_ sdk.ResponseGenerator = (*responseClient)(nil)
+)
+
+func encodeError(err error) error { return fmt.Errorf("registrar plugin: encode request: %w", err) }
+func decodeError(err error) error { return fmt.Errorf("registrar plugin: invalid answer: %w", err) }
+
+// controlClient calls the Plugin service.
+type controlClient struct{ client pb.PluginClient }
+
+func newControlClient(c *grpc.ClientConn) any { return &controlClient{pb.NewPluginClient(c)} }
+
+// callContext encodes rc, calls f and decodes the answer. On error it
+// returns rc unchanged.
+func callContext(ctx context.Context, rc sdk.RegistrationContext,
+	f func(context.Context, *pb.RegistrationContext, ...grpc.CallOption) (*pb.RegistrationContext, error),
+) (sdk.RegistrationContext, error) {
+	in, err := convert.ContextToProto(&rc)
+	if err != nil {
+		return rc, encodeError(err)
+	}
+	out, err := f(ctx, in)
+	if err != nil {
+		return rc, convert.FromStatus(err)
+	}
+	res, err := convert.ContextValueFromProto(out)
+	if err != nil {
+		return rc, decodeError(err)
+	}
+	return res, nil
+}
+
+// validatorClient is an sdk.Validator served by a plugin.
+type validatorClient struct{ client pb.ValidatorClient }
+
+func newValidatorClient(c *grpc.ClientConn) any { return &validatorClient{pb.NewValidatorClient(c)} }
+
+func (v *validatorClient) Validate(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	return callContext(ctx, rc, v.client.Validate)
+}
+
+func (v *validatorClient) ValidateStep(ctx context.Context, name string, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	return callContext(ctx, rc, func(ctx context.Context, in *pb.RegistrationContext, opts ...grpc.CallOption) (*pb.RegistrationContext, error) {
+		return v.client.ValidateStep(ctx, &pb.StepRequest{Step: name, Context: in}, opts...)
+	})
+}
+
+// processorClient is an sdk.Processor served by a plugin.
+type processorClient struct{ client pb.ProcessorClient }
+
+func newProcessorClient(c *grpc.ClientConn) any { return &processorClient{pb.NewProcessorClient(c)} }
+
+func (p *processorClient) Process(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	return callContext(ctx, rc, p.client.Process)
+}
+
+// responseClient is an sdk.ResponseGenerator served by a plugin.
+type responseClient struct{ client pb.ResponseGeneratorClient }
+
+func newResponseClient(c *grpc.ClientConn) any {
+	return &responseClient{pb.NewResponseGeneratorClient(c)}
+}
+
+func (r *responseClient) Generate(ctx context.Context, rc sdk.RegistrationContext, registrationClientURI string) (sdk.Response, error) {
+	in, err := convert.ContextToProto(&rc)
+	if err != nil {
+		return sdk.Response{}, encodeError(err)
+	}
+	out, err := r.client.Generate(ctx, &pb.GenerateRequest{Context: in, RegistrationClientUri: registrationClientURI})
+	if err != nil {
+		return sdk.Response{}, convert.FromStatus(err)
+	}
+	if out.GetStatus() < 100 || out.GetStatus() > 599 {
+		return sdk.Response{}, decodeError(fmt.Errorf("HTTP status %d", out.GetStatus()))
+	}
+	return sdk.Response{Status: int(out.GetStatus()), Body: out.GetBody()}, nil
+}
+
+// storeClient is an sdk.Store served by a plugin. Health calls the Plugin
+// service, whose Health includes the store's.
+type storeClient struct {
+	client  pb.StoreClient
+	control pb.PluginClient
+}
+
+func newStoreClient(c *grpc.ClientConn) any {
+	return &storeClient{client: pb.NewStoreClient(c), control: pb.NewPluginClient(c)}
+}
+
+// clientAnswer decodes the client record of a store answer.
+func clientAnswer(p *pb.Client, err error) (sdk.Client, error) {
+	if err != nil {
+		return sdk.Client{}, convert.FromStatus(err)
+	}
+	c, err := convert.ClientValueFromProto(p)
+	if err != nil {
+		return sdk.Client{}, decodeError(err)
+	}
+	return c, nil
+}
+
+func (s *storeClient) Create(ctx context.Context, c sdk.Client) (sdk.Client, error) {
+	in, err := convert.ClientToProto(&c)
+	if err != nil {
+		return sdk.Client{}, encodeError(err)
+	}
+	out, err := s.client.Create(ctx, &pb.CreateRequest{Client: in})
+	return clientAnswer(out.GetClient(), err)
+}
+
+func (s *storeClient) Get(ctx context.Context, clientID string) (sdk.Client, error) {
+	out, err := s.client.Get(ctx, &pb.GetRequest{ClientId: clientID})
+	return clientAnswer(out.GetClient(), err)
+}
+
+func (s *storeClient) GetByRegistrationToken(ctx context.Context, tokenHash string) (sdk.Client, error) {
+	out, err := s.client.GetByRegistrationToken(ctx, &pb.GetByRegistrationTokenRequest{TokenHash: tokenHash})
+	return clientAnswer(out.GetClient(), err)
+}
+
+func (s *storeClient) Update(ctx context.Context, c sdk.Client) (sdk.Client, error) {
+	in, err := convert.ClientToProto(&c)
+	if err != nil {
+		return sdk.Client{}, encodeError(err)
+	}
+	out, err := s.client.Update(ctx, &pb.UpdateRequest{Client: in})
+	return clientAnswer(out.GetClient(), err)
+}
+
+func (s *storeClient) Delete(ctx context.Context, clientID string, revision int64) error {
+	_, err := s.client.Delete(ctx, &pb.DeleteRequest{ClientId: clientID, Revision: revision})
+	return convert.FromStatus(err)
+}
+
+func (s *storeClient) Health(ctx context.Context) error {
+	_, err := s.control.Health(ctx, &pb.HealthRequest{})
+	return convert.FromStatus(err)
+}

@@ -1,0 +1,40 @@
+// Package plugin runs Registrar extension points in separate processes, over
+// hashicorp/go-plugin and gRPC. It has two halves:
+//
+// For plugin authors, Serve is the whole main of a plugin binary:
+//
+//	func main() {
+//		plugin.Serve(&plugin.ServeConfig{
+//			Steps:     policy{},            // a struct embedding sdk.DefaultSteps
+//			Configure: configure,           // receives the plugin's config block as JSON
+//		})
+//	}
+//
+// A plugin serves one or more kinds: a Validator (or Steps, which serves
+// Validate through sdk.Run and every step alone through ValidateStep), a
+// Processor, a Store and a ResponseGenerator. It returns sdk values and sdk
+// errors exactly as an in-process implementation does: an *sdk.Error crosses
+// the wire with its code, description and HTTP status unchanged (its cause
+// does not cross), the store sentinels (sdk.ErrNotFound, ErrAlreadyExists,
+// ErrConflict, ErrUnavailable) arrive as themselves, and any other error is
+// logged by the server and answered as server_error. The plugin logs with
+// go-hclog to stderr in JSON (the default logger does this) and the server
+// shows the lines under the plugin's name.
+//
+// For the host, Launch starts a plugin binary and returns an Instance whose
+// Validator, Processor, Store and Response methods return sdk
+// implementations backed by gRPC: the server's pipeline cannot tell them from
+// built-ins. Launch is secure by default: the binary's SHA-256 must match a
+// pinned value (unless DevMode), the connection uses automatic mutual TLS
+// (unless DisableMTLS), only gRPC is accepted, the handshake is versioned
+// (ProtocolVersion), and the plugin does not inherit the server's
+// environment. Every call carries the caller's context, so the server's
+// per-call deadline applies; a call to a plugin that crashed, hung past the
+// deadline or cannot be reached fails with an error matching
+// sdk.ErrUnavailable, and Exited tells whether the process is gone so that
+// the host can restart it.
+//
+// The wire protocol is proto/registrar/plugin/v1/plugin.proto; plugins in
+// other languages implement it directly. This package and sdk/internal are
+// the only parts of the SDK that import go-plugin, gRPC or protobuf.
+package plugin

@@ -1,0 +1,357 @@
+package testimpl
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/registrar-dcr/registrar/sdk"
+	"github.com/registrar-dcr/registrar/sdk/plugin"
+)
+
+// Request items the test plugin understands.
+const (
+	// ItemGetenv asks for a report of environment variables: a
+	// comma-separated list of names; the answer has an item "env.NAME" for
+	// each, set to os.Getenv(NAME).
+	ItemGetenv = "testplugin.getenv"
+	// ItemError asks the Processor to fail: an error code ("invalid_token",
+	// ...) returns that sdk prototype refined with ItemDescription and
+	// wrapped; "not_found", "already_exists", "conflict" and "unavailable"
+	// return the wrapped store sentinel; "plain" a plain error; "panic"
+	// panics.
+	ItemError = "testplugin.error"
+	// ItemDescription is the description of the error of ItemError.
+	ItemDescription = "testplugin.description"
+)
+
+// Prototypes are the sdk error prototypes by code.
+var Prototypes = map[string]*sdk.Error{}
+
+func init() {
+	for _, e := range []*sdk.Error{
+		sdk.ErrInvalidRedirectURI, sdk.ErrInvalidClientMetadata, sdk.ErrInvalidSoftwareStatement,
+		sdk.ErrUnapprovedSoftwareStatement, sdk.ErrInvalidRequest, sdk.ErrInvalidToken,
+		sdk.ErrInsufficientScope, sdk.ErrAccessDenied, sdk.ErrTooManyRequests, sdk.ErrServer,
+		sdk.ErrTemporarilyUnavailable,
+	} {
+		Prototypes[e.Code] = e
+	}
+}
+
+// Config is the configuration of the test plugin.
+type Config struct {
+	// Fail rejects the configuration (a ConfigError on attribute "fail").
+	Fail bool `json:"fail"`
+	// Mode: "" normal; "crash" exits the process in the middle of Validate;
+	// "hang" blocks Validate forever, ignoring its context; "unhealthy"
+	// fails Health with sdk.ErrUnavailable.
+	Mode string `json:"mode"`
+	// ClientIDPrefix prefixes the client ids the Processor assigns
+	// (default "tp-").
+	ClientIDPrefix string `json:"client_id_prefix"`
+}
+
+var (
+	mu      sync.RWMutex
+	current = Config{ClientIDPrefix: "tp-"}
+)
+
+func config() Config {
+	mu.RLock()
+	defer mu.RUnlock()
+	return current
+}
+
+// Configure is the plugin's Configure function.
+func Configure(_ context.Context, raw []byte) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		return &plugin.ConfigError{Message: "not a JSON object"}
+	}
+	for name := range members {
+		switch name {
+		case "fail", "mode", "client_id_prefix":
+		default:
+			return &plugin.ConfigError{Attribute: name, Message: "unknown attribute"}
+		}
+	}
+	c := Config{ClientIDPrefix: "tp-"}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return &plugin.ConfigError{Message: err.Error()}
+	}
+	if c.Fail {
+		return fmt.Errorf("configure: %w", &plugin.ConfigError{Attribute: "fail", Message: "must not be true"})
+	}
+	switch c.Mode {
+	case "", "crash", "hang", "unhealthy":
+	default:
+		return &plugin.ConfigError{Attribute: "mode", Message: fmt.Sprintf("unknown mode %q", c.Mode)}
+	}
+	mu.Lock()
+	current = c
+	mu.Unlock()
+	return nil
+}
+
+// Health is the plugin's Health function.
+func Health(context.Context) error {
+	if config().Mode == "unhealthy" {
+		return fmt.Errorf("testplugin is configured unhealthy: %w", sdk.ErrUnavailable)
+	}
+	return nil
+}
+
+// Steps are the built-in steps with a company rule on redirect URIs: the
+// host evil.example is refused. SoftwareStatement also carries the crash and
+// hang modes and the environment report, so that they happen in the middle
+// of Validate.
+type Steps struct{ sdk.DefaultSteps }
+
+var _ sdk.Steps = Steps{}
+
+// SoftwareStatement implements sdk.Steps.
+func (s Steps) SoftwareStatement(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	switch config().Mode {
+	case "crash":
+		os.Exit(1)
+	case "hang":
+		select {} // ignore ctx: the host must not depend on the plugin giving up
+	}
+	if names := rc.Items[ItemGetenv]; names != "" {
+		items := maps.Clone(rc.Items)
+		for _, name := range strings.Split(names, ",") {
+			items["env."+name] = os.Getenv(name)
+		}
+		rc.Items = items
+	}
+	return s.DefaultSteps.SoftwareStatement(ctx, rc)
+}
+
+// RedirectURIs implements sdk.Steps: the default checks, then the company
+// rule.
+func (s Steps) RedirectURIs(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	rc, err := s.DefaultSteps.RedirectURIs(ctx, rc)
+	if err != nil {
+		return rc, err
+	}
+	for i, u := range rc.Client.Metadata.RedirectURIs {
+		if p, err := url.Parse(u); err == nil && p.Hostname() == "evil.example" {
+			return rc, sdk.ErrInvalidRedirectURI.WithDescription("redirect_uris[%d]: host evil.example is not allowed", i)
+		}
+	}
+	return rc, nil
+}
+
+// Processor assigns a prefixed client id and issues a registration access
+// token (and a secret when the auth method needs one). It leaves the
+// metadata alone.
+type Processor struct{}
+
+var _ sdk.Processor = Processor{}
+
+// Process implements sdk.Processor.
+func (Processor) Process(_ context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	if code := rc.Items[ItemError]; code != "" {
+		return rc, requestedError(code, rc.Items[ItemDescription])
+	}
+	id, err := sdk.RandomToken()
+	if err != nil {
+		return rc, err
+	}
+	rat, err := sdk.RandomToken()
+	if err != nil {
+		return rc, err
+	}
+	rc.Client.ID = config().ClientIDPrefix + id[:16]
+	rc.Client.IssuedAt = rc.Now.Unix()
+	rc.Client.Profile = rc.Caller.Profile
+	rc.Client.RegistrationTokenHash = sdk.HashToken(rat)
+	rc.Issued = sdk.Credentials{RegistrationAccessToken: rat}
+	if sdk.NeedsSecret(rc.Client.Metadata.TokenEndpointAuthMethod) {
+		secret, err := sdk.RandomToken()
+		if err != nil {
+			return rc, err
+		}
+		rc.Client.SecretHash = sdk.HashToken(secret)
+		rc.Issued.ClientSecret = secret
+	}
+	return rc, nil
+}
+
+func requestedError(code, description string) error {
+	switch code {
+	case "not_found":
+		return fmt.Errorf("lookup: %w", sdk.ErrNotFound)
+	case "already_exists":
+		return fmt.Errorf("insert: %w", sdk.ErrAlreadyExists)
+	case "conflict":
+		return fmt.Errorf("update: %w", sdk.ErrConflict)
+	case "unavailable":
+		return fmt.Errorf("database: %w", sdk.ErrUnavailable)
+	case "plain":
+		return errors.New("testplugin: plain failure with internal detail")
+	case "panic":
+		panic("testplugin: requested panic")
+	}
+	if p, ok := Prototypes[code]; ok {
+		return fmt.Errorf("testplugin: %w", p.WithDescription("%s", description).WithCause(errors.New("internal cause")))
+	}
+	return fmt.Errorf("testplugin: unknown requested error %q", code)
+}
+
+// Response is the default response with one more member, "x_plugin".
+type Response struct{}
+
+var _ sdk.ResponseGenerator = Response{}
+
+// Generate implements sdk.ResponseGenerator.
+func (Response) Generate(ctx context.Context, rc sdk.RegistrationContext, uri string) (sdk.Response, error) {
+	resp, err := sdk.DefaultResponseGenerator{}.Generate(ctx, rc, uri)
+	if err != nil || len(resp.Body) < 2 {
+		return resp, err
+	}
+	body := append([]byte(`{"x_plugin":"testplugin"`), resp.Body[1:]...)
+	if len(resp.Body) > 2 {
+		body = append([]byte(`{"x_plugin":"testplugin",`), resp.Body[1:]...)
+	}
+	resp.Body = body
+	return resp, nil
+}
+
+// Store is an in-memory sdk.Store. The zero value is ready to use.
+type Store struct {
+	mu      sync.Mutex
+	clients map[string]sdk.Client
+	byToken map[string]string
+}
+
+var _ sdk.Store = (*Store)(nil)
+
+// Create implements sdk.Store.
+func (s *Store) Create(ctx context.Context, c sdk.Client) (sdk.Client, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.Client{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.clients == nil {
+		s.clients, s.byToken = map[string]sdk.Client{}, map[string]string{}
+	}
+	if _, ok := s.clients[c.ID]; ok {
+		return sdk.Client{}, fmt.Errorf("client %q: %w", c.ID, sdk.ErrAlreadyExists)
+	}
+	c = c.Clone()
+	c.Revision = 1
+	s.put(c)
+	return c.Clone(), nil
+}
+
+func (s *Store) put(c sdk.Client) {
+	s.clients[c.ID] = c
+	if c.RegistrationTokenHash != "" {
+		s.byToken[c.RegistrationTokenHash] = c.ID
+	}
+}
+
+func (s *Store) remove(id string) {
+	if old, ok := s.clients[id]; ok {
+		if s.byToken[old.RegistrationTokenHash] == id {
+			delete(s.byToken, old.RegistrationTokenHash)
+		}
+		delete(s.clients, id)
+	}
+}
+
+// Get implements sdk.Store.
+func (s *Store) Get(ctx context.Context, id string) (sdk.Client, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.Client{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clients[id]
+	if !ok {
+		return sdk.Client{}, fmt.Errorf("client %q: %w", id, sdk.ErrNotFound)
+	}
+	return c.Clone(), nil
+}
+
+// GetByRegistrationToken implements sdk.Store.
+func (s *Store) GetByRegistrationToken(ctx context.Context, hash string) (sdk.Client, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.Client{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.byToken[hash]
+	if !ok || hash == "" {
+		return sdk.Client{}, fmt.Errorf("registration token: %w", sdk.ErrNotFound)
+	}
+	return s.clients[id].Clone(), nil
+}
+
+// Update implements sdk.Store.
+func (s *Store) Update(ctx context.Context, c sdk.Client) (sdk.Client, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.Client{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.clients[c.ID]
+	if !ok {
+		return sdk.Client{}, fmt.Errorf("client %q: %w", c.ID, sdk.ErrNotFound)
+	}
+	if old.Revision != c.Revision {
+		return sdk.Client{}, fmt.Errorf("client %q at revision %d, not %d: %w", c.ID, old.Revision, c.Revision, sdk.ErrConflict)
+	}
+	s.remove(c.ID)
+	c = c.Clone()
+	c.Revision = old.Revision + 1
+	s.put(c)
+	return c.Clone(), nil
+}
+
+// Delete implements sdk.Store.
+func (s *Store) Delete(ctx context.Context, id string, revision int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.clients[id]
+	if !ok {
+		return fmt.Errorf("client %q: %w", id, sdk.ErrNotFound)
+	}
+	if old.Revision != revision {
+		return fmt.Errorf("client %q at revision %d, not %d: %w", id, old.Revision, revision, sdk.ErrConflict)
+	}
+	s.remove(id)
+	return nil
+}
+
+// Health implements sdk.Store.
+func (s *Store) Health(ctx context.Context) error { return ctx.Err() }
+
+// Kinds returns the kinds listed in spec ("validator,store", ...), or all
+// kinds when spec is empty.
+func Kinds(spec string) []string {
+	all := []string{plugin.KindValidator, plugin.KindProcessor, plugin.KindStore, plugin.KindResponse}
+	if spec == "" {
+		return all
+	}
+	var kinds []string
+	for _, k := range strings.Split(spec, ",") {
+		if slices.Contains(all, k) {
+			kinds = append(kinds, k)
+		}
+	}
+	return kinds
+}

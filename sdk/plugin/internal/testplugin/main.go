@@ -1,0 +1,39 @@
+// Command testplugin is the plugin the tests of sdk/plugin and
+// sdk/plugintest launch. It serves every kind (see package testimpl);
+// TESTPLUGIN_KINDS ("validator,store", ...) restricts what it serves, and
+// TESTPLUGIN_VALIDATOR=plain serves a Validator instead of Steps.
+package main
+
+import (
+	"os"
+	"slices"
+
+	"github.com/registrar-dcr/registrar/sdk"
+	"github.com/registrar-dcr/registrar/sdk/plugin"
+	"github.com/registrar-dcr/registrar/sdk/plugin/internal/testimpl"
+)
+
+func main() {
+	kinds := testimpl.Kinds(os.Getenv("TESTPLUGIN_KINDS"))
+	cfg := &plugin.ServeConfig{
+		Configure: testimpl.Configure,
+		Health:    testimpl.Health,
+	}
+	if slices.Contains(kinds, plugin.KindValidator) {
+		if os.Getenv("TESTPLUGIN_VALIDATOR") == "plain" {
+			cfg.Validator = sdk.StepsValidator{Steps: testimpl.Steps{}}
+		} else {
+			cfg.Steps = testimpl.Steps{}
+		}
+	}
+	if slices.Contains(kinds, plugin.KindProcessor) {
+		cfg.Processor = testimpl.Processor{}
+	}
+	if slices.Contains(kinds, plugin.KindStore) {
+		cfg.Store = &testimpl.Store{}
+	}
+	if slices.Contains(kinds, plugin.KindResponse) {
+		cfg.Response = testimpl.Response{}
+	}
+	plugin.Serve(cfg)
+}

@@ -1,0 +1,144 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
+	"github.com/registrar-dcr/registrar/sdk"
+)
+
+// ServeConfig says what a plugin serves. Set at least one of Validator,
+// Steps, Processor, Store and Response.
+type ServeConfig struct {
+	// Validator serves the validator kind. Set Validator or Steps, not
+	// both.
+	Validator sdk.Validator
+	// Steps serves the validator kind too: Validate runs every step with
+	// sdk.Run, and the host may also call a single step (ValidateStep).
+	// Usually a struct that embeds sdk.DefaultSteps and redefines a step.
+	Steps sdk.Steps
+	// Processor serves the processor kind.
+	Processor sdk.Processor
+	// Store serves the store kind. Its Health is part of the plugin's
+	// health.
+	Store sdk.Store
+	// Response serves the response kind.
+	Response sdk.ResponseGenerator
+
+	// Configure receives the plugin's config block from the server's
+	// configuration file as a JSON object ({} when the block is absent),
+	// once after every start and before any other call. Return a
+	// *ConfigError to reject an attribute. When Configure is nil the plugin
+	// accepts only an empty configuration.
+	Configure func(ctx context.Context, config []byte) error
+	// Health reports whether the plugin can serve requests; nil means
+	// healthy. A Store's Health is checked as well.
+	Health func(ctx context.Context) error
+	// Logger is the plugin's logger. The default writes JSON to stderr,
+	// which the server shows under the plugin's name; a custom logger must
+	// do the same (hclog with JSONFormat: true and Output: os.Stderr).
+	Logger hclog.Logger
+}
+
+// Serve serves the plugin until the server closes it. It is meant to be the
+// last call of a plugin's main. It exits the process with status 1 when cfg
+// serves nothing, or when the binary is run by hand instead of by Registrar.
+func Serve(cfg *ServeConfig) {
+	set, err := cfg.pluginSet()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "registrar plugin: %v\n", err)
+		os.Exit(1)
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = DefaultLogger()
+	}
+	goplugin.Serve(&goplugin.ServeConfig{
+		HandshakeConfig:  Handshake,
+		VersionedPlugins: map[int]goplugin.PluginSet{ProtocolVersion: set},
+		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
+			opts = append(opts, grpc.ChainUnaryInterceptor(recoverPanics(logger)))
+			return goplugin.DefaultGRPCServer(opts)
+		},
+		Logger: logger,
+	})
+}
+
+// DefaultLogger returns the logger Serve uses when ServeConfig.Logger is nil:
+// every level, as JSON, to the process's stderr. The server parses the lines
+// and logs them under the plugin's name at their own level.
+func DefaultLogger() hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{
+		Level:      hclog.Trace,
+		Output:     os.Stderr,
+		JSONFormat: true,
+	})
+}
+
+// pluginSet checks cfg and returns the go-plugin set of what it serves.
+func (cfg *ServeConfig) pluginSet() (goplugin.PluginSet, error) {
+	if cfg == nil {
+		return nil, errors.New("Serve: nil ServeConfig")
+	}
+	if cfg.Validator != nil && cfg.Steps != nil {
+		return nil, errors.New("Serve: set ServeConfig.Validator or ServeConfig.Steps, not both")
+	}
+	validator := cfg.Validator
+	if cfg.Steps != nil {
+		validator = sdk.StepsValidator{Steps: cfg.Steps}
+	}
+	ctl := &controlServer{cfg: cfg}
+	set := goplugin.PluginSet{}
+	if validator != nil {
+		v := &validatorServer{impl: validator, steps: cfg.Steps}
+		set[KindValidator] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterValidatorServer(s, v) }}
+		ctl.kinds = append(ctl.kinds, KindValidator)
+		if cfg.Steps != nil {
+			ctl.steps = AllSteps()
+		}
+	}
+	if cfg.Processor != nil {
+		p := &processorServer{impl: cfg.Processor}
+		set[KindProcessor] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterProcessorServer(s, p) }}
+		ctl.kinds = append(ctl.kinds, KindProcessor)
+	}
+	if cfg.Store != nil {
+		st := &storeServer{impl: cfg.Store}
+		set[KindStore] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterStoreServer(s, st) }}
+		ctl.kinds = append(ctl.kinds, KindStore)
+	}
+	if cfg.Response != nil {
+		r := &responseServer{impl: cfg.Response}
+		set[KindResponse] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterResponseGeneratorServer(s, r) }}
+		ctl.kinds = append(ctl.kinds, KindResponse)
+	}
+	if len(ctl.kinds) == 0 {
+		return nil, errors.New("Serve: the ServeConfig serves nothing: set Validator, Steps, Processor, Store or Response")
+	}
+	set[controlKey] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterPluginServer(s, ctl) }}
+	return set, nil
+}
+
+// recoverPanics turns a panic in a handler into an INTERNAL status, so that a
+// bug in one call does not take the plugin (and every call in flight) down.
+func recoverPanics(logger hclog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				logger.Error("panic in plugin call", "method", info.FullMethod, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				resp, err = nil, status.Errorf(codes.Internal, "plugin panicked in %s: %v", info.FullMethod, r)
+			}
+		}()
+		return handler(ctx, req)
+	}
+}
