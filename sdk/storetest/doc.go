@@ -1,0 +1,26 @@
+// Package storetest is the conformance suite of sdk.Store: every store
+// (the built-in memory and sqlite stores, a plugin store such as MongoDB, and
+// any store seen through the gRPC plugin wire) runs the same cases against
+// itself with one call in its test file:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) sdk.Store {
+//			s := mystore.New(...)
+//			t.Cleanup(func() { s.Close() })
+//			return s
+//		})
+//	}
+//
+// The suite relies on the sdk.Store contract only: a record is stored and
+// returned whole, exactly as given except Revision, which the store sets (1
+// on Create, +1 on each Update); stale revisions fail with sdk.ErrConflict,
+// missing records with sdk.ErrNotFound, duplicate client_ids with
+// sdk.ErrAlreadyExists; an empty registration token hash never matches; a
+// canceled context never yields a success. Records are compared after
+// Normalize, which forgets only what no JSON, BSON or protobuf encoding keeps
+// (empty versus nil lists and maps, JSON whitespace and member order).
+//
+// SampleClient, Normalize, Diff and TokenHash are exported so that other
+// tests (plugin wire round trips, HTTP tests) can build and compare records
+// the same way.
+package storetest

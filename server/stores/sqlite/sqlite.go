@@ -1,0 +1,461 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/registrar-dcr/registrar/sdk"
+)
+
+// ErrTokenHashInUse is returned by Create and Update when another client
+// already holds the registration token hash (the partial unique index). Hashes
+// of 256-bit random tokens never collide, so this points at a bug in the
+// caller; it is not sdk.ErrAlreadyExists, which is about the client_id.
+var ErrTokenHashInUse = errors.New("sqlite: registration token hash already in use")
+
+// errDecode marks a stored record that does not decode: a corrupt row is a
+// server error, not an outage and not a missing record.
+var errDecode = errors.New("decode stored client")
+
+// errClosed is the cause of sdk.ErrUnavailable after Close.
+var errClosed = errors.New("store is closed")
+
+// Options tune a Store. The zero value is usable.
+type Options struct {
+	// ReadConns is the size of the read pool. Default 4.
+	ReadConns int
+	// BusyTimeout is how long a connection waits for a lock held by another
+	// process (a CLI, a backup) before failing with sdk.ErrUnavailable.
+	// Default 5s.
+	BusyTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.ReadConns <= 0 {
+		o.ReadConns = 4
+	}
+	if o.BusyTimeout <= 0 {
+		o.BusyTimeout = 5 * time.Second
+	}
+	return o
+}
+
+// Store is an sdk.Store on one SQLite database file. It is safe for
+// concurrent use. Open it with Open and release it with Close.
+type Store struct {
+	writer *sql.DB // exactly one connection: every write
+	reader *sql.DB // query_only connections: Get, GetByRegistrationToken
+
+	insert     *sql.Stmt
+	update     *sql.Stmt
+	del        *sql.Stmt
+	revisionOf *sql.Stmt // on the writer, to explain a write that matched no row
+	get        *sql.Stmt
+	getByToken *sql.Stmt
+
+	// Group commit of Create (batch.go).
+	creates     chan *createReq
+	writerDone  chan struct{}
+	queueMu     sync.RWMutex // guards queueClosed and closing creates
+	queueClosed bool
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ sdk.Store = (*Store)(nil)
+
+const (
+	insertSQL = `INSERT INTO clients
+		(client_id, registration_token_hash, profile, revision, issued_at, updated_at, data)
+		VALUES (?, ?, ?, 1, ?, ?, ?)`
+	updateSQL = `UPDATE clients
+		SET registration_token_hash = ?, profile = ?, revision = revision + 1,
+		    issued_at = ?, updated_at = ?, data = ?
+		WHERE client_id = ? AND revision = ?`
+	deleteSQL     = `DELETE FROM clients WHERE client_id = ? AND revision = ?`
+	revisionOfSQL = `SELECT revision FROM clients WHERE client_id = ?`
+	getSQL        = `SELECT revision, data FROM clients WHERE client_id = ?`
+	// The "<> ''" term lets SQLite use the partial index, and makes sure
+	// the empty hash of a revoked client never matches.
+	getByTokenSQL = `SELECT revision, data FROM clients
+		WHERE registration_token_hash = ? AND registration_token_hash <> ''`
+)
+
+// Open opens (creating it with mode 0600 if needed) the database file at
+// path, migrates its schema to SchemaVersion, and prepares the statements.
+// path is a file system path; in-memory databases are refused because the
+// writer and the read pool must share one database. Open fails when the file
+// cannot be put in WAL mode or its schema is newer than this package.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	opts = opts.withDefaults()
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite: open %q: need a file system path", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	// SQLite gives the -wal and -shm files the mode of the database file.
+	if f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		_ = f.Close()
+	} else if !errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+
+	s := &Store{}
+	busy := strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10)
+
+	s.writer, err = sql.Open("sqlite", dsn(abs, url.Values{
+		"_pragma": {"busy_timeout(" + busy + ")", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"},
+		"_txlock": {"immediate"},
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	s.writer.SetMaxOpenConns(1)
+	s.writer.SetMaxIdleConns(1)
+	s.writer.SetConnMaxLifetime(0)
+	s.writer.SetConnMaxIdleTime(0)
+
+	fail := func(what string, err error) (*Store, error) {
+		s.closeAll()
+		return nil, fmt.Errorf("sqlite: open %q: %s: %w", path, what, err)
+	}
+	var mode string
+	if err := s.writer.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+		return fail("connect", err)
+	}
+	if mode != "wal" {
+		return fail("journal mode", fmt.Errorf("the file system does not support WAL (journal_mode is %q)", mode))
+	}
+	if err := migrate(ctx, s.writer); err != nil {
+		return fail("migrate", err)
+	}
+
+	s.reader, err = sql.Open("sqlite", dsn(abs, url.Values{
+		"_pragma": {"busy_timeout(" + busy + ")", "foreign_keys(1)", "query_only(1)"},
+	}))
+	if err != nil {
+		return fail("read pool", err)
+	}
+	s.reader.SetMaxOpenConns(opts.ReadConns)
+	s.reader.SetMaxIdleConns(opts.ReadConns)
+	s.reader.SetConnMaxLifetime(0)
+	s.reader.SetConnMaxIdleTime(0)
+	if err := s.reader.PingContext(ctx); err != nil {
+		return fail("read pool", err)
+	}
+
+	for _, p := range []struct {
+		db   *sql.DB
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{s.writer, &s.insert, insertSQL},
+		{s.writer, &s.update, updateSQL},
+		{s.writer, &s.del, deleteSQL},
+		{s.writer, &s.revisionOf, revisionOfSQL},
+		{s.reader, &s.get, getSQL},
+		{s.reader, &s.getByToken, getByTokenSQL},
+	} {
+		if *p.stmt, err = p.db.PrepareContext(ctx, p.sql); err != nil {
+			return fail("prepare", err)
+		}
+	}
+	s.creates = make(chan *createReq, queueSize)
+	s.writerDone = make(chan struct{})
+	go s.runWriter()
+	return s, nil
+}
+
+// dsn builds a file: URI for the driver. Each _pragma runs on every new
+// connection of the pool, so all connections are configured alike.
+func dsn(abs string, q url.Values) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Close waits for the queued creates to be written, then closes the
+// statements and both pools. After Close every method fails with
+// sdk.ErrUnavailable. Close is idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		s.queueMu.Lock()
+		s.queueClosed = true
+		close(s.creates)
+		s.queueMu.Unlock()
+		<-s.writerDone
+		// Let SQLite refresh its planner statistics; failure is harmless.
+		_, _ = s.writer.Exec(`PRAGMA optimize`)
+		s.closeErr = s.closeAll()
+	})
+	return s.closeErr
+}
+
+func (s *Store) closeAll() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{s.insert, s.update, s.del, s.revisionOf, s.get, s.getByToken} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	for _, db := range []*sql.DB{s.reader, s.writer} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Create inserts c with Revision 1 and returns it so. It fails with
+// sdk.ErrAlreadyExists when c.ID is taken and with ErrTokenHashInUse when
+// another client holds c.RegistrationTokenHash; nothing is written then.
+// Concurrent creates are group-committed (see batch.go); a Create returns
+// only once its record is committed or known not to be.
+func (s *Store) Create(ctx context.Context, c sdk.Client) (sdk.Client, error) {
+	if err := s.check(ctx, "create"); err != nil {
+		return sdk.Client{}, err
+	}
+	c.Revision = 1
+	data, err := json.Marshal(c)
+	if err != nil {
+		return sdk.Client{}, fmt.Errorf("sqlite: create: encode client %q: %w", c.ID, err)
+	}
+	req := &createReq{ctx: ctx, c: &c, data: data, done: make(chan error, 1)}
+	if err := s.enqueue(ctx, req); err != nil {
+		return sdk.Client{}, err
+	}
+	if err := <-req.done; err != nil {
+		return sdk.Client{}, err
+	}
+	return c, nil
+}
+
+// Get returns the client with the given client_id, or sdk.ErrNotFound.
+func (s *Store) Get(ctx context.Context, clientID string) (sdk.Client, error) {
+	if err := s.check(ctx, "get"); err != nil {
+		return sdk.Client{}, err
+	}
+	c, err := s.scan(s.get.QueryRowContext(ctx, clientID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return sdk.Client{}, fmt.Errorf("%w: client %q", sdk.ErrNotFound, clientID)
+	}
+	if errors.Is(err, errDecode) {
+		return sdk.Client{}, fmt.Errorf("sqlite: get: %w", err)
+	}
+	if err != nil {
+		return sdk.Client{}, s.fail(ctx, "get", err)
+	}
+	return c, nil
+}
+
+// GetByRegistrationToken returns the client whose current registration token
+// hash is tokenHash, or sdk.ErrNotFound. The empty hash of a revoked client
+// matches nothing.
+func (s *Store) GetByRegistrationToken(ctx context.Context, tokenHash string) (sdk.Client, error) {
+	if err := s.check(ctx, "get by registration token"); err != nil {
+		return sdk.Client{}, err
+	}
+	if tokenHash == "" {
+		return sdk.Client{}, sdk.ErrNotFound
+	}
+	c, err := s.scan(s.getByToken.QueryRowContext(ctx, tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return sdk.Client{}, sdk.ErrNotFound
+	}
+	if errors.Is(err, errDecode) {
+		return sdk.Client{}, fmt.Errorf("sqlite: get by registration token: %w", err)
+	}
+	if err != nil {
+		return sdk.Client{}, s.fail(ctx, "get by registration token", err)
+	}
+	return c, nil
+}
+
+// Update replaces the stored client with c when the stored revision equals
+// c.Revision, and returns c with Revision+1. It fails with sdk.ErrNotFound
+// when the client does not exist, sdk.ErrConflict when the revision is
+// stale, and ErrTokenHashInUse when another client holds the new hash; on
+// failure nothing changes.
+func (s *Store) Update(ctx context.Context, c sdk.Client) (sdk.Client, error) {
+	if err := s.check(ctx, "update"); err != nil {
+		return sdk.Client{}, err
+	}
+	expected := c.Revision
+	c.Revision = expected + 1
+	data, err := json.Marshal(c)
+	if err != nil {
+		return sdk.Client{}, fmt.Errorf("sqlite: update: encode client %q: %w", c.ID, err)
+	}
+	err = s.write(ctx, "update", c.ID, expected, func(tx *sql.Tx) (sql.Result, error) {
+		return tx.StmtContext(ctx, s.update).ExecContext(ctx,
+			c.RegistrationTokenHash, c.Profile, c.IssuedAt, c.UpdatedAt, data, c.ID, expected)
+	})
+	if err != nil {
+		return sdk.Client{}, err
+	}
+	return c, nil
+}
+
+// Delete removes the client when the stored revision equals revision. It
+// fails with sdk.ErrNotFound when the client does not exist and
+// sdk.ErrConflict when the revision is stale.
+func (s *Store) Delete(ctx context.Context, clientID string, revision int64) error {
+	if err := s.check(ctx, "delete"); err != nil {
+		return err
+	}
+	return s.write(ctx, "delete", clientID, revision, func(tx *sql.Tx) (sql.Result, error) {
+		return tx.StmtContext(ctx, s.del).ExecContext(ctx, clientID, revision)
+	})
+}
+
+// write runs a conditional write (WHERE client_id = ? AND revision = ?) in
+// an immediate transaction on the writer. When it matches no row, a
+// follow-up read in the same transaction tells a missing client
+// (ErrNotFound) from a stale revision (ErrConflict).
+func (s *Store) write(ctx context.Context, op, clientID string, revision int64, exec func(*sql.Tx) (sql.Result, error)) (err error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return s.fail(ctx, op, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	res, err := exec(tx)
+	if err != nil {
+		if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
+			return ErrTokenHashInUse
+		}
+		return s.fail(ctx, op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.fail(ctx, op, err)
+	}
+	if n == 0 {
+		stored, exists, err := s.revision(ctx, tx, clientID)
+		switch {
+		case err != nil:
+			return s.fail(ctx, op, err)
+		case !exists:
+			return fmt.Errorf("%w: client %q", sdk.ErrNotFound, clientID)
+		default:
+			return fmt.Errorf("%w: client %q is at revision %d, not %d", sdk.ErrConflict, clientID, stored, revision)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	return nil
+}
+
+// revision reads the stored revision of clientID on the writer, inside tx
+// when it is not nil.
+func (s *Store) revision(ctx context.Context, tx *sql.Tx, clientID string) (rev int64, exists bool, err error) {
+	st := s.revisionOf
+	if tx != nil {
+		st = tx.StmtContext(ctx, st)
+	}
+	err = st.QueryRowContext(ctx, clientID).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return rev, err == nil, err
+}
+
+// Health runs SELECT 1 on the writer and on the read pool.
+func (s *Store) Health(ctx context.Context) error {
+	if err := s.check(ctx, "health"); err != nil {
+		return err
+	}
+	for _, db := range []*sql.DB{s.writer, s.reader} {
+		var one int
+		if err := db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+			return s.fail(ctx, "health", err)
+		}
+	}
+	return nil
+}
+
+// Stats are the connection pool statistics, for metrics.
+type Stats struct {
+	Writer, Reader sql.DBStats
+}
+
+// Stats returns the statistics of the writer and the read pool.
+func (s *Store) Stats() Stats {
+	return Stats{Writer: s.writer.Stats(), Reader: s.reader.Stats()}
+}
+
+func (s *Store) scan(row *sql.Row) (sdk.Client, error) {
+	var (
+		rev  int64
+		data []byte
+	)
+	if err := row.Scan(&rev, &data); err != nil {
+		return sdk.Client{}, err
+	}
+	var c sdk.Client
+	if err := json.Unmarshal(data, &c); err != nil {
+		return sdk.Client{}, fmt.Errorf("%w: %w", errDecode, err)
+	}
+	c.Revision = rev
+	return c, nil
+}
+
+// check refuses a call on a closed store or with a done context before any
+// work, so neither is ever mistaken for an answer about the data.
+func (s *Store) check(ctx context.Context, op string) error {
+	if s.closed.Load() {
+		return s.fail(ctx, op, errClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	return nil
+}
+
+// fail classifies an error that is not an answer about the data: the
+// context's own error when the caller gave up (a deadline is also
+// sdk.ErrUnavailable: the store did not answer in time), sdk.ErrUnavailable
+// wrapping the cause otherwise (closed pool, I/O error, lock timeout, ...).
+func (s *Store) fail(ctx context.Context, op string, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		if errors.Is(cerr, context.DeadlineExceeded) {
+			return fmt.Errorf("%w: sqlite: %s: %w", sdk.ErrUnavailable, op, cerr)
+		}
+		return fmt.Errorf("sqlite: %s: %w", op, cerr)
+	}
+	if s.closed.Load() {
+		return fmt.Errorf("%w: sqlite: %s: %w", sdk.ErrUnavailable, op, errClosed)
+	}
+	return fmt.Errorf("%w: sqlite: %s: %w", sdk.ErrUnavailable, op, err)
+}
+
+// sqliteCode returns the extended SQLite result code of err, or 0.
+func sqliteCode(err error) int {
+	var se *msqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()
+	}
+	return 0
+}
