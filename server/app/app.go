@@ -15,6 +15,7 @@ import (
 	"github.com/registrar-dcr/registrar/server/config"
 	"github.com/registrar-dcr/registrar/server/httpapi"
 	"github.com/registrar-dcr/registrar/server/pipeline"
+	"github.com/registrar-dcr/registrar/server/pluginhost"
 	"github.com/registrar-dcr/registrar/server/stores/memory"
 	"github.com/registrar-dcr/registrar/server/stores/sqlite"
 )
@@ -25,6 +26,7 @@ type App struct {
 	log      hclog.Logger
 	store    sdk.Store
 	closers  []io.Closer
+	plugins  *pluginhost.Host
 	pipeline *pipeline.Pipeline
 	handler  http.Handler
 }
@@ -39,45 +41,85 @@ func NewLogger(cfg config.Log, w io.Writer) hclog.Logger {
 	})
 }
 
-// New builds the server of cfg. Close releases what it opened.
+// New builds the server of cfg: it starts the plugins, opens the store and
+// assembles the pipeline. Close releases what it opened. An error from a
+// plugin that rejected its configuration is an hcl.Diagnostics pointing at
+// the attribute (print it with config.FormatDiagnostics).
 func New(ctx context.Context, cfg *config.Config, log hclog.Logger) (*App, error) {
 	a := &App{cfg: cfg, log: log}
-	if err := a.openStore(ctx); err != nil {
+	if err := a.build(ctx); err != nil {
+		a.Close()
 		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context) error {
+	cfg := a.cfg
+	host, err := pluginhost.Start(ctx, cfg.Plugins, a.log)
+	if err != nil {
+		return err
+	}
+	a.plugins = host
+	a.closers = append(a.closers, host)
+	if err := a.openStore(ctx); err != nil {
+		return err
 	}
 	var sealer *pipeline.Sealer
 	if cfg.SecretKey != nil {
-		s, err := pipeline.NewSealer(cfg.SecretKey)
-		if err != nil {
-			a.Close()
-			return nil, err
+		if sealer, err = pipeline.NewSealer(cfg.SecretKey); err != nil {
+			return err
 		}
-		sealer = s
 	}
-	profiles, authn := buildProfiles(cfg)
+	var proc sdk.Processor = pipeline.Processor{Sealer: sealer}
+	if cfg.Processor != "" {
+		if proc, err = host.Processor(cfg.Processor); err != nil {
+			return err
+		}
+	}
+	var resp sdk.ResponseGenerator = sdk.DefaultResponseGenerator{}
+	if cfg.Response != "" {
+		if resp, err = host.Response(cfg.Response); err != nil {
+			return err
+		}
+	}
+	profiles, authn, err := buildProfiles(cfg, host)
+	if err != nil {
+		return err
+	}
 	a.pipeline = &pipeline.Pipeline{
 		Auth:      authn,
 		Profiles:  profiles,
-		Processor: pipeline.Processor{Sealer: sealer},
+		Processor: proc,
 		Store:     a.store,
-		Response:  sdk.DefaultResponseGenerator{},
+		Response:  resp,
 		BaseURL:   cfg.Server.PublicBaseURL,
 		Parse: sdk.ParseOptions{
 			MaxStringLength: cfg.Server.MaxStringLength,
 			MaxArrayLength:  cfg.Server.MaxArrayLength,
 		},
-		Logger: log.Named("pipeline"),
+		Logger: a.log.Named("pipeline"),
+	}
+	ready := map[string]httpapi.Checker{"store": a.store.Health}
+	for name, check := range host.Checks() {
+		ready[name] = check
 	}
 	a.handler = httpapi.NewHandler(a.pipeline, httpapi.Options{
 		MaxBodyBytes: cfg.Server.MaxBodyBytes,
-		Ready:        map[string]httpapi.Checker{"store": a.store.Health},
-		Logger:       log.Named("http"),
+		Ready:        ready,
+		Logger:       a.log.Named("http"),
 	})
-	return a, nil
+	return nil
 }
 
 func (a *App) openStore(ctx context.Context) error {
 	switch a.cfg.Store.Kind {
+	case config.StorePlugin:
+		s, err := a.plugins.Store(a.cfg.Store.Plugin)
+		if err != nil {
+			return err
+		}
+		a.store = s
 	case config.StoreMemory:
 		a.store = memory.New()
 	case config.StoreSQLite:
@@ -93,9 +135,10 @@ func (a *App) openStore(ctx context.Context) error {
 	return nil
 }
 
-// buildProfiles turns the configured profiles into pipeline profiles and
-// the authenticator of the registration endpoint.
-func buildProfiles(cfg *config.Config) (map[string]*pipeline.Profile, *auth.Authenticator) {
+// buildProfiles turns the configured profiles into pipeline profiles, with
+// their validator chains, and the authenticator of the registration
+// endpoint.
+func buildProfiles(cfg *config.Config, host *pluginhost.Host) (map[string]*pipeline.Profile, *auth.Authenticator, error) {
 	profiles := make(map[string]*pipeline.Profile, len(cfg.Profiles))
 	var anonymous string
 	var tokens []auth.StaticToken
@@ -103,11 +146,19 @@ func buildProfiles(cfg *config.Config) (map[string]*pipeline.Profile, *auth.Auth
 		policy := p.Policy
 		policy.ClientSecretLifetime = int64(p.SecretLifetime.Seconds())
 		policy.TokenRotation = string(p.Rotation)
-		profiles[p.Name] = &pipeline.Profile{
-			Name:       p.Name,
-			Policy:     policy,
-			Validators: []sdk.Validator{sdk.StepsValidator{Steps: sdk.DefaultSteps{}}},
+		chain := make([]sdk.Validator, 0, len(p.Validators))
+		for _, name := range p.Validators {
+			if name == config.BuiltinValidator {
+				chain = append(chain, sdk.StepsValidator{Steps: sdk.DefaultSteps{}})
+				continue
+			}
+			v, err := host.Validator(name)
+			if err != nil {
+				return nil, nil, fmt.Errorf("profile %q: %w", p.Name, err)
+			}
+			chain = append(chain, v)
 		}
+		profiles[p.Name] = &pipeline.Profile{Name: p.Name, Policy: policy, Validators: chain}
 		if p.Anonymous {
 			anonymous = p.Name
 		}
@@ -115,7 +166,7 @@ func buildProfiles(cfg *config.Config) (map[string]*pipeline.Profile, *auth.Auth
 			tokens = append(tokens, auth.StaticToken{Name: t.Name, Profile: p.Name, Token: t.Token})
 		}
 	}
-	return profiles, auth.New(anonymous, tokens)
+	return profiles, auth.New(anonymous, tokens), nil
 }
 
 // Handler is the HTTP handler of the server.

@@ -103,7 +103,8 @@ func serve(args []string, _, stderr io.Writer) int {
 
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
-		log.Error("cannot start", "error", err)
+		log.Error("cannot start")
+		fmt.Fprintln(stderr, config.FormatDiagnostics(err))
 		return 1
 	}
 	defer a.Close()

@@ -46,6 +46,14 @@ func init() {
 	}
 }
 
+// Requests with these client names crash or hang the plugin in the middle
+// of Validate, whatever the mode: host tests use them to fail one request
+// and check that the next one succeeds.
+const (
+	CrashClientName = "testplugin: crash now"
+	HangClientName  = "testplugin: hang now"
+)
+
 // Config is the configuration of the test plugin.
 type Config struct {
 	// Fail rejects the configuration (a ConfigError on attribute "fail").
@@ -119,7 +127,14 @@ var _ sdk.Steps = Steps{}
 
 // SoftwareStatement implements sdk.Steps.
 func (s Steps) SoftwareStatement(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	switch config().Mode {
+	mode := config().Mode
+	switch rc.Request.ClientName {
+	case CrashClientName:
+		mode = "crash"
+	case HangClientName:
+		mode = "hang"
+	}
+	switch mode {
 	case "crash":
 		os.Exit(1)
 	case "hang":

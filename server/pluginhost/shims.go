@@ -1,0 +1,103 @@
+package pluginhost
+
+import (
+	"context"
+
+	"github.com/registrar-dcr/registrar/sdk"
+	"github.com/registrar-dcr/registrar/sdk/plugin"
+)
+
+// The shims below give the pipeline the sdk interfaces, each call going
+// through the supervisor (deadline, restart, unavailability).
+
+type validator struct{ s *supervisor }
+
+var _ sdk.Validator = validator{}
+
+func (v validator) Validate(ctx context.Context, rc sdk.RegistrationContext) (out sdk.RegistrationContext, err error) {
+	err = v.s.call(ctx, func(ctx context.Context, in *plugin.Instance) error {
+		val, err := in.Validator()
+		if err != nil {
+			return err
+		}
+		out, err = val.Validate(ctx, rc)
+		return err
+	})
+	return out, err
+}
+
+type processor struct{ s *supervisor }
+
+var _ sdk.Processor = processor{}
+
+func (p processor) Process(ctx context.Context, rc sdk.RegistrationContext) (out sdk.RegistrationContext, err error) {
+	err = p.s.call(ctx, func(ctx context.Context, in *plugin.Instance) error {
+		proc, err := in.Processor()
+		if err != nil {
+			return err
+		}
+		out, err = proc.Process(ctx, rc)
+		return err
+	})
+	return out, err
+}
+
+type response struct{ s *supervisor }
+
+var _ sdk.ResponseGenerator = response{}
+
+func (r response) Generate(ctx context.Context, rc sdk.RegistrationContext, uri string) (out sdk.Response, err error) {
+	err = r.s.call(ctx, func(ctx context.Context, in *plugin.Instance) error {
+		gen, err := in.Response()
+		if err != nil {
+			return err
+		}
+		out, err = gen.Generate(ctx, rc, uri)
+		return err
+	})
+	return out, err
+}
+
+type store struct{ s *supervisor }
+
+var _ sdk.Store = store{}
+
+func (st store) with(ctx context.Context, fn func(context.Context, sdk.Store) error) error {
+	return st.s.call(ctx, func(ctx context.Context, in *plugin.Instance) error {
+		s, err := in.Store()
+		if err != nil {
+			return err
+		}
+		return fn(ctx, s)
+	})
+}
+
+func (st store) Create(ctx context.Context, c sdk.Client) (out sdk.Client, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.Create(ctx, c); return err })
+	return out, err
+}
+
+func (st store) Get(ctx context.Context, id string) (out sdk.Client, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.Get(ctx, id); return err })
+	return out, err
+}
+
+func (st store) GetByRegistrationToken(ctx context.Context, hash string) (out sdk.Client, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error {
+		out, err = s.GetByRegistrationToken(ctx, hash)
+		return err
+	})
+	return out, err
+}
+
+func (st store) Update(ctx context.Context, c sdk.Client) (out sdk.Client, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.Update(ctx, c); return err })
+	return out, err
+}
+
+func (st store) Delete(ctx context.Context, id string, revision int64) error {
+	return st.with(ctx, func(ctx context.Context, s sdk.Store) error { return s.Delete(ctx, id, revision) })
+}
+
+// Health is the plugin's health, which for a store includes its database.
+func (st store) Health(ctx context.Context) error { return st.s.health(ctx) }
