@@ -84,9 +84,21 @@ type server struct {
 
 func startServer(t *testing.T) *server {
 	t.Helper()
+	s, err := startServerWith(t, e2eConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// startServerWith starts the server of configText (E2E_INITIAL_ACCESS_TOKEN
+// holds initialToken). It returns app.New's error, printed as
+// diagnostics, instead of failing the test.
+func startServerWith(t *testing.T, configText string) (*server, error) {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.hcl")
-	if err := os.WriteFile(path, []byte(e2eConfig), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(configText), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("E2E_INITIAL_ACCESS_TOKEN", initialToken)
@@ -99,7 +111,8 @@ func startServer(t *testing.T) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, log)
 	if err != nil {
-		t.Fatal(err)
+		cancel()
+		return nil, fmt.Errorf("%s", config.FormatDiagnostics(err))
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -114,7 +127,7 @@ func startServer(t *testing.T) *server {
 		}
 		a.Close()
 	})
-	return &server{url: "http://" + ln.Addr().String(), db: cfg.Store.Path, logs: logs}
+	return &server{url: "http://" + ln.Addr().String(), db: cfg.Store.Path, logs: logs}, nil
 }
 
 type answer struct {
