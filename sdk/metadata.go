@@ -3,6 +3,8 @@ package sdk
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 )
@@ -152,26 +154,38 @@ func (m Metadata) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// UnmarshalJSON decodes a stored or transmitted Metadata leniently: it is
-// the inverse of MarshalJSON for trusted data. Requests from callers go
-// through ParseMetadata, which checks every type.
+// UnmarshalJSON decodes a stored or transmitted Metadata leniently, in one
+// pass: it is the inverse of MarshalJSON for trusted data. Requests from
+// callers go through ParseMetadata, which checks every type.
 func (m *Metadata) UnmarshalJSON(b []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	var f metadataFields
-	if err := json.Unmarshal(b, &f); err != nil {
-		return err
-	}
-	*m = Metadata(f)
-	for k, v := range raw {
-		if isKnownField(k) {
+	*m = Metadata{}
+	v := reflect.ValueOf(m).Elem()
+	for k, val := range raw {
+		if f, ok := fieldIndex[k]; ok {
+			if bytes.Equal(val, []byte("null")) {
+				continue
+			}
+			dst := v.Field(f.index)
+			if f.kind == kindString {
+				if s, ok := unquote(val); ok {
+					dst.SetString(s)
+					continue
+				}
+			}
+			if err := json.Unmarshal(val, dst.Addr().Interface()); err != nil {
+				return fmt.Errorf("metadata member %s: %w", k, err)
+			}
+			continue
+		}
+		if isReserved(k) {
 			continue
 		}
 		if base, _, ok := splitLanguageTag(k); ok && isLocalizable(base) {
-			var s string
-			if err := json.Unmarshal(v, &s); err == nil {
+			if s, ok := unquote(val); ok {
 				if m.Localized == nil {
 					m.Localized = map[string]string{}
 				}
@@ -182,7 +196,7 @@ func (m *Metadata) UnmarshalJSON(b []byte) error {
 		if m.Extensions == nil {
 			m.Extensions = map[string]json.RawMessage{}
 		}
-		m.Extensions[k] = append(json.RawMessage(nil), v...)
+		m.Extensions[k] = val
 	}
 	return nil
 }

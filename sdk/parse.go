@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 
 	"fmt"
-	"io"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -54,34 +54,31 @@ var ReservedMembers = []string{
 // object, ErrInvalidClientMetadata naming the member otherwise.
 func ParseMetadata(body []byte, opts ParseOptions) (md Metadata, reserved map[string]json.RawMessage, err error) {
 	opts = opts.withDefaults()
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil {
+		if first := firstByte(body); first != '{' && json.Valid(body) {
+			return md, nil, ErrInvalidRequest.WithDescription("request body must be a JSON object")
+		}
 		return md, nil, ErrInvalidRequest.WithDescription("request body is not valid JSON")
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
+	if members == nil { // the body was "null"
 		return md, nil, ErrInvalidRequest.WithDescription("request body must be a JSON object")
 	}
-	seen := make(map[string]bool, 16)
+	if n := countMembers(body); n != len(members) {
+		return md, nil, ErrInvalidClientMetadata.WithDescription("%s: duplicate member", quoteName(duplicateMember(body)))
+	}
+	if len(members) > opts.MaxMembers {
+		return md, nil, ErrInvalidClientMetadata.WithDescription("request has more than %d members", opts.MaxMembers)
+	}
+	// Sorted, so that the first error reported does not depend on map order.
+	names := make([]string, 0, len(members))
+	for name := range members {
+		names = append(names, name)
+	}
+	sort.Strings(names)
 	v := reflect.ValueOf(&md).Elem()
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return Metadata{}, nil, ErrInvalidRequest.WithDescription("request body is not valid JSON")
-		}
-		name := tok.(string) // object keys are always strings
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return Metadata{}, nil, ErrInvalidRequest.WithDescription("request body is not valid JSON")
-		}
-		if seen[name] {
-			return Metadata{}, nil, ErrInvalidClientMetadata.WithDescription("%s: duplicate member", quoteName(name))
-		}
-		seen[name] = true
-		if len(seen) > opts.MaxMembers {
-			return Metadata{}, nil, ErrInvalidClientMetadata.WithDescription("request has more than %d members", opts.MaxMembers)
-		}
+	for _, name := range names {
+		raw := members[name]
 		if err := checkName(name); err != nil {
 			return Metadata{}, nil, err
 		}
@@ -133,13 +130,83 @@ func ParseMetadata(body []byte, opts ParseOptions) (md Metadata, reserved map[st
 		}
 		md.Extensions[name] = raw
 	}
-	if _, err := dec.Token(); err != nil { // the closing '}'
-		return Metadata{}, nil, ErrInvalidRequest.WithDescription("request body is not valid JSON")
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return Metadata{}, nil, ErrInvalidRequest.WithDescription("request body must hold exactly one JSON object")
-	}
 	return md, reserved, nil
+}
+
+func firstByte(b []byte) byte {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 {
+		return 0
+	}
+	return b[0]
+}
+
+// countMembers counts the member names of the top-level object of body,
+// which must be valid JSON: the strings at depth 1 that are not values. A
+// count above the number of distinct names means a name is repeated:
+// encoding/json keeps the last value silently, and two parsers that
+// disagree on which one wins are a smuggling risk.
+func countMembers(body []byte) int {
+	depth, n := 0, 0
+	inString, escaped, afterColon := false, false, false
+	for _, c := range body {
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+			if depth == 1 && !afterColon {
+				n++
+			}
+			afterColon = false
+		case '{', '[':
+			depth++
+			afterColon = false
+		case '}', ']':
+			depth--
+		case ':':
+			afterColon = depth == 1
+		case ' ', '\t', '\r', '\n':
+		default:
+			afterColon = false
+		}
+	}
+	return n
+}
+
+// duplicateMember returns the first repeated member name of the top-level
+// object of body (the slow path, after countMembers found one).
+func duplicateMember(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if _, err := dec.Token(); err != nil {
+		return ""
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		name, _ := tok.(string)
+		if seen[name] {
+			return name
+		}
+		seen[name] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return ""
+		}
+	}
+	return ""
 }
 
 func (o ParseOptions) withDefaults() ParseOptions {
@@ -271,12 +338,25 @@ func decodeField(dst reflect.Value, kind fieldKind, name string, raw json.RawMes
 	return nil
 }
 
-func decodeString(name string, raw json.RawMessage, opts ParseOptions) (string, error) {
-	if raw[0] != '"' {
-		return "", ErrInvalidClientMetadata.WithDescription("%s: must be a string", quoteName(name))
+// unquote decodes a JSON string that is known to be valid JSON; ok is
+// false when raw is not a string.
+func unquote(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), true // the common case: no escapes
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+func decodeString(name string, raw json.RawMessage, opts ParseOptions) (string, error) {
+	s, ok := unquote(raw)
+	if !ok {
 		return "", ErrInvalidClientMetadata.WithDescription("%s: must be a string", quoteName(name))
 	}
 	if err := checkString(quoteName(name), s, opts); err != nil {
@@ -298,16 +378,13 @@ func decodeStrings(name string, raw json.RawMessage, opts ParseOptions) ([]strin
 	}
 	list := make([]string, 0, len(items))
 	for i, it := range items {
-		field := fmt.Sprintf("%s[%d]", name, i)
-		if len(it) == 0 || it[0] != '"' {
-			return nil, ErrInvalidClientMetadata.WithDescription("%s: must be a string", field)
+		s, ok := unquote(it)
+		if !ok {
+			return nil, ErrInvalidClientMetadata.WithDescription("%s[%d]: must be a string", name, i)
 		}
-		var s string
-		if err := json.Unmarshal(it, &s); err != nil {
-			return nil, ErrInvalidClientMetadata.WithDescription("%s: must be a string", field)
-		}
-		if err := checkString(field, s, opts); err != nil {
-			return nil, err
+		if err := checkString(name, s, opts); err != nil {
+			// Name the element only on the error path.
+			return nil, checkString(fmt.Sprintf("%s[%d]", name, i), s, opts)
 		}
 		list = append(list, s)
 	}

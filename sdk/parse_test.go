@@ -369,3 +369,26 @@ func TestMetadataCloneIsDeep(t *testing.T) {
 		t.Error("Clone shares an extension value")
 	}
 }
+
+func TestCountMembers(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want int
+	}{
+		{name: "empty", body: `{}`, want: 0},
+		{name: "string values", body: `{"a":"x","b":"y"}`, want: 2},
+		{name: "nested objects not counted", body: `{"a":{"b":1,"c":"d"},"e":[{"f":"g"}]}`, want: 2},
+		{name: "escaped quote in a value", body: `{"a":"x\"y:\"","b":1}`, want: 2},
+		{name: "escaped backslash", body: `{"a\\":"x\\","b":"\\\""}`, want: 2},
+		{name: "whitespace", body: " {\n \"a\" :\t \"x\" ,\r\n\"a\": true }", want: 2},
+		{name: "duplicate", body: `{"a":1,"a":2}`, want: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := countMembers([]byte(tc.body)); got != tc.want {
+				t.Errorf("countMembers(%s) = %d, want %d", tc.body, got, tc.want)
+			}
+		})
+	}
+}

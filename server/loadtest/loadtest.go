@@ -26,8 +26,8 @@ type Server struct {
 }
 
 // StartServer runs binary with configHCL (a template whose %s are, in
-// order: listen address, base URL) in a temporary directory. extraEnv is
-// appended to a minimal environment.
+// order: listen address, base URL; see Config) in a temporary directory.
+// extraEnv is appended to a minimal environment.
 func StartServer(ctx context.Context, binary, configHCL string, extraEnv ...string) (*Server, error) {
 	dir, err := os.MkdirTemp("", "registrar-load-*")
 	if err != nil {

@@ -1,0 +1,35 @@
+package sdk
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+var benchMD = []byte(`{"redirect_uris":["https://app.example.com/callback"],"token_endpoint_auth_method":"client_secret_basic","grant_types":["authorization_code","refresh_token"],"response_types":["code"],"client_name":"load test","scope":"openid profile","application_type":"web","client_name#ja-Jpan-JP":"x","x_ext":{"a":1}}`)
+
+func BenchmarkMetadataUnmarshal(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		var m Metadata
+		if err := json.Unmarshal(benchMD, &m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMetadataMarshal(b *testing.B) {
+	var m Metadata
+	json.Unmarshal(benchMD, &m)
+	for i := 0; i < b.N; i++ {
+		if _, err := json.Marshal(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParseMetadata(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, _, err := ParseMetadata(benchMD, ParseOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
