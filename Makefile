@@ -13,11 +13,23 @@ TOKEN_FILE := data/initial_access_token
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
+PLUGINS  := $(notdir $(wildcard plugins/*)) $(notdir $(wildcard examples/plugins/*))
+GO_PLUGINS := $(filter-out node-validator,$(PLUGINS))
+
 .PHONY: build
-build: ## Build the registrar binary and the load generator into bin/
-	@mkdir -p $(BIN)
+build: ## Build bin/registrar, the load generator and every plugin into bin/plugins/
+	@mkdir -p $(BIN)/plugins
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/registrar ./server/cmd/registrar
 	$(GO) build -trimpath -o $(BIN)/registrar-load ./server/cmd/registrar-load
+	@for p in $(GO_PLUGINS); do \
+		dir=plugins/$$p; [ -d $$dir ] || dir=examples/plugins/$$p; \
+		echo "$(GO) build -trimpath -o $(BIN)/plugins/$$p ./$$dir"; \
+		$(GO) build -trimpath -o $(BIN)/plugins/$$p ./$$dir || exit 1; \
+	done
+
+.PHONY: checksums
+checksums: build ## Print the sha256 to pin in each plugin block
+	@cd $(BIN)/plugins && sha256sum *
 
 .PHONY: run
 run: build ## Run the server with config.hcl (generates an initial access token on first run)
@@ -38,8 +50,9 @@ node-deps: ## Install the npm packages the tests use (stock client library check
 
 .PHONY: bench
 bench: build ## Run Go benchmarks and a bounded load run, and print the figures
-	$(GO) test -run '^$$' -bench . -benchtime 2000x ./sdk/... ./server/...
-	$(BIN)/registrar-load -registrar $(BIN)/registrar -c 1,16 -d 5s
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./sdk/... ./server/... ./plugins/...
+	$(BIN)/registrar-load -scenario sqlite -c 1,16 -d 5s
+	$(BIN)/registrar-load -scenario plugin-validator -plugin $(BIN)/plugins/company-policy -c 1,16 -d 5s
 
 .PHONY: proto
 proto: ## Regenerate the plugin protocol's Go code with pinned generators
