@@ -45,7 +45,9 @@ func NewHandler(p *pipeline.Pipeline, opts Options) http.Handler {
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.ContextWithFallback = true
+	// Handlers pass c.Request.Context() on, never the *gin.Context: gin
+	// reuses its contexts, and database/sql may still watch a context
+	// after the handler returned.
 	r.Use(h.recover, h.headers, h.accessLog)
 	r.NoRoute(func(c *gin.Context) {
 		h.writeError(c, &sdk.Error{Code: sdk.CodeInvalidRequest, Status: http.StatusNotFound, Description: "no such endpoint"})
@@ -78,7 +80,7 @@ func (h *handler) register(c *gin.Context) {
 	if !ok {
 		return
 	}
-	resp, err := h.p.Register(c, pipeline.Request{
+	resp, err := h.p.Register(c.Request.Context(), pipeline.Request{
 		Authorization: c.GetHeader("Authorization"),
 		Body:          body,
 		RemoteAddr:    c.ClientIP(),
@@ -87,7 +89,7 @@ func (h *handler) register(c *gin.Context) {
 }
 
 func (h *handler) read(c *gin.Context, clientID string) {
-	resp, err := h.p.Read(c, h.request(c, clientID, nil))
+	resp, err := h.p.Read(c.Request.Context(), h.request(c, clientID, nil))
 	h.write(c, resp, err)
 }
 
@@ -96,12 +98,12 @@ func (h *handler) update(c *gin.Context, clientID string) {
 	if !ok {
 		return
 	}
-	resp, err := h.p.Update(c, h.request(c, clientID, body))
+	resp, err := h.p.Update(c.Request.Context(), h.request(c, clientID, body))
 	h.write(c, resp, err)
 }
 
 func (h *handler) delete(c *gin.Context, clientID string) {
-	resp, err := h.p.Delete(c, h.request(c, clientID, nil))
+	resp, err := h.p.Delete(c.Request.Context(), h.request(c, clientID, nil))
 	h.write(c, resp, err)
 }
 
@@ -182,7 +184,7 @@ func (h *handler) healthz(c *gin.Context) {
 // readyz answers 200 when every check passes and 503 naming the failing
 // ones otherwise. Causes go to the log, not to the answer.
 func (h *handler) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	status := http.StatusOK
 	checks := make(map[string]string, len(h.opts.Ready))
