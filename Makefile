@@ -47,6 +47,7 @@ test: node-deps ## Run every test (race detector on)
 .PHONY: node-deps
 node-deps: ## Install the npm packages the tests use (stock client library check)
 	@[ -d $(NODE_CHECK)/node_modules/oauth4webapi ] || npm ci --prefix $(NODE_CHECK) --no-audit --no-fund
+	@[ -d examples/plugins/node-validator/node_modules/@grpc/grpc-js ] || npm ci --prefix examples/plugins/node-validator --no-audit --no-fund
 
 .PHONY: bench
 bench: build ## Run Go benchmarks and a bounded load run, and print the figures
