@@ -13,7 +13,7 @@ TOKEN_FILE := data/initial_access_token
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-PLUGINS  := $(notdir $(wildcard plugins/*)) $(notdir $(wildcard examples/plugins/*))
+PLUGINS    := $(notdir $(patsubst %/,%,$(wildcard plugins/*/) $(wildcard examples/plugins/*/)))
 GO_PLUGINS := $(filter-out node-validator,$(PLUGINS))
 
 .PHONY: build
