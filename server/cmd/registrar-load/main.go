@@ -28,7 +28,8 @@ func main() {
 	binary := flag.String("registrar", "bin/registrar", "registrar `binary` to start")
 	scenario := flag.String("scenario", "sqlite", "sqlite | plugin-validator | plugin-store")
 	pluginPath := flag.String("plugin", "bin/plugins/company-policy", "plugin `binary` of the plugin scenarios")
-	pluginConfig := flag.String("plugin-config", `allowed_domains = ["example.com"]`, "HCL attributes of the plugin's config block")
+	pluginConfig := flag.String("plugin-config", "allowed_domains = [\"example.com\"]\n    max_access_token_lifetime = 3600",
+		"HCL attributes of the plugin's config block")
 	levels := flag.String("c", "1,16", "comma-separated concurrency `levels`")
 	duration := flag.Duration("d", 5*time.Second, "duration of each run")
 	max := flag.Int("n", 200000, "maximum requests per run")
