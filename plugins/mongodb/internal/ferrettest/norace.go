@@ -1,0 +1,5 @@
+//go:build !race
+
+package ferrettest
+
+const raceEnabled = false
