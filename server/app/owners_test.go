@@ -1,0 +1,48 @@
+package app_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestDependencyOwners keeps one owner per dependency (STYLE.md): only the
+// HTTP package imports gin; only sdk/plugin (and its internal test plugin)
+// import go-plugin; only the generated protocol, its converters and
+// sdk/plugin import gRPC or protobuf.
+func TestDependencyOwners(t *testing.T) {
+	const mod = "github.com/registrar-dcr/registrar/"
+	owners := map[string][]string{
+		"github.com/gin-gonic/gin":       {"server/httpapi"},
+		"github.com/hashicorp/go-plugin": {"sdk/plugin", "sdk/plugin/internal/futureplugin"},
+		"google.golang.org/grpc":         {"sdk/plugin", "sdk/internal/convert", "proto/registrar/plugin/v1", "sdk/plugin/internal/futureplugin"},
+		"google.golang.org/protobuf":     {"sdk/plugin", "sdk/internal/convert", "proto/registrar/plugin/v1", "sdk/plugin/internal/futureplugin"},
+	}
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}}:{{join .Imports \" \"}}", mod+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkg, imports, _ := strings.Cut(line, ":")
+		pkg = strings.TrimPrefix(pkg, mod)
+		checked++
+		for _, imp := range strings.Fields(imports) {
+			for dep, allowed := range owners {
+				if imp != dep && !strings.HasPrefix(imp, dep+"/") {
+					continue
+				}
+				ok := false
+				for _, a := range allowed {
+					ok = ok || a == pkg
+				}
+				if !ok {
+					t.Errorf("%s imports %s; only %v may", pkg, imp, allowed)
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("go list returned %d packages; the check would prove nothing", checked)
+	}
+}
