@@ -19,6 +19,10 @@ type Config struct {
 	Server Server
 	// Log is the logging setup (block "log").
 	Log Log
+	// RateLimit is the per-IP limit of registrations (block "rate_limit").
+	RateLimit RateLimit
+	// Fetch configures outbound fetches (block "fetch").
+	Fetch Fetch
 	// Store is where clients are kept (block "store").
 	Store Store
 	// SecretKey is the 32-byte AES-256 key that seals client secrets at rest
@@ -81,6 +85,10 @@ type Server struct {
 	MaxStringLength int
 	// MaxArrayLength is the largest array accepted in client metadata.
 	MaxArrayLength int
+	// TrustedProxies are the IP addresses and CIDR prefixes of proxies
+	// whose X-Forwarded-For header names the client; empty means the
+	// peer address is the client's, whatever the headers say.
+	TrustedProxies []string
 }
 
 // Log is the logging setup.
@@ -140,6 +148,24 @@ type Profile struct {
 	// (RFC 7591 §3) that select this profile. Names and values are unique
 	// in the whole file.
 	InitialAccessTokens []StaticToken
+	// IssuedTokens admits callers presenting an initial access token issued
+	// with "registrar token create -profile NAME" (kept hashed in the
+	// store, with an expiry and a use count).
+	IssuedTokens bool
+	// BearerJWT admits callers presenting a JWT access token of an
+	// authority; nil when not configured.
+	BearerJWT *BearerJWT
+	// SoftwareStatement is how software statements are verified and
+	// applied (RFC 7591 §2.3); nil means a request carrying one is
+	// refused as unapproved.
+	SoftwareStatement *SoftwareStatement
+	// CORSOrigins are the browser origins allowed to call the registration
+	// endpoints as this profile (lowercase scheme://host[:port]); empty
+	// allows none.
+	CORSOrigins []string
+	// MaxClients bounds the number of clients registered under the
+	// profile; 0 means no bound.
+	MaxClients int64
 	// Policy is what the profile allows; it is passed to every validation
 	// step. Policy.SecretEncryption is true when Config.SecretKey is set;
 	// Policy.MaxLifetime is in seconds.

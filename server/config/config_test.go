@@ -48,13 +48,37 @@ func TestLoadFull(t *testing.T) {
 			MaxBodyBytes:    131072,
 			MaxStringLength: 4096,
 			MaxArrayLength:  32,
+			TrustedProxies:  []string{"10.0.0.0/8", "192.0.2.7", "2001:db8::/32"},
 		},
 		Log:       Log{Level: "debug", Format: "json"},
+		RateLimit: RateLimit{Enabled: true, Rate: 2.5, Burst: 7, MaxTracked: 500},
+		Fetch: Fetch{AllowHTTP: true, AllowPrivateAddresses: true, Timeout: 2 * time.Second,
+			MaxBytes: 65536, CacheTTL: time.Minute},
 		Store:     Store{Kind: StoreSQLite, Path: dbPath},
 		SecretKey: testKey,
 		Profiles: []Profile{
 			{
-				Name: "partners",
+				Name:         "partners",
+				CORSOrigins:  []string{"https://partner.example.com", "http://localhost:6274"},
+				MaxClients:   250,
+				IssuedTokens: true,
+				BearerJWT: &BearerJWT{
+					Issuer:        "https://auth.example.com",
+					JWKSURI:       "https://auth.example.com/keys",
+					Audiences:     []string{"https://dcr.example.com"},
+					RequiredScope: "dcr:register dcr:admin",
+					Algorithms:    []string{"ES256"},
+					TokenTypes:    []string{"at+jwt"},
+					ClockSkew:     30 * time.Second,
+				},
+				SoftwareStatement: &SoftwareStatement{
+					Required: true, Strict: true, MaxAge: 24 * time.Hour, RequireJTI: true,
+					Issuers: []TrustedIssuer{
+						{Issuer: "https://directory.example.com", JWKSURI: "https://directory.example.com/jwks.json", Algorithms: []string{"PS256"}},
+						{Issuer: "https://other.example.com", JWKS: `{"keys": [{"kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}` + "\n",
+							Algorithms: []string{"RS256", "PS256", "ES256", "EdDSA"}},
+					},
+				},
 				InitialAccessTokens: []StaticToken{
 					{Name: "ci", Token: testCIToken},
 					// From tokens/partner-a.token, relative to the
@@ -126,8 +150,10 @@ func TestLoadDefaults(t *testing.T) {
 			MaxStringLength: 2048,
 			MaxArrayLength:  64,
 		},
-		Log:   Log{Level: "info", Format: "text"},
-		Store: Store{Kind: StoreMemory},
+		Log:       Log{Level: "info", Format: "text"},
+		RateLimit: RateLimit{Enabled: true, Rate: 5, Burst: 20, MaxTracked: 100000},
+		Fetch:     Fetch{Timeout: 5 * time.Second, MaxBytes: 256 << 10, CacheTTL: 5 * time.Minute},
+		Store:     Store{Kind: StoreMemory},
 		Profiles: []Profile{{
 			Name:      "default",
 			Anonymous: true,
@@ -263,6 +289,16 @@ func TestLoadInvalid(t *testing.T) {
 		line, col int
 		msg       string // substring of "Summary; Detail"
 	}{
+		{name: "bearer_jwt_no_audiences", line: 5, col: 5, msg: "bearer_jwt: audiences is required"},
+		{name: "bearer_jwt_hs256", line: 8, col: 30, msg: `"HS256" is symmetric`},
+		{name: "bearer_jwt_bad_issuer", line: 6, col: 19, msg: "bearer_jwt: issuer must be an absolute https URL"},
+		{name: "ssa_no_issuer", line: 7, col: 3, msg: "software_statement: add at least one issuer"},
+		{name: "ssa_both_keys", line: 10, col: 18, msg: "set jwks_uri or jwks, not both"},
+		{name: "ssa_bad_jwks", line: 9, col: 14, msg: "jwks must be a JWK Set"},
+		{name: "bad_cors_origin", line: 4, col: 19, msg: "is not an origin"},
+		{name: "bad_trusted_proxy", line: 2, col: 22, msg: `"10.0.0.0/33" is not an IP address or CIDR prefix`},
+		{name: "rate_zero", line: 4, col: 10, msg: "rate must be greater than 0"},
+		{name: "max_clients_zero", line: 4, col: 17, msg: "max_clients must be between 1 and"},
 		{name: "unknown_block", line: 9, col: 1, msg: `Blocks of type "metrics" are not expected here`},
 		{name: "unknown_attribute", line: 3, col: 3, msg: `An argument named "port" is not expected here`},
 		{name: "wrong_type", line: 2, col: 20, msg: `"max_body_bytes": number required`},

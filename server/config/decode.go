@@ -279,3 +279,12 @@ func quoteList(ss []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// number decodes a number attribute into dst.
+func (d *decoder) number(attr *hcl.Attribute, dst *float64) state {
+	v, st := d.eval(attr, cty.Number, "number")
+	if st == set {
+		*dst, _ = v.AsBigFloat().Float64()
+	}
+	return st
+}

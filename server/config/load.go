@@ -14,6 +14,23 @@ package config
 //	  max_body_bytes    = 65536                  # 1024..10485760
 //	  max_string_length = 2048                   # > 0
 //	  max_array_length  = 64                     # > 0
+//	  trusted_proxies   = []                     # IPs or CIDRs whose X-Forwarded-For is believed;
+//	                                             # empty: the peer address is the client's
+//	}
+//
+//	rate_limit {                  # per client IP, on POST /connect/dcr; 429 + Retry-After beyond
+//	  enabled     = true
+//	  rate        = 5             # registrations per second, sustained (> 0)
+//	  burst       = 20            # registrations at once
+//	  max_tracked = 100000        # addresses remembered (least recently seen forgotten first)
+//	}
+//
+//	fetch {                       # the one outbound fetcher: jwks_uri, sector_identifier_uri,
+//	  allow_http              = false # authority and issuer JWKS
+//	  allow_private_addresses = false # loopback/private/link-local refused at dial time
+//	  timeout                 = "5s"
+//	  max_bytes               = 262144
+//	  cache_ttl               = "5m"
 //	}
 //
 //	log {
@@ -64,8 +81,21 @@ package config
 //	profile "default" {            # required, one or more; names [a-z0-9_-]+, unique
 //	  validators = ["rfc"]         # in order; each "rfc" (the built-in RFC 7591 / OIDC validator)
 //	                               # or the name of a plugin block; non-empty, no duplicates
+//	  cors_origins = []            # browser origins allowed for this profile (scheme://host[:port])
+//	  max_clients  = 0             # clients registered under the profile; 0 = no bound (403 beyond)
 //	  authentication {             # required: at least one way in
-//	    anonymous = false          # open registration; at most one anonymous profile in the file
+//	    anonymous     = false      # open registration; at most one anonymous profile in the file
+//	    issued_tokens = false      # initial access tokens from "registrar token create -profile NAME"
+//	    bearer_jwt {               # JWT access tokens of an authority (at most one block)
+//	      issuer         = "https://auth.example.com" # required; exact "iss"
+//	      jwks_uri       = ""      # default: from the issuer's discovery document
+//	      jwks           = ""      # or inline, e.g. file("authority-jwks.json")
+//	      audiences      = ["https://dcr.example.com"] # required; "aud" must hold one
+//	      required_scope = ""      # space-separated; all must be in "scope"/"scp" (403 otherwise)
+//	      algorithms     = ["RS256", "PS256", "ES256", "EdDSA"] # asymmetric only
+//	      token_types    = []      # accepted "typ" headers, e.g. ["at+jwt"]; empty: any
+//	      clock_skew     = "1m"
+//	    }
 //	    initial_access_token "ci" { # zero or more; names [a-z0-9_-]+, unique in the file
 //	      token = env("REGISTRAR_INITIAL_ACCESS_TOKEN") # required; >= 32 chars of RFC 6750 b64token; values unique
 //	    }
@@ -83,6 +113,16 @@ package config
 //	    max_token_lifetime          = "0s"        # whole seconds; 0 = no bound
 //	    client_secret_lifetime      = "0s"        # whole seconds; 0 = secrets never expire
 //	    registration_token_rotation = "on_update" # on_update|never|on_every_use
+//	  }
+//	  software_statement {         # optional (RFC 7591 §2.3); absent: statements are refused
+//	    required    = false        # refuse registrations without one
+//	    strict      = false        # refuse metadata that differs from the statement's (else it wins)
+//	    max_age     = "0s"         # oldest "iat" accepted; 0 = no bound
+//	    require_jti = false        # refuse statements without "jti"; replays are always refused
+//	    issuer "https://directory.example.com" { # one or more trusted issuers
+//	      jwks_uri   = "https://directory.example.com/jwks.json" # or jwks = file("...")
+//	      algorithms = ["RS256", "PS256", "ES256", "EdDSA"]
+//	    }
 //	  }
 //	}
 //
@@ -115,6 +155,8 @@ var fileSchema = schema(nil,
 	hcl.BlockHeaderSchema{Type: "plugin", LabelNames: []string{"name"}},
 	hcl.BlockHeaderSchema{Type: "processor"},
 	hcl.BlockHeaderSchema{Type: "response"},
+	hcl.BlockHeaderSchema{Type: "rate_limit"},
+	hcl.BlockHeaderSchema{Type: "fetch"},
 )
 
 // Load reads and decodes the configuration file at path. See Parse.
@@ -166,6 +208,8 @@ func (d *decoder) decodeFile(body hcl.Body) *Config {
 	cfg := &Config{}
 	cfg.Server = d.decodeServer(d.single(blocks["server"]))
 	cfg.Log = d.decodeLog(d.single(blocks["log"]))
+	cfg.RateLimit = d.decodeRateLimit(d.single(blocks["rate_limit"]))
+	cfg.Fetch = d.decodeFetch(d.single(blocks["fetch"]))
 	// Plugins first: the store, processor, response and profiles refer
 	// to them.
 	cfg.Plugins = d.decodePlugins(blocks["plugin"])

@@ -75,15 +75,17 @@ const defaultScope = "openid"
 
 // Schemas of a profile block and of the blocks inside it.
 var (
-	profileSchema = schema([]string{"validators"},
+	profileSchema = schema([]string{"validators", "cors_origins", "max_clients"},
 		hcl.BlockHeaderSchema{Type: "authentication"},
 		hcl.BlockHeaderSchema{Type: "policy"},
+		hcl.BlockHeaderSchema{Type: "software_statement"},
 	)
 	// authenticationSchema lists the ways into a profile. To add a kind
 	// (bearer_jwt, software_statement): add its block here, decode it in
 	// decodeAuthentication and count it as a way in.
-	authenticationSchema = schema([]string{"anonymous"},
+	authenticationSchema = schema([]string{"anonymous", "issued_tokens"},
 		hcl.BlockHeaderSchema{Type: "initial_access_token", LabelNames: []string{"name"}},
+		hcl.BlockHeaderSchema{Type: "bearer_jwt"},
 	)
 	staticTokenSchema = &hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "token", Required: true}},
@@ -147,6 +149,11 @@ func (d *decoder) decodeProfile(ps *profiles, block *hcl.Block) Profile {
 	blocks := c.Blocks.ByType()
 	d.decodeAuthentication(ps, block, d.single(blocks["authentication"]), &p)
 	d.decodePolicy(ps, d.single(blocks["policy"]), &p)
+	if sb := d.single(blocks["software_statement"]); sb != nil {
+		p.SoftwareStatement = d.decodeSoftwareStatement(sb)
+	}
+	d.decodeOrigins(c.Attributes["cors_origins"], &p.CORSOrigins)
+	d.integer(c.Attributes["max_clients"], &p.MaxClients, 1, 1<<53)
 	p.Validators = []string{BuiltinValidator}
 	d.stringSet(c.Attributes["validators"], &p.Validators, true, func(v string) (string, string) {
 		if v == BuiltinValidator {
@@ -191,6 +198,23 @@ func (d *decoder) decodeAuthentication(ps *profiles, profile, block *hcl.Block, 
 		}
 	}
 
+	switch d.boolean(c.Attributes["issued_tokens"], &p.IssuedTokens) {
+	case invalid:
+		unsure = true
+	case set:
+		if p.IssuedTokens {
+			ways++
+		}
+	}
+	if jb := d.single(c.Blocks.OfType("bearer_jwt")); jb != nil {
+		ways++
+		if b, ok := d.decodeBearerJWT(jb); ok {
+			p.BearerJWT = b
+		} else {
+			unsure = true
+		}
+	}
+
 	for _, tb := range c.Blocks.OfType("initial_access_token") {
 		ways++
 		if t, ok := d.decodeStaticToken(ps, tb); ok {
@@ -200,7 +224,7 @@ func (d *decoder) decodeAuthentication(ps *profiles, profile, block *hcl.Block, 
 
 	if ways == 0 && !unsure {
 		d.errorf(block.DefRange, "Profile has no way in",
-			"Profile %q admits nobody: set anonymous = true for open registration, or add an initial_access_token block.", p.Name)
+			"Profile %q admits nobody: set anonymous = true for open registration, issued_tokens = true for tokens from \"registrar token create\", or add an initial_access_token or bearer_jwt block.", p.Name)
 	}
 }
 

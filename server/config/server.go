@@ -30,6 +30,7 @@ var serverSchema = schema([]string{
 	"listen", "public_base_url",
 	"read_timeout", "write_timeout", "idle_timeout", "shutdown_timeout",
 	"max_body_bytes", "max_string_length", "max_array_length",
+	"trusted_proxies",
 })
 
 // decodeServer decodes the server block; block is nil when it is absent.
@@ -78,6 +79,7 @@ func (d *decoder) decodeServer(block *hcl.Block) Server {
 	if d.integer(a["max_array_length"], &n, 1, maxInt32) == set {
 		s.MaxArrayLength = int(n)
 	}
+	d.decodeTrustedProxies(a["trusted_proxies"], &s.TrustedProxies)
 	return s
 }
 

@@ -10,6 +10,22 @@ server {
   max_body_bytes    = 131072
   max_string_length = 4096
   max_array_length  = 32
+  trusted_proxies   = ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"]
+}
+
+rate_limit {
+  enabled     = true
+  rate        = 2.5
+  burst       = 7
+  max_tracked = 500
+}
+
+fetch {
+  allow_http              = true
+  allow_private_addresses = true
+  timeout                 = "2s"
+  max_bytes               = 65536
+  cache_ttl               = "1m"
 }
 
 log {
@@ -26,7 +42,20 @@ secrets {
 }
 
 profile "partners" {
+  cors_origins = ["https://Partner.example.com", "http://localhost:6274"]
+  max_clients  = 250
+
   authentication {
+    issued_tokens = true
+    bearer_jwt {
+      issuer         = "https://auth.example.com"
+      jwks_uri       = "https://auth.example.com/keys"
+      audiences      = ["https://dcr.example.com"]
+      required_scope = "dcr:register  dcr:admin"
+      algorithms     = ["ES256"]
+      token_types    = ["at+jwt"]
+      clock_skew     = "30s"
+    }
     initial_access_token "ci" {
       token = env("REGISTRAR_TEST_CI_TOKEN")
     }
@@ -47,6 +76,21 @@ profile "partners" {
     max_token_lifetime          = "12h"
     client_secret_lifetime      = "720h"
     registration_token_rotation = "on_every_use"
+  }
+  software_statement {
+    required    = true
+    strict      = true
+    max_age     = "24h"
+    require_jti = true
+    issuer "https://directory.example.com" {
+      jwks_uri   = "https://directory.example.com/jwks.json"
+      algorithms = ["PS256"]
+    }
+    issuer "https://other.example.com" {
+      jwks = <<-EOT
+        {"keys": [{"kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}
+      EOT
+    }
   }
 }
 

@@ -1,0 +1,9 @@
+store "memory" {}
+
+profile "ci" {
+  authentication {
+    bearer_jwt {
+      issuer = "https://auth.example.com"
+    }
+  }
+}

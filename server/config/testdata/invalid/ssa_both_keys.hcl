@@ -1,0 +1,13 @@
+store "memory" {}
+
+profile "partners" {
+  authentication {
+    anonymous = true
+  }
+  software_statement {
+    issuer "https://directory.example.com" {
+      jwks_uri = "https://directory.example.com/jwks"
+      jwks     = "{\"keys\": [{\"kty\": \"EC\"}]}"
+    }
+  }
+}

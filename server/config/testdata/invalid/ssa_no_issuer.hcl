@@ -1,0 +1,10 @@
+store "memory" {}
+
+profile "partners" {
+  authentication {
+    anonymous = true
+  }
+  software_statement {
+    required = true
+  }
+}
