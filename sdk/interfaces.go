@@ -46,6 +46,33 @@ type Store interface {
 	Update(ctx context.Context, c Client) (Client, error)
 	// Delete removes the client if the stored revision equals revision.
 	Delete(ctx context.Context, clientID string, revision int64) error
+	// CountClients returns the number of clients registered under profile
+	// (Client.Profile), for the profile's max_clients limit.
+	CountClients(ctx context.Context, profile string) (int64, error)
+
+	// CreateToken stores a new initial access token and returns it with
+	// Revision 1. A duplicate ID or Hash is ErrAlreadyExists.
+	CreateToken(ctx context.Context, t InitialAccessToken) (InitialAccessToken, error)
+	// GetToken returns the initial access token whose Hash equals hash, or
+	// ErrNotFound.
+	GetToken(ctx context.Context, hash string) (InitialAccessToken, error)
+	// ListTokens returns every initial access token, revoked and expired
+	// ones included, ordered by CreatedAt then ID.
+	ListTokens(ctx context.Context) ([]InitialAccessToken, error)
+	// UpdateToken replaces the stored token with the same ID if the stored
+	// revision equals t.Revision, and returns it with the revision
+	// incremented; ErrConflict on a stale revision, ErrNotFound when there
+	// is no such token. The server counts uses and revokes through it, so
+	// that two concurrent uses of a one-use token cannot both succeed.
+	UpdateToken(ctx context.Context, t InitialAccessToken) (InitialAccessToken, error)
+
+	// MarkJTIUsed records that the software statement identified by key
+	// (issuer and jti) was used, until expiresAt (seconds since the epoch).
+	// It fails with ErrAlreadyExists when key is recorded with an
+	// expiresAt later than now: the statement is a replay (RFC 7591 §2.3,
+	// RFC 7519 §4.1.7). A record whose expiresAt has passed is replaced.
+	MarkJTIUsed(ctx context.Context, key string, expiresAt, now int64) error
+
 	// Health returns nil when the store can serve requests.
 	Health(ctx context.Context) error
 }

@@ -331,3 +331,12 @@ func scanDuplicates(dec *json.Decoder) (bool, error) {
 	_, err = dec.Token() // the closing delimiter
 	return false, err
 }
+
+// CheckJWKS validates a client's JWK Set as the AuthMethod step does for
+// the jwks member: a JSON object whose "keys" are public asymmetric keys
+// (RFC 7517 §5), no private or symmetric key, algorithms allowed by p. The
+// server calls it on the document a client's jwks_uri serves (RFC 7591
+// §2). It returns the set compacted, or an *Error naming the member.
+func CheckJWKS(raw json.RawMessage, p Policy) (json.RawMessage, error) {
+	return checkJWKS(raw, p)
+}
