@@ -17,16 +17,30 @@ log {
   format = "text"
 }
 
+# Per client IP, on POST /connect/dcr: a token bucket of 20, refilled at 5
+# per second; beyond it, 429 with Retry-After. Behind a proxy, list it in
+# server.trusted_proxies so X-Forwarded-For is believed (and only then).
+rate_limit {
+  rate  = 5
+  burst = 20
+}
+
 # Embedded SQLite (WAL, one writer, a read pool). Path is relative to this file.
 store "sqlite" {
   path = "data/registrar.db"
 }
 
 # Registration is protected: a caller must present an initial access token
-# (RFC 7591 §3) as "Authorization: Bearer <token>".
+# (RFC 7591 §3) as "Authorization: Bearer <token>": the static one below, or
+# one issued with
+#   bin/registrar token create -profile default -expires 24h -uses 10
+# (printed once, stored only as a hash, with an expiry and a use count).
+# examples/config/profiles.hcl adds an open profile for MCP-style native
+# clients and a bearer-JWT profile for CI pipelines.
 profile "default" {
   authentication {
-    anonymous = false
+    anonymous     = false
+    issued_tokens = true
 
     initial_access_token "quickstart" {
       token = env("REGISTRAR_INITIAL_ACCESS_TOKEN")

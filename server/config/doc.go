@@ -7,13 +7,17 @@
 // env("NAME"), which fails when the variable is unset, and file("path"),
 // which returns a file's contents without trailing newlines; no diagnostic
 // ever contains a token or key. The file holds, all optional unless noted:
-// server (listen, public_base_url, timeouts, size limits), log (level,
-// format), exactly one store "sqlite" { path }, store "memory" {} or
+// server (listen, public_base_url, timeouts, size limits, trusted_proxies),
+// log (level, format), rate_limit (per client IP), fetch (the outbound
+// fetcher's rules), exactly one store "sqlite" { path }, store "memory" {} or
 // store "plugin" { plugin }, secrets (encryption_key, a base64 AES-256 key
 // enabling client_secret_jwt), and one or more profile "name" blocks, each
 // with validators (default ["rfc"], the built-in validator; plugin names
-// may be listed too), an authentication block (anonymous,
-// initial_access_token "name" { token }) and a policy block (grant_types,
+// may be listed too), cors_origins, max_clients, an authentication block
+// (anonymous, issued_tokens, initial_access_token "name" { token },
+// bearer_jwt { issuer, audiences, required_scope, ... }), an optional
+// software_statement block (trusted issuer "iss" { jwks_uri | jwks }
+// blocks, required, strict, max_age, require_jti) and a policy block (grant_types,
 // response_types, token_endpoint_auth_methods, scopes, default_scope,
 // redirect_uri_mode, allow_http_redirects, signing_algs,
 // keep_unknown_metadata, max_token_lifetime, client_secret_lifetime,
