@@ -7,17 +7,18 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/server/auth"
 	"github.com/registrar-dcr/registrar/server/config"
+	"github.com/registrar-dcr/registrar/server/fetch"
 	"github.com/registrar-dcr/registrar/server/httpapi"
 	"github.com/registrar-dcr/registrar/server/pipeline"
 	"github.com/registrar-dcr/registrar/server/pluginhost"
 	"github.com/registrar-dcr/registrar/server/stores/memory"
-	"github.com/registrar-dcr/registrar/server/stores/sqlite"
 )
 
 // App is a configured Registrar server.
@@ -83,7 +84,8 @@ func (a *App) build(ctx context.Context) error {
 			return err
 		}
 	}
-	profiles, authn, err := buildProfiles(cfg, host)
+	fetcher := newFetcher(cfg.Fetch)
+	profiles, authn, err := buildProfiles(cfg, host, a.store, fetcher)
 	if err != nil {
 		return err
 	}
@@ -98,16 +100,32 @@ func (a *App) build(ctx context.Context) error {
 			MaxStringLength: cfg.Server.MaxStringLength,
 			MaxArrayLength:  cfg.Server.MaxArrayLength,
 		},
+		Fetch:  fetcher,
 		Logger: a.log.Named("pipeline"),
 	}
 	ready := map[string]httpapi.Checker{"store": a.store.Health}
 	for name, check := range host.Checks() {
 		ready[name] = check
 	}
+	var origins []string
+	for _, p := range cfg.Profiles {
+		for _, o := range p.CORSOrigins {
+			if !slices.Contains(origins, o) {
+				origins = append(origins, o)
+			}
+		}
+	}
+	var limit *httpapi.RateLimit
+	if rl := cfg.RateLimit; rl.Enabled {
+		limit = &httpapi.RateLimit{Rate: rl.Rate, Burst: rl.Burst, MaxTracked: rl.MaxTracked}
+	}
 	a.handler = httpapi.NewHandler(a.pipeline, httpapi.Options{
-		MaxBodyBytes: cfg.Server.MaxBodyBytes,
-		Ready:        ready,
-		Logger:       a.log.Named("http"),
+		MaxBodyBytes:   cfg.Server.MaxBodyBytes,
+		Ready:          ready,
+		Logger:         a.log.Named("http"),
+		CORSOrigins:    origins,
+		RateLimit:      limit,
+		TrustedProxies: cfg.Server.TrustedProxies,
 	})
 	return nil
 }
@@ -123,9 +141,9 @@ func (a *App) openStore(ctx context.Context) error {
 	case config.StoreMemory:
 		a.store = memory.New()
 	case config.StoreSQLite:
-		s, err := sqlite.Open(ctx, a.cfg.Store.Path, sqlite.Options{})
+		s, err := openSQLite(ctx, a.cfg.Store.Path)
 		if err != nil {
-			return fmt.Errorf("open sqlite store %s: %w", a.cfg.Store.Path, err)
+			return err
 		}
 		a.store = s
 		a.closers = append(a.closers, s)
@@ -136,12 +154,11 @@ func (a *App) openStore(ctx context.Context) error {
 }
 
 // buildProfiles turns the configured profiles into pipeline profiles, with
-// their validator chains, and the authenticator of the registration
-// endpoint.
-func buildProfiles(cfg *config.Config, host *pluginhost.Host) (map[string]*pipeline.Profile, *auth.Authenticator, error) {
+// their validator chains, software statement verifiers and limits, and the
+// authenticator of the registration endpoint.
+func buildProfiles(cfg *config.Config, host *pluginhost.Host, store sdk.Store, f *fetch.Fetcher) (map[string]*pipeline.Profile, *auth.Authenticator, error) {
 	profiles := make(map[string]*pipeline.Profile, len(cfg.Profiles))
-	var anonymous string
-	var tokens []auth.StaticToken
+	opts := auth.Options{Store: store}
 	for _, p := range cfg.Profiles {
 		policy := p.Policy
 		policy.ClientSecretLifetime = int64(p.SecretLifetime.Seconds())
@@ -158,15 +175,34 @@ func buildProfiles(cfg *config.Config, host *pluginhost.Host) (map[string]*pipel
 			}
 			chain = append(chain, v)
 		}
-		profiles[p.Name] = &pipeline.Profile{Name: p.Name, Policy: policy, Validators: chain}
+		prof := &pipeline.Profile{Name: p.Name, Policy: policy, Validators: chain,
+			Origins: p.CORSOrigins, MaxClients: p.MaxClients}
+		if ss := p.SoftwareStatement; ss != nil {
+			v, err := statementVerifier(ss, store, f)
+			if err != nil {
+				return nil, nil, fmt.Errorf("profile %q: software_statement: %w", p.Name, err)
+			}
+			prof.Statements = &pipeline.Statements{Verifier: v, Required: ss.Required, Strict: ss.Strict}
+		}
+		profiles[p.Name] = prof
 		if p.Anonymous {
-			anonymous = p.Name
+			opts.Anonymous = p.Name
+		}
+		if p.IssuedTokens {
+			opts.IssuedTokenProfiles = append(opts.IssuedTokenProfiles, p.Name)
 		}
 		for _, t := range p.InitialAccessTokens {
-			tokens = append(tokens, auth.StaticToken{Name: t.Name, Profile: p.Name, Token: t.Token})
+			opts.Static = append(opts.Static, auth.StaticToken{Name: t.Name, Profile: p.Name, Token: t.Token})
+		}
+		if b := p.BearerJWT; b != nil {
+			v, err := bearerVerifier(b, f)
+			if err != nil {
+				return nil, nil, fmt.Errorf("profile %q: bearer_jwt: %w", p.Name, err)
+			}
+			opts.JWT = append(opts.JWT, auth.JWTProfile{Profile: p.Name, Verifier: v})
 		}
 	}
-	return profiles, auth.New(anonymous, tokens), nil
+	return profiles, auth.New(opts), nil
 }
 
 // Handler is the HTTP handler of the server.

@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/server/app"
 	"github.com/registrar-dcr/registrar/server/config"
 )
@@ -25,6 +24,7 @@ Commands:
   serve   -config FILE   run the server (default config.hcl)
   check   -config FILE   validate a configuration file and exit
   token   generate       print a new random token (initial access token or secret key)
+  token   create|list|revoke  issue, list and revoke initial access tokens (registrar token help)
   version                print the version
 `
 
@@ -118,19 +118,5 @@ func serve(args []string, _, stderr io.Writer) int {
 		return 1
 	}
 	log.Info("stopped")
-	return 0
-}
-
-func token(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 || args[0] != "generate" {
-		fmt.Fprint(stderr, "Usage: registrar token generate\n")
-		return 2
-	}
-	t, err := sdk.RandomToken()
-	if err != nil {
-		fmt.Fprintf(stderr, "registrar: %v\n", err)
-		return 1
-	}
-	fmt.Fprintln(stdout, t)
 	return 0
 }

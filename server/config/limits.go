@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -40,6 +42,10 @@ type Fetch struct {
 	MaxBytes int64
 	// CacheTTL is how long a fetched document is reused.
 	CacheTTL time.Duration
+	// CAFile is the absolute path of a PEM bundle of the certificate
+	// authorities that server certificates must chain to; "" means the
+	// system's.
+	CAFile string
 }
 
 // Defaults of the rate_limit and fetch blocks.
@@ -54,7 +60,7 @@ const (
 
 var (
 	rateLimitSchema = schema([]string{"enabled", "rate", "burst", "max_tracked"})
-	fetchSchema     = schema([]string{"allow_http", "allow_private_addresses", "timeout", "max_bytes", "cache_ttl"})
+	fetchSchema     = schema([]string{"allow_http", "allow_private_addresses", "timeout", "max_bytes", "cache_ttl", "ca_file"})
 )
 
 // decodeRateLimit decodes the rate_limit block; nil when absent.
@@ -91,6 +97,21 @@ func (d *decoder) decodeFetch(block *hcl.Block) Fetch {
 	d.duration(a["timeout"], &f.Timeout, true, false)
 	d.integer(a["max_bytes"], &f.MaxBytes, 1024, 10<<20)
 	d.duration(a["cache_ttl"], &f.CacheTTL, false, false)
+	if attr := a["ca_file"]; attr != nil && d.str(attr, &f.CAFile) == set {
+		path, err := d.abs(f.CAFile)
+		if err == nil {
+			var pem []byte
+			if pem, err = os.ReadFile(path); err == nil && !strings.Contains(string(pem), "-----BEGIN CERTIFICATE-----") {
+				err = errors.New("no PEM certificate in it")
+			}
+		}
+		if err != nil {
+			d.errorf(attr.Expr.Range(), "Invalid ca_file", "fetch: ca_file: %s.", err)
+			f.CAFile = ""
+		} else {
+			f.CAFile = path
+		}
+	}
 	return f
 }
 

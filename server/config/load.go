@@ -31,6 +31,7 @@ package config
 //	  timeout                 = "5s"
 //	  max_bytes               = 262144
 //	  cache_ttl               = "5m"
+//	  ca_file                 = ""    # PEM bundle of trusted CAs, relative to this file; "": the system's
 //	}
 //
 //	log {

@@ -85,6 +85,10 @@ func (h *handler) writeError(c *gin.Context, err error) {
 		hd.Set("WWW-Authenticate", `Bearer realm="registrar", error="`+e.Code+`", error_description="`+desc+`"`)
 	case http.StatusServiceUnavailable:
 		hd.Set("Retry-After", "1")
+	case http.StatusTooManyRequests:
+		if hd.Get("Retry-After") == "" {
+			hd.Set("Retry-After", "1")
+		}
 	case http.StatusMethodNotAllowed:
 		hd.Set("Allow", allowed(c.Request.URL.Path))
 	}
@@ -132,9 +136,9 @@ func descriptionSafe(s string) string {
 func allowed(path string) string {
 	switch {
 	case path == "/connect/dcr":
-		return "POST, GET, PUT, DELETE"
+		return "POST, GET, PUT, DELETE, OPTIONS"
 	case strings.HasPrefix(path, "/connect/dcr/"):
-		return "GET, PUT, DELETE"
+		return "GET, PUT, DELETE, OPTIONS"
 	default:
 		return "GET"
 	}

@@ -28,6 +28,15 @@ type Options struct {
 	Ready map[string]Checker
 	// Logger receives access and error logs. Secrets never reach it.
 	Logger hclog.Logger
+	// CORSOrigins are the browser origins allowed by at least one
+	// profile (lowercase scheme://host[:port]); empty allows none.
+	CORSOrigins []string
+	// RateLimit limits registrations per client IP; nil means no limit.
+	RateLimit *RateLimit
+	// TrustedProxies are the addresses and CIDR prefixes of proxies whose
+	// X-Forwarded-For and X-Real-IP headers name the client; empty trusts
+	// none, and the peer address is the client's.
+	TrustedProxies []string
 }
 
 // NewHandler returns the HTTP handler of Registrar.
@@ -40,8 +49,18 @@ func NewHandler(p *pipeline.Pipeline, opts Options) http.Handler {
 		opts.MaxBodyBytes = 64 << 10
 	}
 	h := &handler{p: p, opts: opts, log: opts.Logger}
+	if opts.RateLimit != nil {
+		h.limiter = newLimiter(*opts.RateLimit)
+	}
 
 	r := gin.New()
+	// gin trusts every proxy by default; trust only the configured ones
+	// (validated by the configuration), so X-Forwarded-For cannot be
+	// forged to escape the rate limit.
+	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		opts.Logger.Error("invalid trusted proxies; trusting none", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
@@ -57,22 +76,26 @@ func NewHandler(p *pipeline.Pipeline, opts Options) http.Handler {
 			Description: fmt.Sprintf("method %s is not allowed on this endpoint", c.Request.Method)})
 	})
 
-	r.POST("/connect/dcr", h.register)
-	r.GET("/connect/dcr", h.byQuery(h.read))
-	r.PUT("/connect/dcr", h.byQuery(h.update))
-	r.DELETE("/connect/dcr", h.byQuery(h.delete))
-	r.GET("/connect/dcr/:client_id", h.byPath(h.read))
-	r.PUT("/connect/dcr/:client_id", h.byPath(h.update))
-	r.DELETE("/connect/dcr/:client_id", h.byPath(h.delete))
+	dcr := r.Group("/connect/dcr", h.cors)
+	dcr.POST("", h.rateLimit, h.register)
+	dcr.GET("", h.byQuery(h.read))
+	dcr.PUT("", h.byQuery(h.update))
+	dcr.DELETE("", h.byQuery(h.delete))
+	dcr.OPTIONS("", h.preflight)
+	dcr.GET("/:client_id", h.byPath(h.read))
+	dcr.PUT("/:client_id", h.byPath(h.update))
+	dcr.DELETE("/:client_id", h.byPath(h.delete))
+	dcr.OPTIONS("/:client_id", h.preflight)
 	r.GET("/healthz", h.healthz)
 	r.GET("/readyz", h.readyz)
 	return r
 }
 
 type handler struct {
-	p    *pipeline.Pipeline
-	opts Options
-	log  hclog.Logger
+	p       *pipeline.Pipeline
+	opts    Options
+	log     hclog.Logger
+	limiter *limiter
 }
 
 func (h *handler) register(c *gin.Context) {
@@ -84,6 +107,7 @@ func (h *handler) register(c *gin.Context) {
 		Authorization: c.GetHeader("Authorization"),
 		Body:          body,
 		RemoteAddr:    c.ClientIP(),
+		Origin:        c.GetHeader("Origin"),
 	})
 	h.write(c, resp, err)
 }
@@ -113,6 +137,7 @@ func (h *handler) request(c *gin.Context, clientID string, body []byte) pipeline
 		ClientID:      clientID,
 		Body:          body,
 		RemoteAddr:    c.ClientIP(),
+		Origin:        c.GetHeader("Origin"),
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -20,12 +22,22 @@ type Profile struct {
 	Name       string
 	Policy     sdk.Policy
 	Validators []sdk.Validator
+	// Statements is the software statement handling; nil refuses
+	// statements as unapproved.
+	Statements *Statements
+	// Origins are the browser origins (lowercase scheme://host[:port])
+	// allowed to call as this profile; a request with another Origin
+	// header is refused.
+	Origins []string
+	// MaxClients bounds the clients registered under the profile; 0 means
+	// no bound.
+	MaxClients int64
 }
 
 // Authenticator maps the Authorization header of a registration request to
-// a caller (package auth implements it).
+// a principal (package auth implements it).
 type Authenticator interface {
-	Authenticate(ctx context.Context, authorization string) (sdk.Caller, error)
+	Authenticate(ctx context.Context, authorization string) (auth.Principal, error)
 }
 
 // Pipeline runs registration requests. All fields are required except
@@ -40,7 +52,10 @@ type Pipeline struct {
 	// BaseURL + "/connect/dcr/" + client_id.
 	BaseURL string
 	// Parse bounds the request body's strings and arrays.
-	Parse  sdk.ParseOptions
+	Parse sdk.ParseOptions
+	// Fetch reads the documents that jwks_uri and sector_identifier_uri
+	// point at; nil skips those checks.
+	Fetch  Fetcher
 	Logger hclog.Logger
 	// Now returns the request time; time.Now when nil.
 	Now func() time.Time
@@ -56,6 +71,8 @@ type Request struct {
 	Body []byte
 	// RemoteAddr is the caller's IP address.
 	RemoteAddr string
+	// Origin is the Origin header of a browser's request; "" otherwise.
+	Origin string
 }
 
 // Errors of the pipeline that have no RFC prototype.
@@ -69,15 +86,31 @@ var (
 	errBadToken = sdk.ErrInvalidToken.WithDescription("the registration access token is not valid for this client")
 )
 
+// checkOrigin refuses a browser request from an origin the profile does
+// not allow (CORS, per profile).
+func checkOrigin(prof *Profile, origin string) error {
+	if origin == "" || prof == nil {
+		return nil
+	}
+	if slices.Contains(prof.Origins, strings.ToLower(origin)) {
+		return nil
+	}
+	return sdk.ErrAccessDenied.WithDescription("requests from origin %s are not allowed for this registration profile", origin)
+}
+
 // Register handles POST /connect/dcr (RFC 7591 §3.1).
 func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, error) {
-	caller, err := p.Auth.Authenticate(ctx, req.Authorization)
+	principal, err := p.Auth.Authenticate(ctx, req.Authorization)
 	if err != nil {
 		return sdk.Response{}, err
 	}
+	caller := principal.Caller
 	caller.RemoteAddr = req.RemoteAddr
 	prof, err := p.profile(caller.Profile)
 	if err != nil {
+		return sdk.Response{}, err
+	}
+	if err := checkOrigin(prof, req.Origin); err != nil {
 		return sdk.Response{}, err
 	}
 	opts := p.Parse
@@ -101,15 +134,31 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 		Policy:    prof.Policy,
 		Now:       p.now(),
 	}
+	if rc, err = p.verifyStatement(ctx, prof, rc); err != nil {
+		return sdk.Response{}, err
+	}
 	if rc, err = p.validate(ctx, prof, rc); err != nil {
+		return sdk.Response{}, err
+	}
+	if err := p.checkRemote(ctx, rc); err != nil {
+		return sdk.Response{}, err
+	}
+	if err := p.checkQuota(ctx, prof); err != nil {
 		return sdk.Response{}, err
 	}
 	if rc, err = p.process(ctx, rc); err != nil {
 		return sdk.Response{}, err
 	}
+	// The token's use is counted last, once nothing but the write can
+	// fail, and given back if the write fails.
+	release, err := principal.Consume(ctx)
+	if err != nil {
+		return sdk.Response{}, err
+	}
 	rc.Client.UpdatedAt = rc.Now.Unix()
 	stored, err := p.Store.Create(ctx, rc.Client)
 	if err != nil {
+		release(context.WithoutCancel(ctx))
 		return sdk.Response{}, storeError(err)
 	}
 	rc.Client = stored
@@ -155,7 +204,13 @@ func (p *Pipeline) Update(ctx context.Context, req Request) (sdk.Response, error
 		return sdk.Response{}, err
 	}
 	rc.Request = md
+	if rc, err = p.verifyStatement(ctx, prof, rc); err != nil {
+		return sdk.Response{}, err
+	}
 	if rc, err = p.validate(ctx, prof, rc); err != nil {
+		return sdk.Response{}, err
+	}
+	if err := p.checkRemote(ctx, rc); err != nil {
 		return sdk.Response{}, err
 	}
 	if rc, err = p.process(ctx, rc); err != nil {
@@ -211,6 +266,9 @@ func (p *Pipeline) authorize(ctx context.Context, req Request, op sdk.Operation)
 		return sdk.RegistrationContext{}, nil, errBadToken
 	}
 	prof := p.Profiles[c.Profile]
+	if err := checkOrigin(prof, req.Origin); err != nil {
+		return sdk.RegistrationContext{}, nil, err
+	}
 	rc := sdk.RegistrationContext{
 		Operation: op,
 		Client:    c.Clone(),
@@ -226,6 +284,24 @@ func (p *Pipeline) authorize(ctx context.Context, req Request, op sdk.Operation)
 	// the answer carries registration_access_token (RFC 7592 §3).
 	rc.Issued.RegistrationAccessToken = token
 	return rc, prof, nil
+}
+
+// checkQuota refuses a registration that would take the profile past its
+// max_clients. Replicas count at the same time, so the bound may be
+// passed by as many registrations as run at once; it is a brake on abuse,
+// not an exact quota.
+func (p *Pipeline) checkQuota(ctx context.Context, prof *Profile) error {
+	if prof.MaxClients <= 0 {
+		return nil
+	}
+	n, err := p.Store.CountClients(ctx, prof.Name)
+	if err != nil {
+		return storeError(err)
+	}
+	if n >= prof.MaxClients {
+		return sdk.ErrAccessDenied.WithDescription("registration profile %q has reached its limit of %d clients", prof.Name, prof.MaxClients)
+	}
+	return nil
 }
 
 // revoke kills the registration access token of c after it was presented

@@ -1,0 +1,96 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"sort"
+	"time"
+
+	"github.com/registrar-dcr/registrar/sdk"
+)
+
+// StatementVerifier verifies a software statement (RFC 7591 §2.3) and
+// returns its claims (auth.SoftwareStatementVerifier implements it).
+type StatementVerifier interface {
+	Verify(ctx context.Context, statement string, now time.Time) (map[string]any, error)
+}
+
+// Statements is a profile's software statement handling.
+type Statements struct {
+	// Verifier checks statements against the trusted issuers.
+	Verifier StatementVerifier
+	// Required refuses a registration without a statement.
+	Required bool
+	// Strict refuses request metadata that differs from a claim, instead
+	// of letting the claim win.
+	Strict bool
+}
+
+// verifyStatement verifies the request's software statement, if any, and
+// puts its claims in rc.SoftwareStatementClaims; the validators' software
+// statement step applies them over the request (RFC 7591 §2.3: the
+// statement's values take precedence).
+func (p *Pipeline) verifyStatement(ctx context.Context, prof *Profile, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	st := prof.Statements
+	stmt := rc.Request.SoftwareStatement
+	switch {
+	case stmt == "" && st != nil && st.Required:
+		return rc, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: is required by this registration profile")
+	case stmt == "":
+		return rc, nil
+	case st == nil || st.Verifier == nil:
+		return rc, sdk.ErrUnapprovedSoftwareStatement.WithDescription("software_statement: software statements are not accepted by this registration profile")
+	}
+	claims, err := st.Verifier.Verify(ctx, stmt, rc.Now)
+	if err != nil {
+		return rc, err
+	}
+	if st.Strict {
+		if err := mismatch(rc.Request, claims); err != nil {
+			return rc, err
+		}
+	}
+	rc.SoftwareStatementClaims = claims
+	return rc, nil
+}
+
+// mismatch returns an error naming the first member (in name order) that
+// the request sets to a value other than the statement's.
+func mismatch(req sdk.Metadata, claims map[string]any) error {
+	raw, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	var sent map[string]any
+	if err := json.Unmarshal(raw, &sent); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(claims))
+	for name := range claims {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if name == "software_statement" {
+			continue
+		}
+		v, ok := sent[name]
+		if !ok {
+			continue
+		}
+		// Compare as JSON values, the way both were sent.
+		cb, err := json.Marshal(claims[name])
+		if err != nil {
+			continue
+		}
+		var cv any
+		if json.Unmarshal(cb, &cv) != nil {
+			continue
+		}
+		if !reflect.DeepEqual(v, cv) {
+			return sdk.ErrInvalidSoftwareStatement.WithDescription("%s: differs from the value in software_statement", name)
+		}
+	}
+	return nil
+}
