@@ -328,48 +328,52 @@ func TestAccessFailures(t *testing.T) {
 		body    any
 		status  int
 		code    string
+		golden  string // testdata/golden/<golden>.json, when set
 	}{
 		// Initial access tokens (RFC 7591 §3, RFC 6750 §3.1).
-		{"no credential on a closed profile is anonymous; mcp rules refuse secrets", "POST", nil, with(nativeClient, "token_endpoint_auth_method", "client_secret_basic"), 400, "invalid_client_metadata"},
-		{"unknown token", "POST", bearer("unknown-token-0123456789abcdefghijklmnopq"), partnerClient, 401, "invalid_token"},
-		{"expired token", "POST", bearer(expired), partnerClient, 401, "invalid_token"},
-		{"used-up token", "POST", bearer(usedUp), partnerClient, 401, "invalid_token"},
-		{"revoked token", "POST", bearer(revoked), partnerClient, 401, "invalid_token"},
-		{"token of a profile without issued_tokens", "POST", bearer(forMCP), partnerClient, 401, "invalid_token"},
-		{"Basic scheme", "POST", map[string]string{"Authorization": "Basic dXNlcjpwYXNz"}, partnerClient, 401, "invalid_token"},
-		{"token with a space", "POST", map[string]string{"Authorization": "Bearer a b"}, partnerClient, 401, "invalid_token"},
-		{"token prefix", "POST", bearer(valid[:20]), partnerClient, 401, "invalid_token"},
+		{"no credential on a closed profile is anonymous; mcp rules refuse secrets", "POST", nil, with(nativeClient, "token_endpoint_auth_method", "client_secret_basic"), 400, "invalid_client_metadata", ""},
+		{"unknown token", "POST", bearer("unknown-token-0123456789abcdefghijklmnopq"), partnerClient, 401, "invalid_token", ""},
+		{"expired token", "POST", bearer(expired), partnerClient, 401, "invalid_token", ""},
+		{"used-up token", "POST", bearer(usedUp), partnerClient, 401, "invalid_token", "error_issued_token_used_up"},
+		{"revoked token", "POST", bearer(revoked), partnerClient, 401, "invalid_token", ""},
+		{"token of a profile without issued_tokens", "POST", bearer(forMCP), partnerClient, 401, "invalid_token", ""},
+		{"Basic scheme", "POST", map[string]string{"Authorization": "Basic dXNlcjpwYXNz"}, partnerClient, 401, "invalid_token", ""},
+		{"token with a space", "POST", map[string]string{"Authorization": "Bearer a b"}, partnerClient, 401, "invalid_token", ""},
+		{"token prefix", "POST", bearer(valid[:20]), partnerClient, 401, "invalid_token", ""},
 		// Bearer JWT (RFC 6750, RFC 9068).
-		{"jwt wrong audience", "POST", bearer(a.accessToken(t, func(c jwt.MapClaims) { c["aud"] = "https://other.example.com" })), ciClient, 401, "invalid_token"},
-		{"jwt expired", "POST", bearer(a.accessToken(t, func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() })), ciClient, 401, "invalid_token"},
-		{"jwt not yet valid", "POST", bearer(a.accessToken(t, func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() })), ciClient, 401, "invalid_token"},
-		{"jwt unknown issuer", "POST", bearer(a.accessToken(t, func(c jwt.MapClaims) { c["iss"] = "https://evil.example.com" })), ciClient, 401, "invalid_token"},
-		{"jwt signed by another key", "POST", bearer(forged(jwt.MapClaims{"iss": a.srv.URL, "aud": "https://registrar.example.com", "scope": "dcr:register", "exp": now.Add(time.Hour).Unix()}, a.kid)), ciClient, 401, "invalid_token"},
-		{"jwt unknown kid", "POST", bearer(forged(jwt.MapClaims{"iss": a.srv.URL, "aud": "https://registrar.example.com", "scope": "dcr:register", "exp": now.Add(time.Hour).Unix()}, "nope")), ciClient, 401, "invalid_token"},
-		{"jwt wrong typ", "POST", bearer(a.sign(t, "JWT", jwt.MapClaims{"iss": a.srv.URL, "aud": "https://registrar.example.com", "scope": "dcr:register", "exp": now.Add(time.Hour).Unix()})), ciClient, 401, "invalid_token"},
-		{"jwt without the scope", "POST", bearer(a.accessToken(t, func(c jwt.MapClaims) { c["scope"] = "openid" })), ciClient, 403, "insufficient_scope"},
-		{"jwt without any scope", "POST", bearer(a.accessToken(t, func(c jwt.MapClaims) { delete(c, "scope") })), ciClient, 403, "insufficient_scope"},
+		{"jwt wrong audience", "POST", bearer(a.accessToken(t, func(c jwt.MapClaims) { c["aud"] = "https://other.example.com" })), ciClient, 401, "invalid_token", ""},
+		{"jwt expired", "POST", bearer(a.accessToken(t, func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Hour).Unix() })), ciClient, 401, "invalid_token", ""},
+		{"jwt not yet valid", "POST", bearer(a.accessToken(t, func(c jwt.MapClaims) { c["nbf"] = now.Add(time.Hour).Unix() })), ciClient, 401, "invalid_token", ""},
+		{"jwt unknown issuer", "POST", bearer(a.accessToken(t, func(c jwt.MapClaims) { c["iss"] = "https://evil.example.com" })), ciClient, 401, "invalid_token", ""},
+		{"jwt signed by another key", "POST", bearer(forged(jwt.MapClaims{"iss": a.srv.URL, "aud": "https://registrar.example.com", "scope": "dcr:register", "exp": now.Add(time.Hour).Unix()}, a.kid)), ciClient, 401, "invalid_token", ""},
+		{"jwt unknown kid", "POST", bearer(forged(jwt.MapClaims{"iss": a.srv.URL, "aud": "https://registrar.example.com", "scope": "dcr:register", "exp": now.Add(time.Hour).Unix()}, "nope")), ciClient, 401, "invalid_token", ""},
+		{"jwt wrong typ", "POST", bearer(a.sign(t, "JWT", jwt.MapClaims{"iss": a.srv.URL, "aud": "https://registrar.example.com", "scope": "dcr:register", "exp": now.Add(time.Hour).Unix()})), ciClient, 401, "invalid_token", ""},
+		{"jwt without the scope", "POST", bearer(a.accessToken(t, func(c jwt.MapClaims) { c["scope"] = "openid" })), ciClient, 403, "insufficient_scope", "error_insufficient_scope"},
+		{"jwt without any scope", "POST", bearer(a.accessToken(t, func(c jwt.MapClaims) { delete(c, "scope") })), ciClient, 403, "insufficient_scope", ""},
 		// Software statements (RFC 7591 §2.3, §3.2.2).
-		{"statement replayed", "POST", ssaHeaders, with(partnerClient, "software_statement", replayed), 400, "invalid_software_statement"},
-		{"statement expired", "POST", ssaHeaders, with(partnerClient, "software_statement", a.statement(t, func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Minute).Unix() })), 400, "invalid_software_statement"},
-		{"statement too old", "POST", ssaHeaders, with(partnerClient, "software_statement", a.statement(t, func(c jwt.MapClaims) { c["iat"] = now.Add(-2 * time.Hour).Unix() })), 400, "invalid_software_statement"},
-		{"statement without jti", "POST", ssaHeaders, with(partnerClient, "software_statement", a.statement(t, func(c jwt.MapClaims) { delete(c, "jti") })), 400, "invalid_software_statement"},
-		{"statement from an untrusted issuer", "POST", ssaHeaders, with(partnerClient, "software_statement", a.statement(t, func(c jwt.MapClaims) { c["iss"] = "https://rogue.example.com" })), 400, "unapproved_software_statement"},
-		{"statement with a bad signature", "POST", ssaHeaders, with(partnerClient, "software_statement", replayed[:len(replayed)-4]+"AAAA"), 400, "invalid_software_statement"},
-		{"statement not a JWT", "POST", ssaHeaders, with(partnerClient, "software_statement", "not-a-jwt"), 400, "invalid_software_statement"},
-		{"statement on a profile without statements", "POST", nil, with(nativeClient, "software_statement", a.statement(t, nil)), 400, "unapproved_software_statement"},
+		{"statement replayed", "POST", ssaHeaders, with(partnerClient, "software_statement", replayed), 400, "invalid_software_statement", "error_software_statement_replayed"},
+		{"statement expired", "POST", ssaHeaders, with(partnerClient, "software_statement", a.statement(t, func(c jwt.MapClaims) { c["exp"] = now.Add(-time.Minute).Unix() })), 400, "invalid_software_statement", ""},
+		{"statement too old", "POST", ssaHeaders, with(partnerClient, "software_statement", a.statement(t, func(c jwt.MapClaims) { c["iat"] = now.Add(-2 * time.Hour).Unix() })), 400, "invalid_software_statement", ""},
+		{"statement without jti", "POST", ssaHeaders, with(partnerClient, "software_statement", a.statement(t, func(c jwt.MapClaims) { delete(c, "jti") })), 400, "invalid_software_statement", ""},
+		{"statement from an untrusted issuer", "POST", ssaHeaders, with(partnerClient, "software_statement", a.statement(t, func(c jwt.MapClaims) { c["iss"] = "https://rogue.example.com" })), 400, "unapproved_software_statement", "error_unapproved_software_statement"},
+		{"statement with a bad signature", "POST", ssaHeaders, with(partnerClient, "software_statement", replayed[:len(replayed)-4]+"AAAA"), 400, "invalid_software_statement", ""},
+		{"statement not a JWT", "POST", ssaHeaders, with(partnerClient, "software_statement", "not-a-jwt"), 400, "invalid_software_statement", ""},
+		{"statement on a profile without statements", "POST", nil, with(nativeClient, "software_statement", a.statement(t, nil)), 400, "unapproved_software_statement", ""},
 		// Documents the client points at, fetched (RFC 7591 §2, OIDC DCR §5).
-		{"jwks_uri serving a private key", "POST", ssaHeaders, with(partnerClient, "token_endpoint_auth_method", "private_key_jwt", "jwks_uri", a.srv.URL+"/private-jwks.json"), 400, "invalid_client_metadata"},
-		{"jwks_uri not found", "POST", ssaHeaders, with(partnerClient, "token_endpoint_auth_method", "private_key_jwt", "jwks_uri", a.srv.URL+"/missing.json"), 400, "invalid_client_metadata"},
-		{"sector_identifier_uri not listing the redirect", "POST", ssaHeaders, with(partnerClient, "sector_identifier_uri", a.srv.URL+"/sector.json"), 400, "invalid_client_metadata"},
+		{"jwks_uri serving a private key", "POST", ssaHeaders, with(partnerClient, "token_endpoint_auth_method", "private_key_jwt", "jwks_uri", a.srv.URL+"/private-jwks.json"), 400, "invalid_client_metadata", ""},
+		{"jwks_uri not found", "POST", ssaHeaders, with(partnerClient, "token_endpoint_auth_method", "private_key_jwt", "jwks_uri", a.srv.URL+"/missing.json"), 400, "invalid_client_metadata", ""},
+		{"sector_identifier_uri not listing the redirect", "POST", ssaHeaders, with(partnerClient, "sector_identifier_uri", a.srv.URL+"/sector.json"), 400, "invalid_client_metadata", "error_sector_identifier_mismatch"},
 		// CORS, per profile.
-		{"origin of another profile", "POST", map[string]string{"Origin": "https://partner.example.com"}, nativeClient, 403, "access_denied"},
-		{"unknown origin", "POST", map[string]string{"Origin": "https://evil.example.com"}, nativeClient, 403, "access_denied"},
+		{"origin of another profile", "POST", map[string]string{"Origin": "https://partner.example.com"}, nativeClient, 403, "access_denied", "error_origin_not_allowed"},
+		{"unknown origin", "POST", map[string]string{"Origin": "https://evil.example.com"}, nativeClient, 403, "access_denied", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := s.doWith(t, tc.method, "/connect/dcr", tc.headers, tc.body)
 			expect(t, got, tc.status, tc.code)
+			if tc.golden != "" {
+				golden(t, tc.golden, got)
+			}
 			if tc.status == 401 && !strings.Contains(got.header.Get("WWW-Authenticate"), `error="invalid_token"`) {
 				t.Errorf("WWW-Authenticate = %q", got.header.Get("WWW-Authenticate"))
 			}
@@ -429,6 +433,18 @@ func TestAccessProfiles(t *testing.T) {
 		if got.str("client_name") != "Partner App" || got.str("software_id") != "partner-app" || got.str("software_statement") != stmt {
 			t.Errorf("response = %s", got.raw)
 		}
+		// RFC 7592 §2.2: the update sends the statement back; it is not a
+		// replay. A new statement from an untrusted issuer is refused.
+		path := "/connect/dcr/" + got.str("client_id")
+		rat := got.str("registration_access_token")
+		upd := with(body, "client_id", got.str("client_id"))
+		again := s.doWith(t, "PUT", path, bearer(rat), upd)
+		expect(t, again, 200, "")
+		if again.str("client_name") != "Partner App" {
+			t.Errorf("update = %s", again.raw)
+		}
+		rogue := with(upd, "software_statement", a.statement(t, func(c jwt.MapClaims) { c["iss"] = "https://rogue.example.com" }))
+		expect(t, s.doWith(t, "PUT", path, bearer(again.str("registration_access_token")), rogue), 400, "unapproved_software_statement")
 	})
 
 	t.Run("jwks_uri and sector_identifier_uri fetched and accepted", func(t *testing.T) {
@@ -531,6 +547,7 @@ func TestRateLimit(t *testing.T) {
 	expect(t, s.doWith(t, "POST", "/connect/dcr", nil, nativeClient), 201, "")
 	got := s.doWith(t, "POST", "/connect/dcr", nil, nativeClient)
 	expect(t, got, 429, "too_many_requests")
+	golden(t, "error_rate_limited", got)
 	if ra := got.header.Get("Retry-After"); ra == "" || ra == "0" {
 		t.Errorf("Retry-After = %q", ra)
 	}

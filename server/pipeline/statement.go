@@ -2,9 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/registrar-dcr/registrar/sdk"
@@ -42,9 +44,20 @@ func (p *Pipeline) verifyStatement(ctx context.Context, prof *Profile, rc sdk.Re
 	case st == nil || st.Verifier == nil:
 		return rc, sdk.ErrUnapprovedSoftwareStatement.WithDescription("software_statement: software statements are not accepted by this registration profile")
 	}
-	claims, err := st.Verifier.Verify(ctx, stmt, rc.Now)
-	if err != nil {
-		return rc, err
+	var claims map[string]any
+	if rc.Current != nil && stmt == rc.Current.Metadata.SoftwareStatement {
+		// An RFC 7592 update sends back the statement the client was
+		// registered with: it was verified then, and its jti is spent, so
+		// verifying it again would refuse it as a replay (or as expired).
+		var err error
+		if claims, err = storedClaims(stmt); err != nil {
+			return rc, err
+		}
+	} else {
+		var err error
+		if claims, err = st.Verifier.Verify(ctx, stmt, rc.Now); err != nil {
+			return rc, err
+		}
 	}
 	if st.Strict {
 		if err := mismatch(rc.Request, claims); err != nil {
@@ -53,6 +66,24 @@ func (p *Pipeline) verifyStatement(ctx context.Context, prof *Profile, rc sdk.Re
 	}
 	rc.SoftwareStatementClaims = claims
 	return rc, nil
+}
+
+// storedClaims reads the claims of a statement that was verified when it
+// was stored.
+func storedClaims(stmt string) (map[string]any, error) {
+	parts := strings.Split(stmt, ".")
+	if len(parts) != 3 {
+		return nil, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: is not a JWT")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return nil, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: is not a JWT")
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil || claims == nil {
+		return nil, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: is not a JWT")
+	}
+	return claims, nil
 }
 
 // mismatch returns an error naming the first member (in name order) that
