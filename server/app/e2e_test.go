@@ -139,49 +139,9 @@ type answer struct {
 
 func (s *server) do(t *testing.T, method, path, token string, body any) answer {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		buf, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(buf)
-	}
-	req, err := http.NewRequest(method, s.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := answer{status: resp.StatusCode, header: resp.Header, raw: raw}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &a.body); err != nil {
-			t.Fatalf("%s %s: body is not a JSON object: %q", method, path, raw)
-		}
-	}
-	if got := resp.Header.Get("Cache-Control"); got != "no-store" {
+	a := s.doWith(t, method, path, bearer(token), body)
+	if got := a.header.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("%s %s: Cache-Control = %q, want no-store", method, path, got)
-	}
-	www := resp.Header.Get("WWW-Authenticate")
-	if (resp.StatusCode == 401 || resp.StatusCode == 403) != (www != "") {
-		t.Errorf("%s %s: status %d with WWW-Authenticate %q", method, path, resp.StatusCode, www)
 	}
 	return a
 }

@@ -233,7 +233,27 @@ func (s *supervisor) call(ctx context.Context, fn func(context.Context, *plugin.
 		return fmt.Errorf("plugin %q did not answer within %s: %w", s.cfg.Name, s.cfg.Timeout,
 			errors.Join(err, sdk.ErrUnavailable))
 	}
+	if errors.Is(err, sdk.ErrUnavailable) {
+		// The connection may have broken because the process is dying.
+		// Give it a moment to be seen as exited, so that the next call
+		// restarts it instead of failing on the dead connection too. A
+		// plugin that is alive and reports its own outage costs its
+		// caller this moment, on an answer that is a 503 anyway.
+		awaitExit(in, exitGrace)
+	}
 	return err
+}
+
+// exitGrace bounds how long a call that lost its plugin waits for the
+// process to be seen as exited; a crashed process is reaped within
+// milliseconds.
+const exitGrace = 150 * time.Millisecond
+
+func awaitExit(in *plugin.Instance, grace time.Duration) {
+	deadline := time.Now().Add(grace)
+	for !in.Exited() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func (s *supervisor) health(ctx context.Context) error {
