@@ -11,16 +11,20 @@
 //		})
 //	}
 //
-// The suite relies on the sdk.Store contract only: a record is stored and
-// returned whole, exactly as given except Revision, which the store sets (1
-// on Create, +1 on each Update); stale revisions fail with sdk.ErrConflict,
-// missing records with sdk.ErrNotFound, duplicate client_ids with
-// sdk.ErrAlreadyExists; an empty registration token hash never matches; a
-// canceled context never yields a success. Records are compared after
-// Normalize, which forgets only what no JSON, BSON or protobuf encoding keeps
-// (empty versus nil lists and maps, JSON whitespace and member order).
+// The suite relies on the sdk.Store contract only: a record (client or
+// initial access token) is stored and returned whole, exactly as given
+// except Revision, which the store sets (1 on Create and CreateToken, +1 on
+// each Update and UpdateToken); stale revisions fail with sdk.ErrConflict,
+// missing records with sdk.ErrNotFound, duplicate client_ids, token IDs and
+// token hashes with sdk.ErrAlreadyExists, a replayed jti with
+// sdk.ErrAlreadyExists until its record expires; an empty registration
+// token hash never matches; a canceled context never yields a success. Run
+// lists every checked rule. Clients are compared after Normalize, which
+// forgets only what no JSON, BSON or protobuf encoding keeps (empty versus
+// nil lists and maps, JSON whitespace and member order); tokens, which hold
+// scalars only, are compared with ==.
 //
-// SampleClient, Normalize, Diff and TokenHash are exported so that other
-// tests (plugin wire round trips, HTTP tests) can build and compare records
-// the same way.
+// SampleClient, SampleToken, Normalize, Diff and TokenHash are exported so
+// that other tests (plugin wire round trips, HTTP tests) can build and
+// compare records the same way.
 package storetest

@@ -126,3 +126,23 @@ func SampleClient(id string) sdk.Client {
 		UpdatedAt:             1700000042,
 	}
 }
+
+// SampleToken returns an initial access token record with every field set
+// except Revision (which the store manages), so that a store that drops or
+// mangles any field fails a round trip: a Description with non-ASCII and
+// HTML-special characters, an ExpiresAt of 2^53+1 that a float64 would
+// round, Revoked true and Uses below MaxUses. The hash is
+// TokenHash("iat:"+id), so tokens built for distinct ids never collide.
+func SampleToken(id string) sdk.InitialAccessToken {
+	return sdk.InitialAccessToken{
+		ID:          id,
+		Hash:        TokenHash("iat:" + id),
+		Profile:     "partners",
+		Description: `CI pipeline "deploy" <é> ` + id,
+		CreatedAt:   1700000000,
+		ExpiresAt:   9007199254740993,
+		MaxUses:     5,
+		Uses:        2,
+		Revoked:     true,
+	}
+}

@@ -17,8 +17,8 @@ import (
 // Every case is a named subtest (t.Run) that calls newStore once and expects
 // an empty store of its own; newStore registers the store's cleanup with
 // t.Cleanup. Cases run sequentially; some of them drive a store from many
-// goroutines at once (16 writers on one record, 200 distinct creates), so
-// run the suite with -race as well.
+// goroutines at once (16 writers on one record, 200 distinct creates, 16
+// first uses of one jti), so run the suite with -race as well.
 //
 // The contract checked, beyond the sdk.Store documentation:
 //
@@ -39,9 +39,32 @@ import (
 //     concurrent creators of one client_id exactly one wins.
 //   - Records are values: changing what the caller passed in or got back
 //     never changes the stored record.
+//   - CountClients counts the clients whose Profile is exactly the given
+//     one (revoked clients included; an unknown profile is 0, not
+//     ErrNotFound), following creates, profile changes and deletes.
+//   - CreateToken stores an initial access token exactly as given except
+//     Revision (1); GetToken finds it by its exact Hash, ListTokens lists
+//     every token ordered by CreatedAt then ID (byte order). A duplicate ID
+//     or a duplicate Hash fails with sdk.ErrAlreadyExists and changes
+//     nothing. An empty ID or Hash is refused with an error that is no
+//     store sentinel, so GetToken("") is always sdk.ErrNotFound.
+//   - UpdateToken is keyed by ID and replaces every field but the ID and
+//     the Hash when t.Revision is the stored one, returning Revision+1;
+//     otherwise sdk.ErrConflict (token exists) or sdk.ErrNotFound (it does
+//     not). The Hash is immutable, as the ID: an update that changes it is
+//     refused with an error that is no store sentinel and changes nothing.
+//     Among concurrent writers of one revision exactly one wins, so of 16
+//     callers spending a one-use token through a read, check, update loop
+//     exactly one succeeds.
+//   - MarkJTIUsed fails with sdk.ErrAlreadyExists while the key is
+//     recorded with an expiry later than now (compared with the now
+//     given, never the wall clock), records the key otherwise (a first use,
+//     or an expired record, which is replaced with the new expiry), and
+//     compares keys exactly. Of concurrent uses of one key (first uses, or
+//     uses of one expired record) exactly one succeeds.
 //   - A canceled context yields an error that is none of the store
-//     sentinels ErrNotFound, ErrAlreadyExists or ErrConflict, and writes
-//     nothing.
+//     sentinels ErrNotFound, ErrAlreadyExists or ErrConflict, from every
+//     method, and writes nothing.
 //   - Health returns nil for a working store.
 func Run(t *testing.T, newStore func(t *testing.T) sdk.Store) {
 	t.Helper()
@@ -81,6 +104,24 @@ var cases = []testCase{
 	{"ConcurrentUpdates", testConcurrentUpdates},
 	{"ConcurrentCreatesSameID", testConcurrentCreatesSameID},
 	{"ConcurrentCreatesDistinct", testConcurrentCreatesDistinct},
+	{"CountClients", testCountClients},
+	{"CreateTokenRoundTrip", testCreateTokenRoundTrip},
+	{"CreateTokenSetsRevision", testCreateTokenSetsRevision},
+	{"CreateTokenDuplicateID", testCreateTokenDuplicateID},
+	{"CreateTokenDuplicateHash", testCreateTokenDuplicateHash},
+	{"CreateTokenEmptyIdentity", testCreateTokenEmptyIdentity},
+	{"GetTokenNotFound", testGetTokenNotFound},
+	{"ListTokens", testListTokens},
+	{"UpdateToken", testUpdateToken},
+	{"UpdateTokenStaleRevision", testUpdateTokenStaleRevision},
+	{"UpdateTokenNotFound", testUpdateTokenNotFound},
+	{"UpdateTokenHashImmutable", testUpdateTokenHashImmutable},
+	{"ConcurrentTokenUpdates", testConcurrentTokenUpdates},
+	{"ConcurrentTokenUses", testConcurrentTokenUses},
+	{"TokenRecordsAreValues", testTokenRecordsAreValues},
+	{"MarkJTIUsedReplay", testMarkJTIUsedReplay},
+	{"MarkJTIUsedExpired", testMarkJTIUsedExpired},
+	{"ConcurrentMarkJTIUsed", testConcurrentMarkJTIUsed},
 	{"CanceledContext", testCanceledContext},
 	{"Health", testHealth},
 }
@@ -581,6 +622,8 @@ func testConcurrentCreatesDistinct(t *testing.T, s sdk.Store) {
 
 func testCanceledContext(t *testing.T, s sdk.Store) {
 	existing := mustCreate(t, s, SampleClient("client-existing"))
+	token := mustCreateToken(t, s, SampleToken("iat-existing"))
+	mustMarkJTI(t, s, jtiKey("jti-existing"), jtiBase()+600, jtiBase())
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 
@@ -594,11 +637,85 @@ func testCanceledContext(t *testing.T, s sdk.Store) {
 	requireFailure(t, "Update", err)
 	err = s.Delete(ctx, existing.ID, existing.Revision)
 	requireFailure(t, "Delete", err)
+	_, err = s.CountClients(ctx, existing.Profile)
+	requireFailure(t, "CountClients", err)
+
+	_, err = s.CreateToken(ctx, SampleToken("iat-canceled"))
+	requireFailure(t, "CreateToken", err)
+	_, err = s.GetToken(ctx, token.Hash)
+	requireFailure(t, "GetToken", err)
+	_, err = s.ListTokens(ctx)
+	requireFailure(t, "ListTokens", err)
+	_, err = s.UpdateToken(ctx, nextToken(token))
+	requireFailure(t, "UpdateToken", err)
+
+	base := jtiBase()
+	err = s.MarkJTIUsed(ctx, jtiKey("jti-canceled"), base+600, base)
+	requireFailure(t, "MarkJTIUsed", err)
+	err = s.MarkJTIUsed(ctx, jtiKey("jti-existing"), base+600, base)
+	requireFailure(t, "MarkJTIUsed of a recorded key", err)
 
 	// Nothing was written.
 	_, err = s.Get(t.Context(), "client-canceled")
 	requireErr(t, "Get of a client created with a canceled context", err, sdk.ErrNotFound)
 	requireStored(t, s, existing)
+	requireTokenList(t, s, token)
+	mustMarkJTI(t, s, jtiKey("jti-canceled"), base+600, base)
+	requireReplay(t, s, jtiKey("jti-existing"), base+600, base)
+}
+
+func testCountClients(t *testing.T, s sdk.Store) {
+	requireCounts := func(when string, want map[string]int64) {
+		t.Helper()
+		for profile, n := range want {
+			got, err := s.CountClients(t.Context(), profile)
+			if err != nil {
+				t.Fatalf("%s: CountClients(%q): %v", when, profile, err)
+			}
+			if got != n {
+				t.Errorf("%s: CountClients(%q) = %d, want %d", when, profile, got, n)
+			}
+		}
+	}
+	requireCounts("empty store", map[string]int64{"partners": 0, "": 0})
+
+	create := func(id, profile string) sdk.Client {
+		c := SampleClient(id)
+		c.Profile = profile
+		return mustCreate(t, s, c)
+	}
+	p1 := create("client-p1", "partners")
+	create("client-p2", "partners")
+	create("client-p3", "partners")
+	o1 := create("client-o1", "open")
+	create("client-none", "")
+	// A revoked client still counts: it is registered.
+	revoked := SampleClient("client-p4")
+	revoked.RegistrationTokenHash = ""
+	mustCreate(t, s, revoked)
+	requireCounts("after creates", map[string]int64{
+		"partners": 4, "open": 1, "": 1, "Partners": 0, "partners ": 0, "unknown": 0,
+	})
+
+	// A refused create counts nothing.
+	if _, err := s.Create(t.Context(), SampleClient("client-p1")); !errors.Is(err, sdk.ErrAlreadyExists) {
+		t.Fatalf("duplicate Create: %v", err)
+	}
+	requireCounts("after a refused create", map[string]int64{"partners": 4})
+
+	// An update that moves a client to another profile moves its count.
+	moved := p1
+	moved.Profile = "open"
+	moved = mustUpdate(t, s, moved)
+	requireCounts("after an update", map[string]int64{"partners": 3, "open": 2})
+
+	if err := s.Delete(t.Context(), moved.ID, moved.Revision); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if err := s.Delete(t.Context(), o1.ID, o1.Revision); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	requireCounts("after deletes", map[string]int64{"partners": 3, "open": 0, "": 1})
 }
 
 func testHealth(t *testing.T, s sdk.Store) {

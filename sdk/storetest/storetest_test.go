@@ -47,6 +47,21 @@ func TestSampleClientSetsEveryField(t *testing.T) {
 	}
 }
 
+// TestSampleTokenSetsEveryField fails when a field is added to
+// sdk.InitialAccessToken and SampleToken does not set it.
+func TestSampleTokenSetsEveryField(t *testing.T) {
+	tok := SampleToken("iat-1")
+	v := reflect.ValueOf(tok)
+	for i := range v.NumField() {
+		if f := v.Type().Field(i); f.Name != "Revision" && v.Field(i).IsZero() {
+			t.Errorf("SampleToken leaves %s unset", f.Name)
+		}
+	}
+	if SampleToken("a").Hash == SampleToken("b").Hash || SampleToken("a").Hash == SampleClient("a").RegistrationTokenHash {
+		t.Error("SampleToken hashes collide")
+	}
+}
+
 func TestSampleClientFresh(t *testing.T) {
 	a, b := SampleClient("x"), SampleClient("x")
 	a.Metadata.RedirectURIs[0] = "changed"
