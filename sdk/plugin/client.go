@@ -154,6 +154,58 @@ func (s *storeClient) Delete(ctx context.Context, clientID string, revision int6
 	return convert.FromStatus(err)
 }
 
+func (s *storeClient) CountClients(ctx context.Context, profile string) (int64, error) {
+	out, err := s.client.CountClients(ctx, &pb.CountClientsRequest{Profile: profile})
+	if err != nil {
+		return 0, convert.FromStatus(err)
+	}
+	return out.GetCount(), nil
+}
+
+// tokenAnswer decodes the initial access token of a store answer.
+func tokenAnswer(p *pb.InitialAccessToken, err error) (sdk.InitialAccessToken, error) {
+	if err != nil {
+		return sdk.InitialAccessToken{}, convert.FromStatus(err)
+	}
+	t, err := convert.InitialAccessTokenValueFromProto(p)
+	if err != nil {
+		return sdk.InitialAccessToken{}, decodeError(err)
+	}
+	return t, nil
+}
+
+func (s *storeClient) CreateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.InitialAccessToken, error) {
+	out, err := s.client.CreateToken(ctx, &pb.CreateTokenRequest{Token: convert.InitialAccessTokenToProto(&t)})
+	return tokenAnswer(out.GetToken(), err)
+}
+
+func (s *storeClient) GetToken(ctx context.Context, hash string) (sdk.InitialAccessToken, error) {
+	out, err := s.client.GetToken(ctx, &pb.GetTokenRequest{Hash: hash})
+	return tokenAnswer(out.GetToken(), err)
+}
+
+func (s *storeClient) ListTokens(ctx context.Context) ([]sdk.InitialAccessToken, error) {
+	out, err := s.client.ListTokens(ctx, &pb.ListTokensRequest{})
+	if err != nil {
+		return nil, convert.FromStatus(err)
+	}
+	list, err := convert.InitialAccessTokensFromProto(out.GetTokens())
+	if err != nil {
+		return nil, decodeError(err)
+	}
+	return list, nil
+}
+
+func (s *storeClient) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.InitialAccessToken, error) {
+	out, err := s.client.UpdateToken(ctx, &pb.UpdateTokenRequest{Token: convert.InitialAccessTokenToProto(&t)})
+	return tokenAnswer(out.GetToken(), err)
+}
+
+func (s *storeClient) MarkJTIUsed(ctx context.Context, key string, expiresAt, now int64) error {
+	_, err := s.client.MarkJTIUsed(ctx, &pb.MarkJTIUsedRequest{Key: key, ExpiresAt: expiresAt, Now: now})
+	return convert.FromStatus(err)
+}
+
 func (s *storeClient) Health(ctx context.Context) error {
 	_, err := s.control.Health(ctx, &pb.HealthRequest{})
 	return convert.FromStatus(err)

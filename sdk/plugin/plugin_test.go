@@ -322,6 +322,39 @@ func TestStoreSentinels(t *testing.T) {
 	if err := s.Delete(ctx, c.ID, c.Revision); err != nil {
 		t.Errorf("Delete: %v", err)
 	}
+
+	if _, err := s.GetToken(ctx, storetest.TokenHash("missing")); !errors.Is(err, sdk.ErrNotFound) {
+		t.Errorf("GetToken missing: %v", err)
+	}
+	tok, err := s.CreateToken(ctx, storetest.SampleToken("iat-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateToken(ctx, storetest.SampleToken("iat-1")); !errors.Is(err, sdk.ErrAlreadyExists) {
+		t.Errorf("CreateToken duplicate: %v", err)
+	}
+	staleTok := tok
+	staleTok.Revision = 7
+	if _, err := s.UpdateToken(ctx, staleTok); !errors.Is(err, sdk.ErrConflict) {
+		t.Errorf("UpdateToken stale: %v", err)
+	}
+	rehashed := tok
+	rehashed.Hash = storetest.TokenHash("other")
+	_, err = s.UpdateToken(ctx, rehashed)
+	for _, sentinel := range []error{sdk.ErrNotFound, sdk.ErrAlreadyExists, sdk.ErrConflict, sdk.ErrUnavailable} {
+		if err == nil || errors.Is(err, sentinel) {
+			t.Errorf("UpdateToken with another hash: %v, want a plain error", err)
+		}
+	}
+	if err := s.MarkJTIUsed(ctx, "iss\x00jti", 200, 100); err != nil {
+		t.Errorf("MarkJTIUsed: %v", err)
+	}
+	if err := s.MarkJTIUsed(ctx, "iss\x00jti", 200, 150); !errors.Is(err, sdk.ErrAlreadyExists) {
+		t.Errorf("MarkJTIUsed replay: %v", err)
+	}
+	if n, err := s.CountClients(ctx, c.Profile); n != 0 || err != nil {
+		t.Errorf("CountClients after Delete = %d, %v", n, err)
+	}
 	if err := s.Health(ctx); err != nil {
 		t.Errorf("Health: %v", err)
 	}

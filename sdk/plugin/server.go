@@ -213,3 +213,66 @@ func (s *storeServer) Delete(ctx context.Context, in *pb.DeleteRequest) (*pb.Del
 	}
 	return &pb.DeleteResponse{}, nil
 }
+
+func (s *storeServer) CountClients(ctx context.Context, in *pb.CountClientsRequest) (*pb.CountClientsResponse, error) {
+	n, err := s.impl.CountClients(ctx, in.GetProfile())
+	if err != nil {
+		return nil, convert.ToStatus(err)
+	}
+	return &pb.CountClientsResponse{Count: n}, nil
+}
+
+// tokenCall decodes an initial access token, runs f on it and encodes the
+// result.
+func tokenCall(ctx context.Context, in *pb.InitialAccessToken,
+	f func(context.Context, sdk.InitialAccessToken) (sdk.InitialAccessToken, error),
+) (*pb.InitialAccessToken, error) {
+	t, err := convert.InitialAccessTokenValueFromProto(in)
+	if err != nil {
+		return nil, badRequest(err)
+	}
+	out, err := f(ctx, t)
+	if err != nil {
+		return nil, convert.ToStatus(err)
+	}
+	return convert.InitialAccessTokenToProto(&out), nil
+}
+
+func (s *storeServer) CreateToken(ctx context.Context, in *pb.CreateTokenRequest) (*pb.CreateTokenResponse, error) {
+	t, err := tokenCall(ctx, in.GetToken(), s.impl.CreateToken)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.CreateTokenResponse{Token: t}, nil
+}
+
+func (s *storeServer) GetToken(ctx context.Context, in *pb.GetTokenRequest) (*pb.GetTokenResponse, error) {
+	t, err := s.impl.GetToken(ctx, in.GetHash())
+	if err != nil {
+		return nil, convert.ToStatus(err)
+	}
+	return &pb.GetTokenResponse{Token: convert.InitialAccessTokenToProto(&t)}, nil
+}
+
+func (s *storeServer) ListTokens(ctx context.Context, _ *pb.ListTokensRequest) (*pb.ListTokensResponse, error) {
+	list, err := s.impl.ListTokens(ctx)
+	if err != nil {
+		return nil, convert.ToStatus(err)
+	}
+	return &pb.ListTokensResponse{Tokens: convert.InitialAccessTokensToProto(list)}, nil
+}
+
+func (s *storeServer) UpdateToken(ctx context.Context, in *pb.UpdateTokenRequest) (*pb.UpdateTokenResponse, error) {
+	t, err := tokenCall(ctx, in.GetToken(), s.impl.UpdateToken)
+	if err != nil {
+		return nil, err
+	}
+	return &pb.UpdateTokenResponse{Token: t}, nil
+}
+
+func (s *storeServer) MarkJTIUsed(ctx context.Context, in *pb.MarkJTIUsedRequest) (*pb.MarkJTIUsedResponse, error) {
+	if err := s.impl.MarkJTIUsed(ctx, in.GetKey(), in.GetExpiresAt(), in.GetNow()); err != nil {
+		return nil, convert.ToStatus(err)
+	}
+	return &pb.MarkJTIUsedResponse{}, nil
+}

@@ -169,6 +169,68 @@ func TestClientFromProtoInvalidMetadata(t *testing.T) {
 	}
 }
 
+func TestInitialAccessTokenRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   sdk.InitialAccessToken
+	}{
+		{"zero", sdk.InitialAccessToken{}},
+		{"full", fullToken("iat-1")},
+		{"identity only", sdk.InitialAccessToken{ID: "iat-2", Hash: sdk.HashToken("x")}},
+		{"negative and extreme values", sdk.InitialAccessToken{ID: "iat-3", CreatedAt: -1, ExpiresAt: 1<<63 - 1, MaxUses: -5, Revision: -7}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := InitialAccessTokenValueFromProto(wire(t, InitialAccessTokenToProto(&tc.in)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireEqual(t, "initial access token", tc.in, got)
+		})
+	}
+	if _, err := InitialAccessTokenValueFromProto(nil); err == nil {
+		t.Error("InitialAccessTokenValueFromProto(nil): no error")
+	}
+}
+
+// TestInitialAccessTokenSetsEveryProtoField fails when a field is added to
+// the InitialAccessToken message and the converter leaves it unset.
+func TestInitialAccessTokenSetsEveryProtoField(t *testing.T) {
+	in := fullToken("iat-1")
+	m := InitialAccessTokenToProto(&in).ProtoReflect()
+	fields := m.Descriptor().Fields()
+	for i := range fields.Len() {
+		if f := fields.Get(i); !m.Has(f) {
+			t.Errorf("InitialAccessTokenToProto leaves %s unset", f.Name())
+		}
+	}
+}
+
+func TestInitialAccessTokensRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   []sdk.InitialAccessToken
+	}{
+		{"nil", nil},
+		{"one", []sdk.InitialAccessToken{fullToken("a")}},
+		{"order kept", []sdk.InitialAccessToken{fullToken("b"), {ID: "a"}, fullToken("c")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := wire(t, &pb.ListTokensResponse{Tokens: InitialAccessTokensToProto(tc.in)})
+			got, err := InitialAccessTokensFromProto(msg.GetTokens())
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireEqual(t, "initial access tokens", tc.in, got)
+		})
+	}
+	if got := InitialAccessTokensToProto([]sdk.InitialAccessToken{}); got != nil {
+		t.Errorf("empty list: got %v, want nil", got)
+	}
+	if _, err := InitialAccessTokensFromProto([]*pb.InitialAccessToken{{Id: "a"}, nil}); err == nil {
+		t.Error("a list with a missing element: no error")
+	}
+}
+
 func TestCallerRoundTrip(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -303,6 +365,12 @@ func TestNilInNilOut(t *testing.T) {
 	}
 	if CredentialsToProto(nil) != nil || CredentialsFromProto(nil) != nil {
 		t.Error("Credentials converters of nil")
+	}
+	if InitialAccessTokenToProto(nil) != nil || InitialAccessTokenFromProto(nil) != nil {
+		t.Error("InitialAccessToken converters of nil")
+	}
+	if l, err := InitialAccessTokensFromProto(nil); l != nil || err != nil || InitialAccessTokensToProto(nil) != nil {
+		t.Error("InitialAccessTokens converters of nil")
 	}
 	if p, err := ContextToProto(nil); p != nil || err != nil {
 		t.Error("ContextToProto(nil)")

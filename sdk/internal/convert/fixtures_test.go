@@ -107,6 +107,21 @@ func fullClient(id string) sdk.Client {
 	}
 }
 
+func fullToken(id string) sdk.InitialAccessToken {
+	return sdk.InitialAccessToken{
+		ID:          id,
+		Hash:        sdk.HashToken("iat:" + id),
+		Profile:     "partners",
+		Description: `CI "deploy" <é>`,
+		CreatedAt:   1700000000,
+		ExpiresAt:   9007199254740993,
+		MaxUses:     5,
+		Uses:        2,
+		Revoked:     true,
+		Revision:    4,
+	}
+}
+
 func fullCaller() sdk.Caller {
 	return sdk.Caller{
 		Method:  sdk.AuthBearerJWT,
@@ -195,6 +210,7 @@ func requireAllSet(t *testing.T, v any) {
 func TestFixturesSetEveryField(t *testing.T) {
 	requireAllSet(t, fullMetadata())
 	requireAllSet(t, fullClient("c"))
+	requireAllSet(t, fullToken("t"))
 	requireAllSet(t, fullCaller())
 	requireAllSet(t, fullPolicy())
 	requireAllSet(t, fullContext())

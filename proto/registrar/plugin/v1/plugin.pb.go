@@ -7,7 +7,8 @@
 //
 //   validator  (service Validator)          checks and decides client metadata
 //   processor  (service Processor)          assigns ids, issues credentials
-//   store      (service Store)              keeps client records
+//   store      (service Store)              keeps client records, initial
+//                                           access tokens and jti records
 //   response   (service ResponseGenerator)  writes the success answer
 //
 // Every plugin also serves the Plugin service (configuration, health, and
@@ -37,7 +38,8 @@
 //   - Errors are gRPC statuses. An OAuth error answered to the registering
 //     client is a status whose details hold one Error message; the gRPC code
 //     is then informative only. Store outcomes use plain codes: NOT_FOUND
-//     (no such record), ALREADY_EXISTS (duplicate client_id), ABORTED (stale
+//     (no such record), ALREADY_EXISTS (duplicate client_id, duplicate
+//     initial access token id or hash, replayed jti), ABORTED (stale
 //     revision), UNAVAILABLE (cannot answer now). Any other status is logged
 //     by the server and answered as server_error: its message never reaches
 //     the registering client.
@@ -1667,6 +1669,693 @@ func (*DeleteResponse) Descriptor() ([]byte, []int) {
 	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{25}
 }
 
+// InitialAccessToken is an initial access token record (RFC 7591 §3): a
+// token the operator issues out of band that authorizes registrations under
+// one profile. The store keeps its hash only, never the token.
+type InitialAccessToken struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Identifies the token in listings and logs; not secret. Unique in the
+	// store, and never changes.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Hex SHA-256 of the token. Unique in the store, and never changes.
+	Hash string `protobuf:"bytes,2,opt,name=hash,proto3" json:"hash,omitempty"`
+	// The registration profile a caller presenting the token registers under.
+	Profile string `protobuf:"bytes,3,opt,name=profile,proto3" json:"profile,omitempty"`
+	// The operator's note; never the token.
+	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	// When the token was issued, in seconds since the epoch.
+	CreatedAt int64 `protobuf:"varint,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// When the token stops working, in seconds since the epoch; 0 means never.
+	ExpiresAt int64 `protobuf:"varint,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// How many registrations the token allows; 0 means no limit.
+	MaxUses int64 `protobuf:"varint,7,opt,name=max_uses,json=maxUses,proto3" json:"max_uses,omitempty"`
+	// The registrations made with the token.
+	Uses int64 `protobuf:"varint,8,opt,name=uses,proto3" json:"uses,omitempty"`
+	// True once the token was revoked.
+	Revoked bool `protobuf:"varint,9,opt,name=revoked,proto3" json:"revoked,omitempty"`
+	// Write counter of the record, set by the store: 1 after CreateToken, +1
+	// after each UpdateToken. UpdateToken carries the revision that was read.
+	Revision      int64 `protobuf:"varint,10,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InitialAccessToken) Reset() {
+	*x = InitialAccessToken{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InitialAccessToken) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InitialAccessToken) ProtoMessage() {}
+
+func (x *InitialAccessToken) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InitialAccessToken.ProtoReflect.Descriptor instead.
+func (*InitialAccessToken) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *InitialAccessToken) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *InitialAccessToken) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+func (x *InitialAccessToken) GetProfile() string {
+	if x != nil {
+		return x.Profile
+	}
+	return ""
+}
+
+func (x *InitialAccessToken) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *InitialAccessToken) GetCreatedAt() int64 {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return 0
+}
+
+func (x *InitialAccessToken) GetExpiresAt() int64 {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return 0
+}
+
+func (x *InitialAccessToken) GetMaxUses() int64 {
+	if x != nil {
+		return x.MaxUses
+	}
+	return 0
+}
+
+func (x *InitialAccessToken) GetUses() int64 {
+	if x != nil {
+		return x.Uses
+	}
+	return 0
+}
+
+func (x *InitialAccessToken) GetRevoked() bool {
+	if x != nil {
+		return x.Revoked
+	}
+	return false
+}
+
+func (x *InitialAccessToken) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+// CountClientsRequest counts the clients of one registration profile.
+type CountClientsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The profile; compared exactly.
+	Profile       string `protobuf:"bytes,1,opt,name=profile,proto3" json:"profile,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountClientsRequest) Reset() {
+	*x = CountClientsRequest{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountClientsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountClientsRequest) ProtoMessage() {}
+
+func (x *CountClientsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountClientsRequest.ProtoReflect.Descriptor instead.
+func (*CountClientsRequest) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *CountClientsRequest) GetProfile() string {
+	if x != nil {
+		return x.Profile
+	}
+	return ""
+}
+
+// CountClientsResponse holds the number of clients.
+type CountClientsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The number of clients whose profile is the requested one.
+	Count         int64 `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountClientsResponse) Reset() {
+	*x = CountClientsResponse{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountClientsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountClientsResponse) ProtoMessage() {}
+
+func (x *CountClientsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountClientsResponse.ProtoReflect.Descriptor instead.
+func (*CountClientsResponse) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *CountClientsResponse) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// CreateTokenRequest stores a new initial access token.
+type CreateTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The record to store; its revision is ignored.
+	Token         *InitialAccessToken `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTokenRequest) Reset() {
+	*x = CreateTokenRequest{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTokenRequest) ProtoMessage() {}
+
+func (x *CreateTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTokenRequest.ProtoReflect.Descriptor instead.
+func (*CreateTokenRequest) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *CreateTokenRequest) GetToken() *InitialAccessToken {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+// CreateTokenResponse returns the stored token.
+type CreateTokenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The record as stored, with revision 1.
+	Token         *InitialAccessToken `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTokenResponse) Reset() {
+	*x = CreateTokenResponse{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTokenResponse) ProtoMessage() {}
+
+func (x *CreateTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTokenResponse.ProtoReflect.Descriptor instead.
+func (*CreateTokenResponse) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *CreateTokenResponse) GetToken() *InitialAccessToken {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+// GetTokenRequest reads an initial access token by its hash.
+type GetTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Hex SHA-256 of the token. An empty hash never matches.
+	Hash          string `protobuf:"bytes,1,opt,name=hash,proto3" json:"hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTokenRequest) Reset() {
+	*x = GetTokenRequest{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTokenRequest) ProtoMessage() {}
+
+func (x *GetTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTokenRequest.ProtoReflect.Descriptor instead.
+func (*GetTokenRequest) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *GetTokenRequest) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+// GetTokenResponse returns the token read.
+type GetTokenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored record.
+	Token         *InitialAccessToken `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTokenResponse) Reset() {
+	*x = GetTokenResponse{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTokenResponse) ProtoMessage() {}
+
+func (x *GetTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTokenResponse.ProtoReflect.Descriptor instead.
+func (*GetTokenResponse) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *GetTokenResponse) GetToken() *InitialAccessToken {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+// ListTokensRequest lists every initial access token.
+type ListTokensRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTokensRequest) Reset() {
+	*x = ListTokensRequest{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTokensRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTokensRequest) ProtoMessage() {}
+
+func (x *ListTokensRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTokensRequest.ProtoReflect.Descriptor instead.
+func (*ListTokensRequest) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{33}
+}
+
+// ListTokensResponse returns the tokens.
+type ListTokensResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every stored record, revoked and expired ones included, ordered by
+	// created_at then id.
+	Tokens        []*InitialAccessToken `protobuf:"bytes,1,rep,name=tokens,proto3" json:"tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTokensResponse) Reset() {
+	*x = ListTokensResponse{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTokensResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTokensResponse) ProtoMessage() {}
+
+func (x *ListTokensResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTokensResponse.ProtoReflect.Descriptor instead.
+func (*ListTokensResponse) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ListTokensResponse) GetTokens() []*InitialAccessToken {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
+// UpdateTokenRequest replaces a stored initial access token.
+type UpdateTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The whole new record, carrying the id, the hash and the revision that
+	// were read.
+	Token         *InitialAccessToken `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateTokenRequest) Reset() {
+	*x = UpdateTokenRequest{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateTokenRequest) ProtoMessage() {}
+
+func (x *UpdateTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateTokenRequest.ProtoReflect.Descriptor instead.
+func (*UpdateTokenRequest) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *UpdateTokenRequest) GetToken() *InitialAccessToken {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+// UpdateTokenResponse returns the replaced token.
+type UpdateTokenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The record as stored, with its revision incremented.
+	Token         *InitialAccessToken `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateTokenResponse) Reset() {
+	*x = UpdateTokenResponse{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateTokenResponse) ProtoMessage() {}
+
+func (x *UpdateTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateTokenResponse.ProtoReflect.Descriptor instead.
+func (*UpdateTokenResponse) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *UpdateTokenResponse) GetToken() *InitialAccessToken {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+// MarkJTIUsedRequest records the use of a software statement.
+type MarkJTIUsedRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Identifies the statement: its issuer and jti (RFC 7519 §4.1.7).
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// Until when the record is kept: the statement's expiry, in seconds since
+	// the epoch.
+	ExpiresAt int64 `protobuf:"varint,2,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// The time of the request, in seconds since the epoch: a record whose
+	// expires_at is not later than now has expired.
+	Now           int64 `protobuf:"varint,3,opt,name=now,proto3" json:"now,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarkJTIUsedRequest) Reset() {
+	*x = MarkJTIUsedRequest{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarkJTIUsedRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarkJTIUsedRequest) ProtoMessage() {}
+
+func (x *MarkJTIUsedRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarkJTIUsedRequest.ProtoReflect.Descriptor instead.
+func (*MarkJTIUsedRequest) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *MarkJTIUsedRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *MarkJTIUsedRequest) GetExpiresAt() int64 {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return 0
+}
+
+func (x *MarkJTIUsedRequest) GetNow() int64 {
+	if x != nil {
+		return x.Now
+	}
+	return 0
+}
+
+// MarkJTIUsedResponse is the empty answer of a first use.
+type MarkJTIUsedResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MarkJTIUsedResponse) Reset() {
+	*x = MarkJTIUsedResponse{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MarkJTIUsedResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MarkJTIUsedResponse) ProtoMessage() {}
+
+func (x *MarkJTIUsedResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MarkJTIUsedResponse.ProtoReflect.Descriptor instead.
+func (*MarkJTIUsedResponse) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
+}
+
 var File_registrar_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_registrar_plugin_v1_plugin_proto_rawDesc = "" +
@@ -1777,7 +2466,46 @@ const file_registrar_plugin_v1_plugin_proto_rawDesc = "" +
 	"\rDeleteRequest\x12\x1b\n" +
 	"\tclient_id\x18\x01 \x01(\tR\bclientId\x12\x1a\n" +
 	"\brevision\x18\x02 \x01(\x03R\brevision\"\x10\n" +
-	"\x0eDeleteResponse2\x90\x02\n" +
+	"\x0eDeleteResponse\"\x97\x02\n" +
+	"\x12InitialAccessToken\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04hash\x18\x02 \x01(\tR\x04hash\x12\x18\n" +
+	"\aprofile\x18\x03 \x01(\tR\aprofile\x12 \n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\x05 \x01(\x03R\tcreatedAt\x12\x1d\n" +
+	"\n" +
+	"expires_at\x18\x06 \x01(\x03R\texpiresAt\x12\x19\n" +
+	"\bmax_uses\x18\a \x01(\x03R\amaxUses\x12\x12\n" +
+	"\x04uses\x18\b \x01(\x03R\x04uses\x12\x18\n" +
+	"\arevoked\x18\t \x01(\bR\arevoked\x12\x1a\n" +
+	"\brevision\x18\n" +
+	" \x01(\x03R\brevision\"/\n" +
+	"\x13CountClientsRequest\x12\x18\n" +
+	"\aprofile\x18\x01 \x01(\tR\aprofile\",\n" +
+	"\x14CountClientsResponse\x12\x14\n" +
+	"\x05count\x18\x01 \x01(\x03R\x05count\"S\n" +
+	"\x12CreateTokenRequest\x12=\n" +
+	"\x05token\x18\x01 \x01(\v2'.registrar.plugin.v1.InitialAccessTokenR\x05token\"T\n" +
+	"\x13CreateTokenResponse\x12=\n" +
+	"\x05token\x18\x01 \x01(\v2'.registrar.plugin.v1.InitialAccessTokenR\x05token\"%\n" +
+	"\x0fGetTokenRequest\x12\x12\n" +
+	"\x04hash\x18\x01 \x01(\tR\x04hash\"Q\n" +
+	"\x10GetTokenResponse\x12=\n" +
+	"\x05token\x18\x01 \x01(\v2'.registrar.plugin.v1.InitialAccessTokenR\x05token\"\x13\n" +
+	"\x11ListTokensRequest\"U\n" +
+	"\x12ListTokensResponse\x12?\n" +
+	"\x06tokens\x18\x01 \x03(\v2'.registrar.plugin.v1.InitialAccessTokenR\x06tokens\"S\n" +
+	"\x12UpdateTokenRequest\x12=\n" +
+	"\x05token\x18\x01 \x01(\v2'.registrar.plugin.v1.InitialAccessTokenR\x05token\"T\n" +
+	"\x13UpdateTokenResponse\x12=\n" +
+	"\x05token\x18\x01 \x01(\v2'.registrar.plugin.v1.InitialAccessTokenR\x05token\"W\n" +
+	"\x12MarkJTIUsedRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x1d\n" +
+	"\n" +
+	"expires_at\x18\x02 \x01(\x03R\texpiresAt\x12\x10\n" +
+	"\x03now\x18\x03 \x01(\x03R\x03now\"\x15\n" +
+	"\x13MarkJTIUsedResponse2\x90\x02\n" +
 	"\x06Plugin\x12Z\n" +
 	"\tConfigure\x12%.registrar.plugin.v1.ConfigureRequest\x1a&.registrar.plugin.v1.ConfigureResponse\x12Q\n" +
 	"\x06Health\x12\".registrar.plugin.v1.HealthRequest\x1a#.registrar.plugin.v1.HealthResponse\x12W\n" +
@@ -1786,13 +2514,20 @@ const file_registrar_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bValidate\x12(.registrar.plugin.v1.RegistrationContext\x1a(.registrar.plugin.v1.RegistrationContext\x12Z\n" +
 	"\fValidateStep\x12 .registrar.plugin.v1.StepRequest\x1a(.registrar.plugin.v1.RegistrationContext2j\n" +
 	"\tProcessor\x12]\n" +
-	"\aProcess\x12(.registrar.plugin.v1.RegistrationContext\x1a(.registrar.plugin.v1.RegistrationContext2\xce\x03\n" +
+	"\aProcess\x12(.registrar.plugin.v1.RegistrationContext\x1a(.registrar.plugin.v1.RegistrationContext2\x91\b\n" +
 	"\x05Store\x12Q\n" +
 	"\x06Create\x12\".registrar.plugin.v1.CreateRequest\x1a#.registrar.plugin.v1.CreateResponse\x12H\n" +
 	"\x03Get\x12\x1f.registrar.plugin.v1.GetRequest\x1a .registrar.plugin.v1.GetResponse\x12\x81\x01\n" +
 	"\x16GetByRegistrationToken\x122.registrar.plugin.v1.GetByRegistrationTokenRequest\x1a3.registrar.plugin.v1.GetByRegistrationTokenResponse\x12Q\n" +
 	"\x06Update\x12\".registrar.plugin.v1.UpdateRequest\x1a#.registrar.plugin.v1.UpdateResponse\x12Q\n" +
-	"\x06Delete\x12\".registrar.plugin.v1.DeleteRequest\x1a#.registrar.plugin.v1.DeleteResponse2d\n" +
+	"\x06Delete\x12\".registrar.plugin.v1.DeleteRequest\x1a#.registrar.plugin.v1.DeleteResponse\x12c\n" +
+	"\fCountClients\x12(.registrar.plugin.v1.CountClientsRequest\x1a).registrar.plugin.v1.CountClientsResponse\x12`\n" +
+	"\vCreateToken\x12'.registrar.plugin.v1.CreateTokenRequest\x1a(.registrar.plugin.v1.CreateTokenResponse\x12W\n" +
+	"\bGetToken\x12$.registrar.plugin.v1.GetTokenRequest\x1a%.registrar.plugin.v1.GetTokenResponse\x12]\n" +
+	"\n" +
+	"ListTokens\x12&.registrar.plugin.v1.ListTokensRequest\x1a'.registrar.plugin.v1.ListTokensResponse\x12`\n" +
+	"\vUpdateToken\x12'.registrar.plugin.v1.UpdateTokenRequest\x1a(.registrar.plugin.v1.UpdateTokenResponse\x12`\n" +
+	"\vMarkJTIUsed\x12'.registrar.plugin.v1.MarkJTIUsedRequest\x1a(.registrar.plugin.v1.MarkJTIUsedResponse2d\n" +
 	"\x11ResponseGenerator\x12O\n" +
 	"\bGenerate\x12$.registrar.plugin.v1.GenerateRequest\x1a\x1d.registrar.plugin.v1.ResponseBGZEgithub.com/registrar-dcr/registrar/proto/registrar/plugin/v1;pluginv1b\x06proto3"
 
@@ -1808,7 +2543,7 @@ func file_registrar_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_registrar_plugin_v1_plugin_proto_rawDescData
 }
 
-var file_registrar_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_registrar_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
 var file_registrar_plugin_v1_plugin_proto_goTypes = []any{
 	(*Client)(nil),                         // 0: registrar.plugin.v1.Client
 	(*Caller)(nil),                         // 1: registrar.plugin.v1.Caller
@@ -1836,7 +2571,20 @@ var file_registrar_plugin_v1_plugin_proto_goTypes = []any{
 	(*UpdateResponse)(nil),                 // 23: registrar.plugin.v1.UpdateResponse
 	(*DeleteRequest)(nil),                  // 24: registrar.plugin.v1.DeleteRequest
 	(*DeleteResponse)(nil),                 // 25: registrar.plugin.v1.DeleteResponse
-	nil,                                    // 26: registrar.plugin.v1.RegistrationContext.ItemsEntry
+	(*InitialAccessToken)(nil),             // 26: registrar.plugin.v1.InitialAccessToken
+	(*CountClientsRequest)(nil),            // 27: registrar.plugin.v1.CountClientsRequest
+	(*CountClientsResponse)(nil),           // 28: registrar.plugin.v1.CountClientsResponse
+	(*CreateTokenRequest)(nil),             // 29: registrar.plugin.v1.CreateTokenRequest
+	(*CreateTokenResponse)(nil),            // 30: registrar.plugin.v1.CreateTokenResponse
+	(*GetTokenRequest)(nil),                // 31: registrar.plugin.v1.GetTokenRequest
+	(*GetTokenResponse)(nil),               // 32: registrar.plugin.v1.GetTokenResponse
+	(*ListTokensRequest)(nil),              // 33: registrar.plugin.v1.ListTokensRequest
+	(*ListTokensResponse)(nil),             // 34: registrar.plugin.v1.ListTokensResponse
+	(*UpdateTokenRequest)(nil),             // 35: registrar.plugin.v1.UpdateTokenRequest
+	(*UpdateTokenResponse)(nil),            // 36: registrar.plugin.v1.UpdateTokenResponse
+	(*MarkJTIUsedRequest)(nil),             // 37: registrar.plugin.v1.MarkJTIUsedRequest
+	(*MarkJTIUsedResponse)(nil),            // 38: registrar.plugin.v1.MarkJTIUsedResponse
+	nil,                                    // 39: registrar.plugin.v1.RegistrationContext.ItemsEntry
 }
 var file_registrar_plugin_v1_plugin_proto_depIdxs = []int32{
 	0,  // 0: registrar.plugin.v1.RegistrationContext.client:type_name -> registrar.plugin.v1.Client
@@ -1844,7 +2592,7 @@ var file_registrar_plugin_v1_plugin_proto_depIdxs = []int32{
 	1,  // 2: registrar.plugin.v1.RegistrationContext.caller:type_name -> registrar.plugin.v1.Caller
 	2,  // 3: registrar.plugin.v1.RegistrationContext.policy:type_name -> registrar.plugin.v1.Policy
 	3,  // 4: registrar.plugin.v1.RegistrationContext.issued:type_name -> registrar.plugin.v1.Credentials
-	26, // 5: registrar.plugin.v1.RegistrationContext.items:type_name -> registrar.plugin.v1.RegistrationContext.ItemsEntry
+	39, // 5: registrar.plugin.v1.RegistrationContext.items:type_name -> registrar.plugin.v1.RegistrationContext.ItemsEntry
 	4,  // 6: registrar.plugin.v1.StepRequest.context:type_name -> registrar.plugin.v1.RegistrationContext
 	4,  // 7: registrar.plugin.v1.GenerateRequest.context:type_name -> registrar.plugin.v1.RegistrationContext
 	0,  // 8: registrar.plugin.v1.CreateRequest.client:type_name -> registrar.plugin.v1.Client
@@ -1853,35 +2601,53 @@ var file_registrar_plugin_v1_plugin_proto_depIdxs = []int32{
 	0,  // 11: registrar.plugin.v1.GetByRegistrationTokenResponse.client:type_name -> registrar.plugin.v1.Client
 	0,  // 12: registrar.plugin.v1.UpdateRequest.client:type_name -> registrar.plugin.v1.Client
 	0,  // 13: registrar.plugin.v1.UpdateResponse.client:type_name -> registrar.plugin.v1.Client
-	7,  // 14: registrar.plugin.v1.Plugin.Configure:input_type -> registrar.plugin.v1.ConfigureRequest
-	9,  // 15: registrar.plugin.v1.Plugin.Health:input_type -> registrar.plugin.v1.HealthRequest
-	11, // 16: registrar.plugin.v1.Plugin.Describe:input_type -> registrar.plugin.v1.DescribeRequest
-	4,  // 17: registrar.plugin.v1.Validator.Validate:input_type -> registrar.plugin.v1.RegistrationContext
-	13, // 18: registrar.plugin.v1.Validator.ValidateStep:input_type -> registrar.plugin.v1.StepRequest
-	4,  // 19: registrar.plugin.v1.Processor.Process:input_type -> registrar.plugin.v1.RegistrationContext
-	16, // 20: registrar.plugin.v1.Store.Create:input_type -> registrar.plugin.v1.CreateRequest
-	18, // 21: registrar.plugin.v1.Store.Get:input_type -> registrar.plugin.v1.GetRequest
-	20, // 22: registrar.plugin.v1.Store.GetByRegistrationToken:input_type -> registrar.plugin.v1.GetByRegistrationTokenRequest
-	22, // 23: registrar.plugin.v1.Store.Update:input_type -> registrar.plugin.v1.UpdateRequest
-	24, // 24: registrar.plugin.v1.Store.Delete:input_type -> registrar.plugin.v1.DeleteRequest
-	14, // 25: registrar.plugin.v1.ResponseGenerator.Generate:input_type -> registrar.plugin.v1.GenerateRequest
-	8,  // 26: registrar.plugin.v1.Plugin.Configure:output_type -> registrar.plugin.v1.ConfigureResponse
-	10, // 27: registrar.plugin.v1.Plugin.Health:output_type -> registrar.plugin.v1.HealthResponse
-	12, // 28: registrar.plugin.v1.Plugin.Describe:output_type -> registrar.plugin.v1.DescribeResponse
-	4,  // 29: registrar.plugin.v1.Validator.Validate:output_type -> registrar.plugin.v1.RegistrationContext
-	4,  // 30: registrar.plugin.v1.Validator.ValidateStep:output_type -> registrar.plugin.v1.RegistrationContext
-	4,  // 31: registrar.plugin.v1.Processor.Process:output_type -> registrar.plugin.v1.RegistrationContext
-	17, // 32: registrar.plugin.v1.Store.Create:output_type -> registrar.plugin.v1.CreateResponse
-	19, // 33: registrar.plugin.v1.Store.Get:output_type -> registrar.plugin.v1.GetResponse
-	21, // 34: registrar.plugin.v1.Store.GetByRegistrationToken:output_type -> registrar.plugin.v1.GetByRegistrationTokenResponse
-	23, // 35: registrar.plugin.v1.Store.Update:output_type -> registrar.plugin.v1.UpdateResponse
-	25, // 36: registrar.plugin.v1.Store.Delete:output_type -> registrar.plugin.v1.DeleteResponse
-	15, // 37: registrar.plugin.v1.ResponseGenerator.Generate:output_type -> registrar.plugin.v1.Response
-	26, // [26:38] is the sub-list for method output_type
-	14, // [14:26] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	26, // 14: registrar.plugin.v1.CreateTokenRequest.token:type_name -> registrar.plugin.v1.InitialAccessToken
+	26, // 15: registrar.plugin.v1.CreateTokenResponse.token:type_name -> registrar.plugin.v1.InitialAccessToken
+	26, // 16: registrar.plugin.v1.GetTokenResponse.token:type_name -> registrar.plugin.v1.InitialAccessToken
+	26, // 17: registrar.plugin.v1.ListTokensResponse.tokens:type_name -> registrar.plugin.v1.InitialAccessToken
+	26, // 18: registrar.plugin.v1.UpdateTokenRequest.token:type_name -> registrar.plugin.v1.InitialAccessToken
+	26, // 19: registrar.plugin.v1.UpdateTokenResponse.token:type_name -> registrar.plugin.v1.InitialAccessToken
+	7,  // 20: registrar.plugin.v1.Plugin.Configure:input_type -> registrar.plugin.v1.ConfigureRequest
+	9,  // 21: registrar.plugin.v1.Plugin.Health:input_type -> registrar.plugin.v1.HealthRequest
+	11, // 22: registrar.plugin.v1.Plugin.Describe:input_type -> registrar.plugin.v1.DescribeRequest
+	4,  // 23: registrar.plugin.v1.Validator.Validate:input_type -> registrar.plugin.v1.RegistrationContext
+	13, // 24: registrar.plugin.v1.Validator.ValidateStep:input_type -> registrar.plugin.v1.StepRequest
+	4,  // 25: registrar.plugin.v1.Processor.Process:input_type -> registrar.plugin.v1.RegistrationContext
+	16, // 26: registrar.plugin.v1.Store.Create:input_type -> registrar.plugin.v1.CreateRequest
+	18, // 27: registrar.plugin.v1.Store.Get:input_type -> registrar.plugin.v1.GetRequest
+	20, // 28: registrar.plugin.v1.Store.GetByRegistrationToken:input_type -> registrar.plugin.v1.GetByRegistrationTokenRequest
+	22, // 29: registrar.plugin.v1.Store.Update:input_type -> registrar.plugin.v1.UpdateRequest
+	24, // 30: registrar.plugin.v1.Store.Delete:input_type -> registrar.plugin.v1.DeleteRequest
+	27, // 31: registrar.plugin.v1.Store.CountClients:input_type -> registrar.plugin.v1.CountClientsRequest
+	29, // 32: registrar.plugin.v1.Store.CreateToken:input_type -> registrar.plugin.v1.CreateTokenRequest
+	31, // 33: registrar.plugin.v1.Store.GetToken:input_type -> registrar.plugin.v1.GetTokenRequest
+	33, // 34: registrar.plugin.v1.Store.ListTokens:input_type -> registrar.plugin.v1.ListTokensRequest
+	35, // 35: registrar.plugin.v1.Store.UpdateToken:input_type -> registrar.plugin.v1.UpdateTokenRequest
+	37, // 36: registrar.plugin.v1.Store.MarkJTIUsed:input_type -> registrar.plugin.v1.MarkJTIUsedRequest
+	14, // 37: registrar.plugin.v1.ResponseGenerator.Generate:input_type -> registrar.plugin.v1.GenerateRequest
+	8,  // 38: registrar.plugin.v1.Plugin.Configure:output_type -> registrar.plugin.v1.ConfigureResponse
+	10, // 39: registrar.plugin.v1.Plugin.Health:output_type -> registrar.plugin.v1.HealthResponse
+	12, // 40: registrar.plugin.v1.Plugin.Describe:output_type -> registrar.plugin.v1.DescribeResponse
+	4,  // 41: registrar.plugin.v1.Validator.Validate:output_type -> registrar.plugin.v1.RegistrationContext
+	4,  // 42: registrar.plugin.v1.Validator.ValidateStep:output_type -> registrar.plugin.v1.RegistrationContext
+	4,  // 43: registrar.plugin.v1.Processor.Process:output_type -> registrar.plugin.v1.RegistrationContext
+	17, // 44: registrar.plugin.v1.Store.Create:output_type -> registrar.plugin.v1.CreateResponse
+	19, // 45: registrar.plugin.v1.Store.Get:output_type -> registrar.plugin.v1.GetResponse
+	21, // 46: registrar.plugin.v1.Store.GetByRegistrationToken:output_type -> registrar.plugin.v1.GetByRegistrationTokenResponse
+	23, // 47: registrar.plugin.v1.Store.Update:output_type -> registrar.plugin.v1.UpdateResponse
+	25, // 48: registrar.plugin.v1.Store.Delete:output_type -> registrar.plugin.v1.DeleteResponse
+	28, // 49: registrar.plugin.v1.Store.CountClients:output_type -> registrar.plugin.v1.CountClientsResponse
+	30, // 50: registrar.plugin.v1.Store.CreateToken:output_type -> registrar.plugin.v1.CreateTokenResponse
+	32, // 51: registrar.plugin.v1.Store.GetToken:output_type -> registrar.plugin.v1.GetTokenResponse
+	34, // 52: registrar.plugin.v1.Store.ListTokens:output_type -> registrar.plugin.v1.ListTokensResponse
+	36, // 53: registrar.plugin.v1.Store.UpdateToken:output_type -> registrar.plugin.v1.UpdateTokenResponse
+	38, // 54: registrar.plugin.v1.Store.MarkJTIUsed:output_type -> registrar.plugin.v1.MarkJTIUsedResponse
+	15, // 55: registrar.plugin.v1.ResponseGenerator.Generate:output_type -> registrar.plugin.v1.Response
+	38, // [38:56] is the sub-list for method output_type
+	20, // [20:38] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_registrar_plugin_v1_plugin_proto_init() }
@@ -1895,7 +2661,7 @@ func file_registrar_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_registrar_plugin_v1_plugin_proto_rawDesc), len(file_registrar_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   27,
+			NumMessages:   40,
 			NumExtensions: 0,
 			NumServices:   5,
 		},

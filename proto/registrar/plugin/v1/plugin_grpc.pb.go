@@ -7,7 +7,8 @@
 //
 //   validator  (service Validator)          checks and decides client metadata
 //   processor  (service Processor)          assigns ids, issues credentials
-//   store      (service Store)              keeps client records
+//   store      (service Store)              keeps client records, initial
+//                                           access tokens and jti records
 //   response   (service ResponseGenerator)  writes the success answer
 //
 // Every plugin also serves the Plugin service (configuration, health, and
@@ -37,7 +38,8 @@
 //   - Errors are gRPC statuses. An OAuth error answered to the registering
 //     client is a status whose details hold one Error message; the gRPC code
 //     is then informative only. Store outcomes use plain codes: NOT_FOUND
-//     (no such record), ALREADY_EXISTS (duplicate client_id), ABORTED (stale
+//     (no such record), ALREADY_EXISTS (duplicate client_id, duplicate
+//     initial access token id or hash, replayed jti), ABORTED (stale
 //     revision), UNAVAILABLE (cannot answer now). Any other status is logged
 //     by the server and answered as server_error: its message never reaches
 //     the registering client.
@@ -541,14 +543,23 @@ const (
 	Store_GetByRegistrationToken_FullMethodName = "/registrar.plugin.v1.Store/GetByRegistrationToken"
 	Store_Update_FullMethodName                 = "/registrar.plugin.v1.Store/Update"
 	Store_Delete_FullMethodName                 = "/registrar.plugin.v1.Store/Delete"
+	Store_CountClients_FullMethodName           = "/registrar.plugin.v1.Store/CountClients"
+	Store_CreateToken_FullMethodName            = "/registrar.plugin.v1.Store/CreateToken"
+	Store_GetToken_FullMethodName               = "/registrar.plugin.v1.Store/GetToken"
+	Store_ListTokens_FullMethodName             = "/registrar.plugin.v1.Store/ListTokens"
+	Store_UpdateToken_FullMethodName            = "/registrar.plugin.v1.Store/UpdateToken"
+	Store_MarkJTIUsed_FullMethodName            = "/registrar.plugin.v1.Store/MarkJTIUsed"
 )
 
 // StoreClient is the client API for Store service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// Store keeps client records. Records are whole values with a revision for
-// optimistic concurrency; a store never merges. Health is Plugin.Health.
+// Store keeps client records, initial access tokens and the jti records of
+// used software statements. Records are whole values with a revision for
+// optimistic concurrency; a store never merges. Health is Plugin.Health. A
+// store plugin built before an RPC was added answers it with UNIMPLEMENTED,
+// which the server reports as "not supported".
 type StoreClient interface {
 	// Create stores a new client with revision 1. ALREADY_EXISTS on a
 	// duplicate client_id.
@@ -565,6 +576,28 @@ type StoreClient interface {
 	// Delete removes the client if its stored revision equals the given one.
 	// ABORTED on a stale revision, NOT_FOUND when the client does not exist.
 	Delete(ctx context.Context, in *DeleteRequest, opts ...grpc.CallOption) (*DeleteResponse, error)
+	// CountClients counts the clients registered under a profile, for the
+	// profile's limit; 0 (not NOT_FOUND) for a profile without clients.
+	CountClients(ctx context.Context, in *CountClientsRequest, opts ...grpc.CallOption) (*CountClientsResponse, error)
+	// CreateToken stores a new initial access token with revision 1.
+	// ALREADY_EXISTS when its id or its hash is taken.
+	CreateToken(ctx context.Context, in *CreateTokenRequest, opts ...grpc.CallOption) (*CreateTokenResponse, error)
+	// GetToken reads the initial access token whose hash equals the given
+	// one. NOT_FOUND when there is none.
+	GetToken(ctx context.Context, in *GetTokenRequest, opts ...grpc.CallOption) (*GetTokenResponse, error)
+	// ListTokens returns every initial access token.
+	ListTokens(ctx context.Context, in *ListTokensRequest, opts ...grpc.CallOption) (*ListTokensResponse, error)
+	// UpdateToken replaces the token with the same id if its stored revision
+	// equals the given one and increments the revision. ABORTED on a stale
+	// revision, NOT_FOUND when the token does not exist. The id and the hash
+	// never change: an update with another hash is refused (any status but
+	// the store codes above) and changes nothing.
+	UpdateToken(ctx context.Context, in *UpdateTokenRequest, opts ...grpc.CallOption) (*UpdateTokenResponse, error)
+	// MarkJTIUsed records that a software statement was used, until its
+	// expiry. ALREADY_EXISTS when the key is recorded with an expires_at later
+	// than now: a replay. A record that has expired is replaced. Of
+	// concurrent first uses of one key exactly one succeeds.
+	MarkJTIUsed(ctx context.Context, in *MarkJTIUsedRequest, opts ...grpc.CallOption) (*MarkJTIUsedResponse, error)
 }
 
 type storeClient struct {
@@ -625,12 +658,75 @@ func (c *storeClient) Delete(ctx context.Context, in *DeleteRequest, opts ...grp
 	return out, nil
 }
 
+func (c *storeClient) CountClients(ctx context.Context, in *CountClientsRequest, opts ...grpc.CallOption) (*CountClientsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CountClientsResponse)
+	err := c.cc.Invoke(ctx, Store_CountClients_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *storeClient) CreateToken(ctx context.Context, in *CreateTokenRequest, opts ...grpc.CallOption) (*CreateTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateTokenResponse)
+	err := c.cc.Invoke(ctx, Store_CreateToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *storeClient) GetToken(ctx context.Context, in *GetTokenRequest, opts ...grpc.CallOption) (*GetTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetTokenResponse)
+	err := c.cc.Invoke(ctx, Store_GetToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *storeClient) ListTokens(ctx context.Context, in *ListTokensRequest, opts ...grpc.CallOption) (*ListTokensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTokensResponse)
+	err := c.cc.Invoke(ctx, Store_ListTokens_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *storeClient) UpdateToken(ctx context.Context, in *UpdateTokenRequest, opts ...grpc.CallOption) (*UpdateTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateTokenResponse)
+	err := c.cc.Invoke(ctx, Store_UpdateToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *storeClient) MarkJTIUsed(ctx context.Context, in *MarkJTIUsedRequest, opts ...grpc.CallOption) (*MarkJTIUsedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MarkJTIUsedResponse)
+	err := c.cc.Invoke(ctx, Store_MarkJTIUsed_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // StoreServer is the server API for Store service.
 // All implementations must embed UnimplementedStoreServer
 // for forward compatibility.
 //
-// Store keeps client records. Records are whole values with a revision for
-// optimistic concurrency; a store never merges. Health is Plugin.Health.
+// Store keeps client records, initial access tokens and the jti records of
+// used software statements. Records are whole values with a revision for
+// optimistic concurrency; a store never merges. Health is Plugin.Health. A
+// store plugin built before an RPC was added answers it with UNIMPLEMENTED,
+// which the server reports as "not supported".
 type StoreServer interface {
 	// Create stores a new client with revision 1. ALREADY_EXISTS on a
 	// duplicate client_id.
@@ -647,6 +743,28 @@ type StoreServer interface {
 	// Delete removes the client if its stored revision equals the given one.
 	// ABORTED on a stale revision, NOT_FOUND when the client does not exist.
 	Delete(context.Context, *DeleteRequest) (*DeleteResponse, error)
+	// CountClients counts the clients registered under a profile, for the
+	// profile's limit; 0 (not NOT_FOUND) for a profile without clients.
+	CountClients(context.Context, *CountClientsRequest) (*CountClientsResponse, error)
+	// CreateToken stores a new initial access token with revision 1.
+	// ALREADY_EXISTS when its id or its hash is taken.
+	CreateToken(context.Context, *CreateTokenRequest) (*CreateTokenResponse, error)
+	// GetToken reads the initial access token whose hash equals the given
+	// one. NOT_FOUND when there is none.
+	GetToken(context.Context, *GetTokenRequest) (*GetTokenResponse, error)
+	// ListTokens returns every initial access token.
+	ListTokens(context.Context, *ListTokensRequest) (*ListTokensResponse, error)
+	// UpdateToken replaces the token with the same id if its stored revision
+	// equals the given one and increments the revision. ABORTED on a stale
+	// revision, NOT_FOUND when the token does not exist. The id and the hash
+	// never change: an update with another hash is refused (any status but
+	// the store codes above) and changes nothing.
+	UpdateToken(context.Context, *UpdateTokenRequest) (*UpdateTokenResponse, error)
+	// MarkJTIUsed records that a software statement was used, until its
+	// expiry. ALREADY_EXISTS when the key is recorded with an expires_at later
+	// than now: a replay. A record that has expired is replaced. Of
+	// concurrent first uses of one key exactly one succeeds.
+	MarkJTIUsed(context.Context, *MarkJTIUsedRequest) (*MarkJTIUsedResponse, error)
 	mustEmbedUnimplementedStoreServer()
 }
 
@@ -671,6 +789,24 @@ func (UnimplementedStoreServer) Update(context.Context, *UpdateRequest) (*Update
 }
 func (UnimplementedStoreServer) Delete(context.Context, *DeleteRequest) (*DeleteResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Delete not implemented")
+}
+func (UnimplementedStoreServer) CountClients(context.Context, *CountClientsRequest) (*CountClientsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CountClients not implemented")
+}
+func (UnimplementedStoreServer) CreateToken(context.Context, *CreateTokenRequest) (*CreateTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateToken not implemented")
+}
+func (UnimplementedStoreServer) GetToken(context.Context, *GetTokenRequest) (*GetTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetToken not implemented")
+}
+func (UnimplementedStoreServer) ListTokens(context.Context, *ListTokensRequest) (*ListTokensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTokens not implemented")
+}
+func (UnimplementedStoreServer) UpdateToken(context.Context, *UpdateTokenRequest) (*UpdateTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateToken not implemented")
+}
+func (UnimplementedStoreServer) MarkJTIUsed(context.Context, *MarkJTIUsedRequest) (*MarkJTIUsedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MarkJTIUsed not implemented")
 }
 func (UnimplementedStoreServer) mustEmbedUnimplementedStoreServer() {}
 func (UnimplementedStoreServer) testEmbeddedByValue()               {}
@@ -783,6 +919,114 @@ func _Store_Delete_Handler(srv interface{}, ctx context.Context, dec func(interf
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Store_CountClients_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CountClientsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StoreServer).CountClients(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Store_CountClients_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StoreServer).CountClients(ctx, req.(*CountClientsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Store_CreateToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StoreServer).CreateToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Store_CreateToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StoreServer).CreateToken(ctx, req.(*CreateTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Store_GetToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StoreServer).GetToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Store_GetToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StoreServer).GetToken(ctx, req.(*GetTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Store_ListTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTokensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StoreServer).ListTokens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Store_ListTokens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StoreServer).ListTokens(ctx, req.(*ListTokensRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Store_UpdateToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StoreServer).UpdateToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Store_UpdateToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StoreServer).UpdateToken(ctx, req.(*UpdateTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Store_MarkJTIUsed_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MarkJTIUsedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StoreServer).MarkJTIUsed(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Store_MarkJTIUsed_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StoreServer).MarkJTIUsed(ctx, req.(*MarkJTIUsedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Store_ServiceDesc is the grpc.ServiceDesc for Store service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -809,6 +1053,30 @@ var Store_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Delete",
 			Handler:    _Store_Delete_Handler,
+		},
+		{
+			MethodName: "CountClients",
+			Handler:    _Store_CountClients_Handler,
+		},
+		{
+			MethodName: "CreateToken",
+			Handler:    _Store_CreateToken_Handler,
+		},
+		{
+			MethodName: "GetToken",
+			Handler:    _Store_GetToken_Handler,
+		},
+		{
+			MethodName: "ListTokens",
+			Handler:    _Store_ListTokens_Handler,
+		},
+		{
+			MethodName: "UpdateToken",
+			Handler:    _Store_UpdateToken_Handler,
+		},
+		{
+			MethodName: "MarkJTIUsed",
+			Handler:    _Store_MarkJTIUsed_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,6 +1,7 @@
 package testimpl
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -243,9 +244,12 @@ func (Response) Generate(ctx context.Context, rc sdk.RegistrationContext, uri st
 
 // Store is an in-memory sdk.Store. The zero value is ready to use.
 type Store struct {
-	mu      sync.Mutex
-	clients map[string]sdk.Client
-	byToken map[string]string
+	mu        sync.Mutex
+	clients   map[string]sdk.Client
+	byToken   map[string]string
+	tokens    map[string]sdk.InitialAccessToken // by ID
+	tokenHash map[string]string                 // hash -> ID
+	jti       map[string]int64                  // key -> expiresAt
 }
 
 var _ sdk.Store = (*Store)(nil)
@@ -349,6 +353,115 @@ func (s *Store) Delete(ctx context.Context, id string, revision int64) error {
 		return fmt.Errorf("client %q at revision %d, not %d: %w", id, old.Revision, revision, sdk.ErrConflict)
 	}
 	s.remove(id)
+	return nil
+}
+
+// CountClients implements sdk.Store.
+func (s *Store) CountClients(ctx context.Context, profile string) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for _, c := range s.clients {
+		if c.Profile == profile {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// CreateToken implements sdk.Store.
+func (s *Store) CreateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.InitialAccessToken, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.InitialAccessToken{}, err
+	}
+	if t.ID == "" || t.Hash == "" {
+		return sdk.InitialAccessToken{}, errors.New("an initial access token needs an ID and a Hash")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tokens == nil {
+		s.tokens, s.tokenHash = map[string]sdk.InitialAccessToken{}, map[string]string{}
+	}
+	if _, ok := s.tokens[t.ID]; ok {
+		return sdk.InitialAccessToken{}, fmt.Errorf("token %q: %w", t.ID, sdk.ErrAlreadyExists)
+	}
+	if _, ok := s.tokenHash[t.Hash]; ok {
+		return sdk.InitialAccessToken{}, fmt.Errorf("token hash: %w", sdk.ErrAlreadyExists)
+	}
+	t.Revision = 1
+	s.tokens[t.ID], s.tokenHash[t.Hash] = t, t.ID
+	return t, nil
+}
+
+// GetToken implements sdk.Store.
+func (s *Store) GetToken(ctx context.Context, hash string) (sdk.InitialAccessToken, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.InitialAccessToken{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.tokenHash[hash]
+	if !ok {
+		return sdk.InitialAccessToken{}, fmt.Errorf("token: %w", sdk.ErrNotFound)
+	}
+	return s.tokens[id], nil
+}
+
+// ListTokens implements sdk.Store.
+func (s *Store) ListTokens(ctx context.Context) ([]sdk.InitialAccessToken, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := slices.Collect(maps.Values(s.tokens))
+	slices.SortFunc(list, func(a, b sdk.InitialAccessToken) int {
+		if a.CreatedAt != b.CreatedAt {
+			return cmp.Compare(a.CreatedAt, b.CreatedAt)
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return list, nil
+}
+
+// UpdateToken implements sdk.Store. A changed Hash is refused.
+func (s *Store) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.InitialAccessToken, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.InitialAccessToken{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.tokens[t.ID]
+	switch {
+	case !ok:
+		return sdk.InitialAccessToken{}, fmt.Errorf("token %q: %w", t.ID, sdk.ErrNotFound)
+	case old.Revision != t.Revision:
+		return sdk.InitialAccessToken{}, fmt.Errorf("token %q at revision %d, not %d: %w", t.ID, old.Revision, t.Revision, sdk.ErrConflict)
+	case old.Hash != t.Hash:
+		return sdk.InitialAccessToken{}, fmt.Errorf("token %q: the hash cannot change", t.ID)
+	}
+	t.Revision = old.Revision + 1
+	s.tokens[t.ID] = t
+	return t, nil
+}
+
+// MarkJTIUsed implements sdk.Store.
+func (s *Store) MarkJTIUsed(ctx context.Context, key string, expiresAt, now int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.jti == nil {
+		s.jti = map[string]int64{}
+	}
+	if exp, ok := s.jti[key]; ok && exp > now {
+		return fmt.Errorf("jti: %w", sdk.ErrAlreadyExists)
+	}
+	s.jti[key] = expiresAt
 	return nil
 }
 
