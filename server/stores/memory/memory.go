@@ -1,9 +1,13 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/registrar-dcr/registrar/sdk"
@@ -15,12 +19,24 @@ import (
 // sdk.ErrAlreadyExists, which is about the client_id.
 var ErrTokenHashInUse = errors.New("memory: registration token hash already in use")
 
+// ErrTokenHashChanged is returned by UpdateToken when t.Hash differs from
+// the stored token's: the hash is the token's identity, as its ID is, and
+// never changes. It is a bug of the caller, not an answer about the data.
+var ErrTokenHashChanged = errors.New("memory: the hash of an initial access token cannot change")
+
+// errEmptyIdentity refuses CreateToken of a token without ID or Hash.
+var errEmptyIdentity = errors.New("memory: create token: an initial access token needs an ID and a Hash")
+
 // Store is an in-memory sdk.Store. The zero value is not ready; use New.
 // A Store is safe for concurrent use.
 type Store struct {
-	mu      sync.RWMutex
-	clients map[string]sdk.Client // client_id -> record
-	byToken map[string]string     // registration token hash -> client_id; "" never indexed
+	mu        sync.RWMutex
+	clients   map[string]sdk.Client             // client_id -> record
+	byToken   map[string]string                 // registration token hash -> client_id; "" never indexed
+	profiles  map[string]int64                  // profile -> number of clients; no zero entries
+	tokens    map[string]sdk.InitialAccessToken // initial access token ID -> record
+	tokenHash map[string]string                 // initial access token hash -> ID
+	jti       map[string]int64                  // replay key -> expiresAt
 }
 
 var _ sdk.Store = (*Store)(nil)
@@ -28,8 +44,21 @@ var _ sdk.Store = (*Store)(nil)
 // New returns an empty Store.
 func New() *Store {
 	return &Store{
-		clients: make(map[string]sdk.Client),
-		byToken: make(map[string]string),
+		clients:   make(map[string]sdk.Client),
+		byToken:   make(map[string]string),
+		profiles:  make(map[string]int64),
+		tokens:    make(map[string]sdk.InitialAccessToken),
+		tokenHash: make(map[string]string),
+		jti:       make(map[string]int64),
+	}
+}
+
+// count adds delta to the number of clients of profile.
+func (s *Store) count(profile string, delta int64) {
+	if n := s.profiles[profile] + delta; n != 0 {
+		s.profiles[profile] = n
+	} else {
+		delete(s.profiles, profile)
 	}
 }
 
@@ -55,6 +84,7 @@ func (s *Store) Create(ctx context.Context, c sdk.Client) (sdk.Client, error) {
 		s.byToken[c.RegistrationTokenHash] = c.ID
 	}
 	s.clients[c.ID] = c
+	s.count(c.Profile, 1)
 	return c.Clone(), nil
 }
 
@@ -127,6 +157,8 @@ func (s *Store) Update(ctx context.Context, c sdk.Client) (sdk.Client, error) {
 	}
 	c.Revision = old.Revision + 1
 	s.clients[c.ID] = c
+	s.count(old.Profile, -1)
+	s.count(c.Profile, 1)
 	return c.Clone(), nil
 }
 
@@ -150,6 +182,116 @@ func (s *Store) Delete(ctx context.Context, clientID string, revision int64) err
 		delete(s.byToken, old.RegistrationTokenHash)
 	}
 	delete(s.clients, clientID)
+	s.count(old.Profile, -1)
+	return nil
+}
+
+// CountClients returns the number of clients whose Profile is profile; 0
+// for a profile nobody registered under.
+func (s *Store) CountClients(ctx context.Context, profile string) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, fmt.Errorf("memory: count clients: %w", err)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.profiles[profile], nil
+}
+
+// CreateToken stores t with Revision 1 and returns it so. It fails with
+// sdk.ErrAlreadyExists when t.ID or t.Hash is taken, and refuses a token
+// whose ID or Hash is empty.
+func (s *Store) CreateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.InitialAccessToken, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.InitialAccessToken{}, fmt.Errorf("memory: create token: %w", err)
+	}
+	if t.ID == "" || t.Hash == "" {
+		return sdk.InitialAccessToken{}, errEmptyIdentity
+	}
+	t.Revision = 1
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.tokens[t.ID]; ok {
+		return sdk.InitialAccessToken{}, fmt.Errorf("%w: initial access token %q", sdk.ErrAlreadyExists, t.ID)
+	}
+	if _, ok := s.tokenHash[t.Hash]; ok {
+		return sdk.InitialAccessToken{}, fmt.Errorf("%w: initial access token hash (token %q)", sdk.ErrAlreadyExists, t.ID)
+	}
+	s.tokens[t.ID] = t
+	s.tokenHash[t.Hash] = t.ID
+	return t, nil
+}
+
+// GetToken returns the initial access token whose Hash is hash, or
+// sdk.ErrNotFound.
+func (s *Store) GetToken(ctx context.Context, hash string) (sdk.InitialAccessToken, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.InitialAccessToken{}, fmt.Errorf("memory: get token: %w", err)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	id, ok := s.tokenHash[hash]
+	if !ok {
+		return sdk.InitialAccessToken{}, fmt.Errorf("%w: initial access token", sdk.ErrNotFound)
+	}
+	return s.tokens[id], nil
+}
+
+// ListTokens returns every initial access token ordered by CreatedAt then
+// ID.
+func (s *Store) ListTokens(ctx context.Context) ([]sdk.InitialAccessToken, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memory: list tokens: %w", err)
+	}
+	s.mu.RLock()
+	list := slices.Collect(maps.Values(s.tokens))
+	s.mu.RUnlock()
+	slices.SortFunc(list, func(a, b sdk.InitialAccessToken) int {
+		return cmp.Or(cmp.Compare(a.CreatedAt, b.CreatedAt), strings.Compare(a.ID, b.ID))
+	})
+	return list, nil
+}
+
+// UpdateToken replaces the stored token with the same ID by t when the
+// stored revision equals t.Revision, and returns it with Revision+1. It
+// fails with sdk.ErrNotFound when there is no such token, sdk.ErrConflict
+// when the revision is stale, and ErrTokenHashChanged when t.Hash is not
+// the stored hash (checked after the revision); nothing changes then.
+func (s *Store) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.InitialAccessToken, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.InitialAccessToken{}, fmt.Errorf("memory: update token: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.tokens[t.ID]
+	switch {
+	case !ok:
+		return sdk.InitialAccessToken{}, fmt.Errorf("%w: initial access token %q", sdk.ErrNotFound, t.ID)
+	case old.Revision != t.Revision:
+		return sdk.InitialAccessToken{}, fmt.Errorf("%w: initial access token %q is at revision %d, not %d",
+			sdk.ErrConflict, t.ID, old.Revision, t.Revision)
+	case old.Hash != t.Hash:
+		return sdk.InitialAccessToken{}, fmt.Errorf("%w (token %q)", ErrTokenHashChanged, t.ID)
+	}
+	t.Revision = old.Revision + 1
+	s.tokens[t.ID] = t
+	return t, nil
+}
+
+// MarkJTIUsed records key until expiresAt. It fails with
+// sdk.ErrAlreadyExists when key is recorded with an expiry later than now
+// (a replay); an expired record is replaced. Expired records are not
+// removed otherwise: the store is for tests and demos.
+func (s *Store) MarkJTIUsed(ctx context.Context, key string, expiresAt, now int64) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: mark jti used: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if exp, ok := s.jti[key]; ok && exp > now {
+		return fmt.Errorf("%w: jti recorded until %d", sdk.ErrAlreadyExists, exp)
+	}
+	s.jti[key] = expiresAt
 	return nil
 }
 
