@@ -99,5 +99,34 @@ func (st store) Delete(ctx context.Context, id string, revision int64) error {
 	return st.with(ctx, func(ctx context.Context, s sdk.Store) error { return s.Delete(ctx, id, revision) })
 }
 
+func (st store) CountClients(ctx context.Context, profile string) (n int64, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { n, err = s.CountClients(ctx, profile); return err })
+	return n, err
+}
+
+func (st store) CreateToken(ctx context.Context, t sdk.InitialAccessToken) (out sdk.InitialAccessToken, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.CreateToken(ctx, t); return err })
+	return out, err
+}
+
+func (st store) GetToken(ctx context.Context, hash string) (out sdk.InitialAccessToken, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.GetToken(ctx, hash); return err })
+	return out, err
+}
+
+func (st store) ListTokens(ctx context.Context) (out []sdk.InitialAccessToken, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.ListTokens(ctx); return err })
+	return out, err
+}
+
+func (st store) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (out sdk.InitialAccessToken, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.UpdateToken(ctx, t); return err })
+	return out, err
+}
+
+func (st store) MarkJTIUsed(ctx context.Context, key string, expiresAt, now int64) error {
+	return st.with(ctx, func(ctx context.Context, s sdk.Store) error { return s.MarkJTIUsed(ctx, key, expiresAt, now) })
+}
+
 // Health is the plugin's health, which for a store includes its database.
 func (st store) Health(ctx context.Context) error { return st.s.health(ctx) }

@@ -1,8 +1,11 @@
 // Package sqlite is Registrar's embedded default sdk.Store, on SQLite through
 // modernc.org/sqlite (pure Go, no cgo). One database file holds the clients
 // table, keyed by client_id, with a partial unique index on the non-empty
-// registration token hash and the whole record as JSON; the schema is
-// migrated forward in one transaction at Open, idempotently. The file runs in
+// registration token hash, an index on profile (CountClients) and the whole
+// record as JSON; the initial_access_tokens table, keyed by id with a unique
+// hash, one column per field; and the jti table of used software statements,
+// keyed by issuer and jti, whose expired rows an upsert replaces. The schema
+// is migrated forward in one transaction at Open, idempotently. The file runs in
 // WAL mode with synchronous=NORMAL (a committed write survives a process
 // crash; a power loss may lose the last commits, never the file), and is
 // created with mode 0600. All writes go through a single writer connection,

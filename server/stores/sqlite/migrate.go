@@ -26,6 +26,31 @@ var migrations = []string{
 	CREATE UNIQUE INDEX clients_registration_token_hash
 		ON clients (registration_token_hash)
 		WHERE registration_token_hash <> '';`,
+
+	// 2: initial access tokens, the jti records of used software
+	// statements, and an index for counting the clients of a profile. A
+	// token row holds the whole record in columns (all scalars); id and
+	// hash are its identities, unique and never updated. A jti row is kept
+	// until it is replaced after expires_at.
+	`CREATE TABLE initial_access_tokens (
+		id          TEXT    NOT NULL PRIMARY KEY CHECK (id <> ''),
+		hash        TEXT    NOT NULL UNIQUE CHECK (hash <> ''),
+		profile     TEXT    NOT NULL DEFAULT '',
+		description TEXT    NOT NULL DEFAULT '',
+		created_at  INTEGER NOT NULL DEFAULT 0,
+		expires_at  INTEGER NOT NULL DEFAULT 0,
+		max_uses    INTEGER NOT NULL DEFAULT 0,
+		uses        INTEGER NOT NULL DEFAULT 0,
+		revoked     INTEGER NOT NULL DEFAULT 0,
+		revision    INTEGER NOT NULL
+	);
+	CREATE INDEX initial_access_tokens_created_at
+		ON initial_access_tokens (created_at, id);
+	CREATE TABLE jti (
+		jti_key    TEXT    NOT NULL PRIMARY KEY,
+		expires_at INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX clients_profile ON clients (profile);`,
 }
 
 // SchemaVersion returns the schema version this package migrates to.

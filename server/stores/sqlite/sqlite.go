@@ -60,12 +60,21 @@ type Store struct {
 	writer *sql.DB // exactly one connection: every write
 	reader *sql.DB // query_only connections: Get, GetByRegistrationToken
 
-	insert     *sql.Stmt
-	update     *sql.Stmt
-	del        *sql.Stmt
-	revisionOf *sql.Stmt // on the writer, to explain a write that matched no row
-	get        *sql.Stmt
-	getByToken *sql.Stmt
+	insert       *sql.Stmt
+	update       *sql.Stmt
+	del          *sql.Stmt
+	revisionOf   *sql.Stmt // on the writer, to explain a write that matched no row
+	get          *sql.Stmt
+	getByToken   *sql.Stmt
+	countClients *sql.Stmt
+
+	// Initial access tokens and jti records (tokens.go).
+	tokenInsert *sql.Stmt
+	tokenUpdate *sql.Stmt
+	tokenState  *sql.Stmt // on the writer, to explain an update that matched no row
+	tokenGet    *sql.Stmt
+	tokenList   *sql.Stmt
+	jtiMark     *sql.Stmt
 
 	// Group commit of Create (batch.go).
 	creates     chan *createReq
@@ -95,6 +104,7 @@ const (
 	// the empty hash of a revoked client never matches.
 	getByTokenSQL = `SELECT revision, data FROM clients
 		WHERE registration_token_hash = ? AND registration_token_hash <> ''`
+	countClientsSQL = `SELECT COUNT(*) FROM clients WHERE profile = ?`
 )
 
 // Open opens (creating it with mode 0600 if needed) the database file at
@@ -173,6 +183,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		{s.writer, &s.revisionOf, revisionOfSQL},
 		{s.reader, &s.get, getSQL},
 		{s.reader, &s.getByToken, getByTokenSQL},
+		{s.reader, &s.countClients, countClientsSQL},
+		{s.writer, &s.tokenInsert, tokenInsertSQL},
+		{s.writer, &s.tokenUpdate, tokenUpdateSQL},
+		{s.writer, &s.tokenState, tokenStateSQL},
+		{s.reader, &s.tokenGet, tokenGetSQL},
+		{s.reader, &s.tokenList, tokenListSQL},
+		{s.writer, &s.jtiMark, jtiMarkSQL},
 	} {
 		if *p.stmt, err = p.db.PrepareContext(ctx, p.sql); err != nil {
 			return fail("prepare", err)
@@ -211,7 +228,10 @@ func (s *Store) Close() error {
 
 func (s *Store) closeAll() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.insert, s.update, s.del, s.revisionOf, s.get, s.getByToken} {
+	for _, st := range []*sql.Stmt{
+		s.insert, s.update, s.del, s.revisionOf, s.get, s.getByToken, s.countClients,
+		s.tokenInsert, s.tokenUpdate, s.tokenState, s.tokenGet, s.tokenList, s.jtiMark,
+	} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -380,6 +400,19 @@ func (s *Store) revision(ctx context.Context, tx *sql.Tx, clientID string) (rev 
 		return 0, false, nil
 	}
 	return rev, err == nil, err
+}
+
+// CountClients returns the number of clients whose profile is profile (the
+// clients_profile index); 0 for a profile without clients.
+func (s *Store) CountClients(ctx context.Context, profile string) (int64, error) {
+	if err := s.check(ctx, "count clients"); err != nil {
+		return 0, err
+	}
+	var n int64
+	if err := s.countClients.QueryRowContext(ctx, profile).Scan(&n); err != nil {
+		return 0, s.fail(ctx, "count clients", err)
+	}
+	return n, nil
 }
 
 // Health runs SELECT 1 on the writer and on the read pool.

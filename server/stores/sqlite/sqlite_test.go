@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -95,6 +96,64 @@ func assertSchemaVersion(t *testing.T, s *Store) {
 	}
 }
 
+// TestMigrateFromVersion1 upgrades a database written by a binary that
+// knew migration 1 only: the clients are kept, the new tables work.
+func TestMigrateFromVersion1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "registrar.db")
+	ctx := t.Context()
+	old, err := sql.Open("sqlite", dsn(path, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := storetest.SampleClient("client-v1")
+	c.Revision = 3
+	data, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL)`,
+		migrations[0],
+		`INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)`,
+	} {
+		if _, err := old.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	if _, err := old.ExecContext(ctx, insertSQL, c.ID, c.RegistrationTokenHash, c.Profile, c.IssuedAt, c.UpdatedAt, data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, `UPDATE clients SET revision = 3`); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("Open of a version 1 database: %v", err)
+	}
+	defer s.Close()
+	assertSchemaVersion(t, s)
+	got, err := s.Get(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := storetest.Diff(c, got); d != "" {
+		t.Fatalf("client changed by the migration:\n%s", d)
+	}
+	if n, err := s.CountClients(ctx, c.Profile); n != 1 || err != nil {
+		t.Fatalf("CountClients after the migration = %d, %v; want 1", n, err)
+	}
+	if _, err := s.CreateToken(ctx, storetest.SampleToken("iat-1")); err != nil {
+		t.Fatalf("CreateToken after the migration: %v", err)
+	}
+	if err := s.MarkJTIUsed(ctx, "iss\x00jti", 200, 100); err != nil {
+		t.Fatalf("MarkJTIUsed after the migration: %v", err)
+	}
+}
+
 func TestSchemaMigrations(t *testing.T) {
 	s, path := openTemp(t, Options{})
 	if SchemaVersion() != len(migrations) || SchemaVersion() < 1 {
@@ -102,7 +161,7 @@ func TestSchemaMigrations(t *testing.T) {
 	}
 	assertSchemaVersion(t, s)
 
-	for _, name := range []string{"clients", "schema_migrations"} {
+	for _, name := range []string{"clients", "schema_migrations", "initial_access_tokens", "jti"} {
 		var n int
 		if err := s.reader.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, name).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s: count %d, err %v", name, n, err)
@@ -182,6 +241,10 @@ func TestClosedStoreIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tok, err := s.CreateToken(t.Context(), storetest.SampleToken("iat-closed"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -205,9 +268,19 @@ func TestClosedStoreIsUnavailable(t *testing.T) {
 			_, err := s.GetByRegistrationToken(ctx, "")
 			return err
 		},
-		"Update": func() error { _, err := s.Update(ctx, c); return err },
-		"Delete": func() error { return s.Delete(ctx, c.ID, c.Revision) },
-		"Health": func() error { return s.Health(ctx) },
+		"Update":       func() error { _, err := s.Update(ctx, c); return err },
+		"Delete":       func() error { return s.Delete(ctx, c.ID, c.Revision) },
+		"CountClients": func() error { _, err := s.CountClients(ctx, c.Profile); return err },
+		"CreateToken":  func() error { _, err := s.CreateToken(ctx, storetest.SampleToken("iat-new")); return err },
+		"GetToken":     func() error { _, err := s.GetToken(ctx, tok.Hash); return err },
+		"GetToken empty": func() error {
+			_, err := s.GetToken(ctx, "")
+			return err
+		},
+		"ListTokens":  func() error { _, err := s.ListTokens(ctx); return err },
+		"UpdateToken": func() error { _, err := s.UpdateToken(ctx, tok); return err },
+		"MarkJTIUsed": func() error { return s.MarkJTIUsed(ctx, "iss\x00jti", 200, 100) },
+		"Health":      func() error { return s.Health(ctx) },
 	}
 	for name, call := range calls {
 		err := call()
@@ -241,11 +314,30 @@ func TestBrokenPoolIsUnavailable(t *testing.T) {
 	if err := s.Delete(t.Context(), c.ID, 1); !errors.Is(err, sdk.ErrUnavailable) {
 		t.Errorf("Delete on a broken pool: %v, want ErrUnavailable", err)
 	}
+	if _, err := s.GetToken(t.Context(), storetest.TokenHash("x")); !errors.Is(err, sdk.ErrUnavailable) {
+		t.Errorf("GetToken on a broken pool: %v, want ErrUnavailable", err)
+	}
+	if _, err := s.ListTokens(t.Context()); !errors.Is(err, sdk.ErrUnavailable) {
+		t.Errorf("ListTokens on a broken pool: %v, want ErrUnavailable", err)
+	}
+	if _, err := s.CountClients(t.Context(), "partners"); !errors.Is(err, sdk.ErrUnavailable) {
+		t.Errorf("CountClients on a broken pool: %v, want ErrUnavailable", err)
+	}
+	if err := s.MarkJTIUsed(t.Context(), "k", 2, 1); !errors.Is(err, sdk.ErrUnavailable) {
+		t.Errorf("MarkJTIUsed on a broken pool: %v, want ErrUnavailable", err)
+	}
+	if _, err := s.UpdateToken(t.Context(), storetest.SampleToken("iat-1")); !errors.Is(err, sdk.ErrUnavailable) {
+		t.Errorf("UpdateToken on a broken pool: %v, want ErrUnavailable", err)
+	}
 }
 
 func TestContextErrors(t *testing.T) {
 	s, _ := openTemp(t, Options{})
 	c, err := s.Create(t.Context(), storetest.SampleClient("client-ctx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.CreateToken(t.Context(), storetest.SampleToken("iat-ctx"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,6 +363,12 @@ func TestContextErrors(t *testing.T) {
 			_, errs["GetByRegistrationToken"] = s.GetByRegistrationToken(tc.ctx, c.RegistrationTokenHash)
 			_, errs["Update"] = s.Update(tc.ctx, c)
 			errs["Delete"] = s.Delete(tc.ctx, c.ID, c.Revision)
+			_, errs["CountClients"] = s.CountClients(tc.ctx, c.Profile)
+			_, errs["CreateToken"] = s.CreateToken(tc.ctx, storetest.SampleToken("iat-ctx-new"))
+			_, errs["GetToken"] = s.GetToken(tc.ctx, tok.Hash)
+			_, errs["ListTokens"] = s.ListTokens(tc.ctx)
+			_, errs["UpdateToken"] = s.UpdateToken(tc.ctx, tok)
+			errs["MarkJTIUsed"] = s.MarkJTIUsed(tc.ctx, "iss\x00jti", 200, 100)
 			for name, err := range errs {
 				if !errors.Is(err, tc.want) {
 					t.Errorf("%s: %v, want %v", name, err, tc.want)
@@ -336,6 +434,11 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{getByTokenSQL, "clients_registration_token_hash"},
 		{updateSQL, "sqlite_autoindex_clients_1"},
 		{deleteSQL, "sqlite_autoindex_clients_1"},
+		{countClientsSQL, "clients_profile"},
+		{tokenGetSQL, "sqlite_autoindex_initial_access_tokens_2"},
+		{tokenListSQL, "initial_access_tokens_created_at"},
+		{tokenUpdateSQL, "sqlite_autoindex_initial_access_tokens_"}, // the id's or the hash's: both unique
+		{tokenStateSQL, "sqlite_autoindex_initial_access_tokens_1"},
 	} {
 		args := make([]any, strings.Count(tc.query, "?"))
 		for i := range args {
@@ -410,6 +513,46 @@ func TestCorruptRecordIsNotNotFound(t *testing.T) {
 	_, err = s.Get(t.Context(), c.ID)
 	if err == nil || errors.Is(err, sdk.ErrNotFound) || errors.Is(err, sdk.ErrUnavailable) {
 		t.Errorf("Get of a corrupt record: %v, want a plain error", err)
+	}
+}
+
+// TestCorruptTokenIsNotNotFound: a token row that does not hold what the
+// schema says is a plain error, neither ErrNotFound nor ErrUnavailable.
+func TestCorruptTokenIsNotNotFound(t *testing.T) {
+	s, _ := openTemp(t, Options{})
+	tok, err := s.CreateToken(t.Context(), storetest.SampleToken("iat-corrupt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.writer.Exec(`UPDATE initial_access_tokens SET uses = 'many' WHERE id = ?`, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.GetToken(t.Context(), tok.Hash)
+	if err == nil || errors.Is(err, sdk.ErrNotFound) || errors.Is(err, sdk.ErrUnavailable) {
+		t.Errorf("GetToken of a corrupt record: %v, want a plain error", err)
+	}
+	_, err = s.ListTokens(t.Context())
+	if err == nil || errors.Is(err, sdk.ErrUnavailable) {
+		t.Errorf("ListTokens with a corrupt record: %v, want a plain error", err)
+	}
+}
+
+// TestTokenHashChanged: the refusal of a changed hash is ErrTokenHashChanged,
+// and a stale revision is reported first.
+func TestTokenHashChanged(t *testing.T) {
+	s, _ := openTemp(t, Options{})
+	tok, err := s.CreateToken(t.Context(), storetest.SampleToken("iat-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := tok
+	changed.Hash = storetest.TokenHash("other")
+	if _, err := s.UpdateToken(t.Context(), changed); !errors.Is(err, ErrTokenHashChanged) {
+		t.Errorf("UpdateToken with another hash: %v, want ErrTokenHashChanged", err)
+	}
+	changed.Revision = 9
+	if _, err := s.UpdateToken(t.Context(), changed); !errors.Is(err, sdk.ErrConflict) {
+		t.Errorf("stale UpdateToken with another hash: %v, want ErrConflict", err)
 	}
 }
 

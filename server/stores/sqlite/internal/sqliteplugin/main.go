@@ -92,6 +92,54 @@ func (l *lazyStore) Delete(ctx context.Context, id string, revision int64) error
 	return s.Delete(ctx, id, revision)
 }
 
+func (l *lazyStore) CountClients(ctx context.Context, profile string) (int64, error) {
+	s, err := l.store()
+	if err != nil {
+		return 0, err
+	}
+	return s.CountClients(ctx, profile)
+}
+
+func (l *lazyStore) CreateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.InitialAccessToken, error) {
+	s, err := l.store()
+	if err != nil {
+		return sdk.InitialAccessToken{}, err
+	}
+	return s.CreateToken(ctx, t)
+}
+
+func (l *lazyStore) GetToken(ctx context.Context, hash string) (sdk.InitialAccessToken, error) {
+	s, err := l.store()
+	if err != nil {
+		return sdk.InitialAccessToken{}, err
+	}
+	return s.GetToken(ctx, hash)
+}
+
+func (l *lazyStore) ListTokens(ctx context.Context) ([]sdk.InitialAccessToken, error) {
+	s, err := l.store()
+	if err != nil {
+		return nil, err
+	}
+	return s.ListTokens(ctx)
+}
+
+func (l *lazyStore) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.InitialAccessToken, error) {
+	s, err := l.store()
+	if err != nil {
+		return sdk.InitialAccessToken{}, err
+	}
+	return s.UpdateToken(ctx, t)
+}
+
+func (l *lazyStore) MarkJTIUsed(ctx context.Context, key string, expiresAt, now int64) error {
+	s, err := l.store()
+	if err != nil {
+		return err
+	}
+	return s.MarkJTIUsed(ctx, key, expiresAt, now)
+}
+
 func (l *lazyStore) Health(ctx context.Context) error {
 	s, err := l.store()
 	if err != nil {
