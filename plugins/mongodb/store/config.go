@@ -24,6 +24,8 @@ import (
 const (
 	DefaultDatabase          = "registrar"
 	DefaultClientsCollection = "clients"
+	DefaultTokensCollection  = "initial_access_tokens"
+	DefaultJTICollection     = "jti"
 	DefaultConnectTimeout    = 10 * time.Second
 	DefaultOperationTimeout  = 5 * time.Second
 )
@@ -39,6 +41,12 @@ type Config struct {
 	Database string
 	// ClientsCollection holds the client records. Default "clients".
 	ClientsCollection string
+	// TokensCollection holds the initial access tokens. Default
+	// "initial_access_tokens".
+	TokensCollection string
+	// JTICollection holds the jti records of used software statements.
+	// Default "jti".
+	JTICollection string
 	// WriteConcern of every write. Default majority; when nil, the URI's
 	// w option applies if it sets one.
 	WriteConcern *writeconcern.WriteConcern
@@ -67,6 +75,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ClientsCollection == "" {
 		c.ClientsCollection = DefaultClientsCollection
+	}
+	if c.TokensCollection == "" {
+		c.TokensCollection = DefaultTokensCollection
+	}
+	if c.JTICollection == "" {
+		c.JTICollection = DefaultJTICollection
 	}
 	if c.OperationTimeout <= 0 {
 		c.OperationTimeout = DefaultOperationTimeout
@@ -114,8 +128,8 @@ func (c Config) clientOptions() (*options.ClientOptions, error) {
 
 // configAttributes are the attributes of the plugin's config block.
 var configAttributes = []string{
-	"uri", "database", "clients_collection", "write_concern", "read_preference",
-	"connect_timeout", "operation_timeout", "tls",
+	"uri", "database", "clients_collection", "tokens_collection", "jti_collection",
+	"write_concern", "read_preference", "connect_timeout", "operation_timeout", "tls",
 }
 
 var tlsAttributes = []string{"ca_file", "cert_file", "key_file", "insecure_skip_verify"}
@@ -126,6 +140,8 @@ var tlsAttributes = []string{"ca_file", "cert_file", "key_file", "insecure_skip_
 //	  "uri": "mongodb://user:pass@db1,db2,db3/?replicaSet=rs0",  // required
 //	  "database": "registrar",
 //	  "clients_collection": "clients",
+//	  "tokens_collection": "initial_access_tokens",
+//	  "jti_collection": "jti",        // three distinct collections
 //	  "write_concern": "majority",        // or a positive integer (1, 2, "1")
 //	  "read_preference": "primary",       // primaryPreferred, secondary, secondaryPreferred, nearest
 //	  "connect_timeout": "10s",
@@ -166,7 +182,7 @@ func ParseConfig(raw []byte) (Config, error) {
 		return Config{}, cfgErr("uri", "%s", scrub(err.Error(), c.URI))
 	}
 
-	// database, clients_collection
+	// database, collections
 	if c.Database, err = stringAttr(attrs, "database"); err != nil {
 		return Config{}, err
 	}
@@ -175,13 +191,27 @@ func ParseConfig(raw []byte) (Config, error) {
 			return Config{}, cfgErr("database", "%s", msg)
 		}
 	}
-	if c.ClientsCollection, err = stringAttr(attrs, "clients_collection"); err != nil {
-		return Config{}, err
-	}
-	if _, set := attrs["clients_collection"]; set {
-		if msg := collectionNameProblem(c.ClientsCollection); msg != "" {
-			return Config{}, cfgErr("clients_collection", "%s", msg)
+	for _, coll := range []struct {
+		attr string
+		dst  *string
+	}{
+		{"clients_collection", &c.ClientsCollection},
+		{"tokens_collection", &c.TokensCollection},
+		{"jti_collection", &c.JTICollection},
+	} {
+		if *coll.dst, err = stringAttr(attrs, coll.attr); err != nil {
+			return Config{}, err
 		}
+		if _, set := attrs[coll.attr]; set {
+			if msg := collectionNameProblem(*coll.dst); msg != "" {
+				return Config{}, cfgErr(coll.attr, "%s", msg)
+			}
+		}
+	}
+	if d := c.withDefaults(); d.TokensCollection == d.ClientsCollection {
+		return Config{}, cfgErr("tokens_collection", "must differ from clients_collection (%q)", d.ClientsCollection)
+	} else if d.JTICollection == d.ClientsCollection || d.JTICollection == d.TokensCollection {
+		return Config{}, cfgErr("jti_collection", "must differ from clients_collection and tokens_collection (%q)", d.JTICollection)
 	}
 
 	// write_concern

@@ -49,6 +49,14 @@ func TestParseConfigErrors(t *testing.T) {
 		{"collection empty", `{` + uri + `, "clients_collection": ""}`, "clients_collection"},
 		{"collection system", `{` + uri + `, "clients_collection": "system.users"}`, "clients_collection"},
 		{"collection dollar", `{` + uri + `, "clients_collection": "a$b"}`, "clients_collection"},
+		{"tokens collection empty", `{` + uri + `, "tokens_collection": ""}`, "tokens_collection"},
+		{"tokens collection system", `{` + uri + `, "tokens_collection": "system.x"}`, "tokens_collection"},
+		{"tokens collection number", `{` + uri + `, "tokens_collection": 1}`, "tokens_collection"},
+		{"jti collection dollar", `{` + uri + `, "jti_collection": "$jti"}`, "jti_collection"},
+		{"tokens collection is the clients'", `{` + uri + `, "tokens_collection": "clients"}`, "tokens_collection"},
+		{"tokens collection is the configured clients'", `{` + uri + `, "clients_collection": "c", "tokens_collection": "c"}`, "tokens_collection"},
+		{"jti collection is the clients'", `{` + uri + `, "clients_collection": "jti"}`, "jti_collection"},
+		{"jti collection is the tokens'", `{` + uri + `, "jti_collection": "initial_access_tokens"}`, "jti_collection"},
 		{"write concern 0", `{` + uri + `, "write_concern": 0}`, "write_concern"},
 		{"write concern \"0\"", `{` + uri + `, "write_concern": "0"}`, "write_concern"},
 		{"write concern negative", `{` + uri + `, "write_concern": -1}`, "write_concern"},
@@ -99,7 +107,8 @@ func TestParseConfigDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Database != "registrar" || c.ClientsCollection != "clients" || c.OperationTimeout != 5*time.Second {
+		if c.Database != "registrar" || c.ClientsCollection != "clients" || c.TokensCollection != "initial_access_tokens" ||
+			c.JTICollection != "jti" || c.OperationTimeout != 5*time.Second {
 			t.Errorf("%s: defaults %+v", raw, c)
 		}
 		opts, err := c.clientOptions()
@@ -125,6 +134,8 @@ func TestParseConfigValues(t *testing.T) {
 		"uri":                "mongodb://alice:s3cr3t@db1.example.com,db2.example.com/?replicaSet=rs0&w=1&readPreference=secondary",
 		"database":           "dcr_prod",
 		"clients_collection": "oauth_clients",
+		"tokens_collection":  "oauth_iats",
+		"jti_collection":     "oauth_jtis",
 		"write_concern":      2,
 		"read_preference":    "nearest",
 		"connect_timeout":    "3s",
@@ -136,6 +147,7 @@ func TestParseConfigValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Database != "dcr_prod" || c.ClientsCollection != "oauth_clients" ||
+		c.TokensCollection != "oauth_iats" || c.JTICollection != "oauth_jtis" ||
 		c.ConnectTimeout != 3*time.Second || c.OperationTimeout != 1500*time.Millisecond {
 		t.Errorf("parsed %+v", c)
 	}

@@ -11,13 +11,20 @@ import (
 
 // Index names.
 const (
-	indexTokenHash = "token_hash_unique"
-	indexProfile   = "profile"
+	indexTokenHash = "token_hash_unique" // clients
+	indexProfile   = "profile"           // clients
+	indexIATHash   = "hash_unique"       // initial access tokens
+	indexIATList   = "created_at_id"     // initial access tokens
+	indexJTITTL    = "expire_at_ttl"     // jti
 )
 
 // codeNotImplemented is the error code of an index option that the server
 // does not implement (FerretDB 1.x: partialFilterExpression).
 const codeNotImplemented = 238
+
+// codeNamespaceExists is the error code of creating a collection that
+// exists.
+const codeNamespaceExists = 48
 
 // ensureIndexes creates the indexes of the clients collection, and the
 // collection with them; both are idempotent (createIndexes with the same
@@ -65,7 +72,47 @@ func ensureIndexes(ctx context.Context, c *conn) ([]string, error) {
 	if _, err := idx.CreateOne(ctx, profile); err != nil {
 		return nil, err
 	}
-	return []string{indexTokenHash + " (unique, " + kind + ")", indexProfile}, nil
+	created := []string{indexTokenHash + " (unique, " + kind + ")", indexProfile}
+
+	// Initial access tokens: _id is the token ID (unique by definition); the
+	// hash is unique too; ListTokens sorts by created_at then _id. One
+	// createIndexes per index: FerretDB 1.24 fails (the connection drops)
+	// on a createIndexes of several indexes that exist already.
+	for _, m := range []mongo.IndexModel{
+		{Keys: bson.D{{Key: fieldHash, Value: 1}}, Options: options.Index().SetName(indexIATHash).SetUnique(true)},
+		{Keys: bson.D{{Key: fieldCreatedAt, Value: 1}, {Key: fieldID, Value: 1}}, Options: options.Index().SetName(indexIATList)},
+	} {
+		if _, err := c.tokens.Indexes().CreateOne(ctx, m); err != nil {
+			return nil, err
+		}
+	}
+	created = append(created, c.cfg.TokensCollection+"."+indexIATHash+" (unique)", c.cfg.TokensCollection+"."+indexIATList)
+
+	// jti: _id is the key (unique by definition). A TTL index lets MongoDB
+	// delete expired records in the background; MarkJTIUsed enforces
+	// expiry itself, so a server without TTL indexes (FerretDB 1.x answers
+	// NotImplemented) only keeps expired records longer. The collection is
+	// created explicitly, since without an index nothing else creates it.
+	if c.ferret {
+		err = c.jti.Database().CreateCollection(ctx, c.jti.Name())
+		var ce mongo.CommandError
+		if errors.As(err, &ce) && ce.HasErrorCode(codeNamespaceExists) {
+			err = nil
+		}
+		return append(created, c.cfg.JTICollection+" (no TTL on FerretDB)"), err
+	}
+	ttl := mongo.IndexModel{
+		Keys:    bson.D{{Key: fieldExpireAt, Value: 1}},
+		Options: options.Index().SetName(indexJTITTL).SetExpireAfterSeconds(0),
+	}
+	_, err = c.jti.Indexes().CreateOne(ctx, ttl)
+	if errors.As(err, &se) && se.HasErrorCode(codeNotImplemented) {
+		return append(created, c.cfg.JTICollection+" (no TTL: not implemented by the server)"), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append(created, c.cfg.JTICollection+"."+indexJTITTL+" (TTL)"), nil
 }
 
 // isFerretDB reports whether the server is FerretDB, whose buildInfo has a

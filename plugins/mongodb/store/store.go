@@ -106,6 +106,10 @@ type conn struct {
 	clients *mongo.Collection // with the configured read preference
 	primary *mongo.Collection // the same, always reading from the primary
 
+	tokens        *mongo.Collection // initial access tokens, configured read preference
+	tokensPrimary *mongo.Collection // the same, always reading from the primary
+	jti           *mongo.Collection // jti records, read and written on the primary only
+
 	// ferret is set when the server is FerretDB, whose version 1 does not
 	// apply an update's or a delete's filter atomically; see serialize.
 	ferret bool
@@ -168,12 +172,16 @@ func (s *Store) open(ctx context.Context, cfg Config) error {
 	defer cancel()
 
 	db := client.Database(cfg.Database)
+	onPrimary := options.Collection().SetReadPreference(readpref.Primary())
 	c := &conn{
-		cfg:     cfg,
-		client:  client,
-		clients: db.Collection(cfg.ClientsCollection),
-		primary: db.Collection(cfg.ClientsCollection, options.Collection().SetReadPreference(readpref.Primary())),
-		locks:   newStripes(),
+		cfg:           cfg,
+		client:        client,
+		clients:       db.Collection(cfg.ClientsCollection),
+		primary:       db.Collection(cfg.ClientsCollection, onPrimary),
+		tokens:        db.Collection(cfg.TokensCollection),
+		tokensPrimary: db.Collection(cfg.TokensCollection, onPrimary),
+		jti:           db.Collection(cfg.JTICollection, onPrimary),
+		locks:         newStripes(),
 	}
 	// fail reports a failed first contact without the URI's password,
 	// keeping sdk.ErrUnavailable for an unreachable server.
@@ -190,7 +198,7 @@ func (s *Store) open(ctx context.Context, cfg Config) error {
 	}
 	indexes, err := ensureIndexes(ctx, c)
 	if err != nil {
-		return fail(fmt.Sprintf("create the indexes of %s.%s", cfg.Database, cfg.ClientsCollection), err)
+		return fail(fmt.Sprintf("create the indexes of database %s", cfg.Database), err)
 	}
 
 	s.mu.Lock()
@@ -201,10 +209,11 @@ func (s *Store) open(ctx context.Context, cfg Config) error {
 		disconnect(old.client)
 	}
 	s.logger.Info("mongodb store configured",
-		"uri", cfg.RedactedURI(), "database", cfg.Database, "collection", cfg.ClientsCollection,
+		"uri", cfg.RedactedURI(), "database", cfg.Database,
+		"collections", []string{cfg.ClientsCollection, cfg.TokensCollection, cfg.JTICollection},
 		"indexes", indexes, "ferretdb", c.ferret, "operation_timeout", cfg.OperationTimeout.String())
 	if c.ferret {
-		s.logger.Warn("the server is FerretDB: conditional updates and deletes are serialized per client_id inside this process; run a single Registrar replica on it, or use MongoDB")
+		s.logger.Warn("the server is FerretDB: conditional updates and deletes are serialized per record inside this process, and jti records do not expire by TTL; run a single Registrar replica on it, or use MongoDB")
 	}
 	return nil
 }
@@ -492,15 +501,21 @@ func (cn *conn) tokenHashHeld(ctx context.Context, hash, clientID string) (bool,
 // serialize makes a conditional write atomic on FerretDB. FerretDB 1.x
 // runs an update or a delete as a query followed by a write by _id, so two
 // writers holding the same revision can both match it and both succeed (a
-// lost update). Against FerretDB, writes to one client_id therefore take a
+// lost update). Against FerretDB, writes to one record therefore take a
 // lock of this process first; against MongoDB, whose filters apply
-// atomically to a document, serialize does nothing.
-func (cn *conn) serialize(ctx context.Context, clientID string) (unlock func(), err error) {
+// atomically to a document, serialize does nothing. key is the client_id
+// of a client, or a key made by lockKey for the other records.
+func (cn *conn) serialize(ctx context.Context, key string) (unlock func(), err error) {
 	if !cn.ferret {
 		return func() {}, nil
 	}
-	return cn.locks.lock(ctx, clientID)
+	return cn.locks.lock(ctx, key)
 }
+
+// lockKey is the serialize key of a record that is not a client: the
+// collection and the _id, NUL-separated so that it never equals a client_id
+// of the same bytes in another collection (sharing a stripe is harmless).
+func lockKey(collection, id string) string { return collection + "\x00" + id }
 
 // Health pings the server, within the operation timeout and at most 2s.
 func (s *Store) Health(ctx context.Context) error {

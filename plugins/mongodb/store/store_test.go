@@ -82,6 +82,88 @@ func TestDocumentLayout(t *testing.T) {
 	}
 }
 
+// TestTokenAndJTIDocumentLayout checks the stored initial access token and
+// jti documents: operators' tools, the indexes and the TTL rely on them.
+func TestTokenAndJTIDocumentLayout(t *testing.T) {
+	srv := newServer(t)
+	s, db := srv.open(t, nil)
+	ctx := t.Context()
+	tok, err := s.CreateToken(ctx, storetest.SampleToken("iat-doc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc bson.M
+	if err := srv.admin.Database(db).Collection(store.DefaultTokensCollection).
+		FindOne(ctx, bson.D{{Key: "_id", Value: tok.ID}}).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	want := bson.M{
+		"_id": tok.ID, "hash": tok.Hash, "profile": tok.Profile, "description": tok.Description,
+		"created_at": tok.CreatedAt, "expires_at": tok.ExpiresAt, "max_uses": tok.MaxUses, "uses": tok.Uses,
+		"revoked": true, "revision": int64(1),
+	}
+	if len(doc) != len(want) {
+		t.Errorf("token document has fields %v, want %v", doc, want)
+	}
+	for k, v := range want {
+		if got := doc[k]; got != v {
+			t.Errorf("token field %s = %v (%T), want %v (%T)", k, got, got, v, v)
+		}
+	}
+
+	const expiresAt = 4102444800 // 2100-01-01T00:00:00Z
+	if err := s.MarkJTIUsed(ctx, "https://ssa.example.com\x00jti-1", expiresAt, 1700000000); err != nil {
+		t.Fatal(err)
+	}
+	doc = nil
+	if err := srv.admin.Database(db).Collection(store.DefaultJTICollection).
+		FindOne(ctx, bson.D{{Key: "_id", Value: "https://ssa.example.com\x00jti-1"}}).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := doc["expires_at"]; got != int64(expiresAt) {
+		t.Errorf("jti expires_at = %v (%T), want %d", got, got, expiresAt)
+	}
+	if got, ok := doc["expire_at"].(bson.DateTime); !ok || got.Time().Unix() != expiresAt {
+		t.Errorf("jti expire_at = %v (%T), want the date of %d for the TTL index", doc["expire_at"], doc["expire_at"], expiresAt)
+	}
+}
+
+// TestUpdateTokenHashChanged: the refusal of a changed hash is
+// ErrTokenHashChanged, a stale revision is reported first, and a corrupt
+// token document is a plain error, never ErrNotFound or an outage.
+func TestUpdateTokenHashChanged(t *testing.T) {
+	srv := newServer(t)
+	s, db := srv.open(t, nil)
+	ctx := t.Context()
+	tok, err := s.CreateToken(ctx, storetest.SampleToken("iat-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := tok
+	changed.Hash = storetest.TokenHash("other")
+	if _, err := s.UpdateToken(ctx, changed); !errors.Is(err, store.ErrTokenHashChanged) {
+		t.Errorf("UpdateToken with another hash: %v, want ErrTokenHashChanged", err)
+	}
+	changed.Revision = 9
+	if _, err := s.UpdateToken(ctx, changed); !errors.Is(err, sdk.ErrConflict) {
+		t.Errorf("stale UpdateToken with another hash: %v, want ErrConflict", err)
+	}
+
+	coll := srv.admin.Database(db).Collection(store.DefaultTokensCollection)
+	if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: tok.ID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "uses", Value: "many"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func() error{
+		"GetToken":   func() error { _, err := s.GetToken(ctx, tok.Hash); return err },
+		"ListTokens": func() error { _, err := s.ListTokens(ctx); return err },
+	} {
+		if err := call(); err == nil || errors.Is(err, sdk.ErrNotFound) || errors.Is(err, sdk.ErrUnavailable) {
+			t.Errorf("%s of a corrupt token: %v, want a plain error", name, err)
+		}
+	}
+}
+
 // TestTokenHashInUse covers the unique index on token_hash. On FerretDB an
 // update that violates it is not reported as a duplicate key; the store
 // must still answer ErrTokenHashInUse, change nothing, and never report it
@@ -183,6 +265,13 @@ func TestOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	token, err := s.CreateToken(ctx, storetest.SampleToken("iat-before"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkJTIUsed(ctx, "iss\x00jti-before", 200, 100); err != nil {
+		t.Fatal(err)
+	}
 
 	db.Stop()
 
@@ -196,6 +285,13 @@ func TestOutage(t *testing.T) {
 		{"Create", func() error { _, err := s.Create(ctx, storetest.SampleClient("client-during")); return err }},
 		{"Update", func() error { _, err := s.Update(ctx, existing); return err }},
 		{"Delete", func() error { return s.Delete(ctx, existing.ID, existing.Revision) }},
+		{"CountClients", func() error { _, err := s.CountClients(ctx, existing.Profile); return err }},
+		{"CreateToken", func() error { _, err := s.CreateToken(ctx, storetest.SampleToken("iat-during")); return err }},
+		{"GetToken", func() error { _, err := s.GetToken(ctx, token.Hash); return err }},
+		{"ListTokens", func() error { _, err := s.ListTokens(ctx); return err }},
+		{"UpdateToken", func() error { _, err := s.UpdateToken(ctx, token); return err }},
+		{"MarkJTIUsed", func() error { return s.MarkJTIUsed(ctx, "iss\x00jti-during", 200, 100) }},
+		{"MarkJTIUsed of a recorded key", func() error { return s.MarkJTIUsed(ctx, "iss\x00jti-before", 200, 100) }},
 		{"Health", func() error { return s.Health(ctx) }},
 	}
 	for _, c := range calls {
@@ -240,6 +336,18 @@ func TestOutage(t *testing.T) {
 	if _, err := s.Update(ctx, existing); err != nil {
 		t.Fatalf("Update after recovery: %v", err)
 	}
+	if got, err := s.GetToken(ctx, token.Hash); err != nil || got != token {
+		t.Fatalf("GetToken after recovery = %+v, %v; want %+v", got, err, token)
+	}
+	if _, err := s.GetToken(ctx, storetest.SampleToken("iat-during").Hash); !errors.Is(err, sdk.ErrNotFound) {
+		t.Fatalf("the CreateToken during the outage: GetToken = %v, want ErrNotFound", err)
+	}
+	if err := s.MarkJTIUsed(ctx, "iss\x00jti-before", 200, 150); !errors.Is(err, sdk.ErrAlreadyExists) {
+		t.Fatalf("MarkJTIUsed of a key recorded before the outage: %v, want ErrAlreadyExists", err)
+	}
+	if err := s.MarkJTIUsed(ctx, "iss\x00jti-during", 200, 100); err != nil {
+		t.Fatalf("MarkJTIUsed of the key refused during the outage: %v", err)
+	}
 }
 
 // TestConfigureUnreachable: a database that cannot be reached at Configure
@@ -275,18 +383,35 @@ func TestConfigureTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := indexes(t, srv, db)
+	all := func() []string {
+		var out []string
+		for _, coll := range []string{store.DefaultClientsCollection, store.DefaultTokensCollection, store.DefaultJTICollection} {
+			for _, idx := range indexes(t, srv, db, coll) {
+				out = append(out, coll+"."+idx)
+			}
+		}
+		return out
+	}
+	first := all()
 	for range 2 {
 		if err := s.Configure(ctx, cfg); err != nil {
 			t.Fatalf("second Configure: %v", err)
 		}
 	}
-	if second := indexes(t, srv, db); !slices.Equal(first, second) {
+	if second := all(); !slices.Equal(first, second) {
 		t.Fatalf("indexes changed by a second Configure:\n%v\n%v", first, second)
 	}
-	for _, want := range []string{"_id_", "token_hash_unique unique", "profile"} {
-		if !slices.ContainsFunc(first, func(s string) bool { return strings.HasPrefix(s, want) }) {
-			t.Errorf("index %q missing: %v", want, first)
+	want := []string{
+		"clients._id_", "clients.token_hash_unique unique", "clients.profile",
+		"initial_access_tokens._id_", "initial_access_tokens.hash_unique unique", "initial_access_tokens.created_at_id",
+		"jti._id_",
+	}
+	if !s.FerretDB() {
+		want = append(want, "jti.expire_at_ttl ttl")
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(first, func(s string) bool { return strings.HasPrefix(s, w) }) {
+			t.Errorf("index %q missing: %v", w, first)
 		}
 	}
 	got, err := s.Get(ctx, created.ID)
@@ -307,11 +432,11 @@ func TestConfigureTwice(t *testing.T) {
 	}
 }
 
-// indexes lists the indexes of the clients collection of db as
-// "name[ unique][ sparse|partial]", sorted.
-func indexes(t *testing.T, srv *server, db string) []string {
+// indexes lists the indexes of collection coll of db as
+// "name[ unique][ sparse|partial][ ttl]", sorted.
+func indexes(t *testing.T, srv *server, db, coll string) []string {
 	t.Helper()
-	cur, err := srv.admin.Database(db).Collection(store.DefaultClientsCollection).Indexes().List(t.Context())
+	cur, err := srv.admin.Database(db).Collection(coll).Indexes().List(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,6 +455,9 @@ func indexes(t *testing.T, srv *server, db string) []string {
 		}
 		if spec["partialFilterExpression"] != nil {
 			s += " partial"
+		}
+		if spec["expireAfterSeconds"] != nil {
+			s += " ttl"
 		}
 		out = append(out, s)
 	}
