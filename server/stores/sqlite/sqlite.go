@@ -59,6 +59,10 @@ func (o Options) withDefaults() Options {
 type Store struct {
 	writer *sql.DB // exactly one connection: every write
 	reader *sql.DB // query_only connections: Get, GetByRegistrationToken
+	ckpt   *sql.DB // one connection: background WAL checkpoints (checkpoint.go)
+
+	ckptStop chan struct{}
+	ckptDone chan struct{}
 
 	insert       *sql.Stmt
 	update       *sql.Stmt
@@ -132,7 +136,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	busy := strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10)
 
 	s.writer, err = sql.Open("sqlite", dsn(abs, url.Values{
-		"_pragma": {"busy_timeout(" + busy + ")", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"},
+		"_pragma": {"busy_timeout(" + busy + ")", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)",
+			"wal_autocheckpoint(0)"}, // checkpoint.go checkpoints off the writer
 		"_txlock": {"immediate"},
 	}))
 	if err != nil {
@@ -195,9 +200,24 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return fail("prepare", err)
 		}
 	}
+	s.ckpt, err = sql.Open("sqlite", dsn(abs, url.Values{
+		"_pragma": {"busy_timeout(" + busy + ")"},
+	}))
+	if err != nil {
+		return fail("checkpointer", err)
+	}
+	s.ckpt.SetMaxOpenConns(1)
+	s.ckpt.SetMaxIdleConns(1)
+	s.ckpt.SetConnMaxLifetime(0)
+	s.ckpt.SetConnMaxIdleTime(0)
+	if err := s.ckpt.PingContext(ctx); err != nil {
+		return fail("checkpointer", err)
+	}
 	s.creates = make(chan *createReq, queueSize)
 	s.writerDone = make(chan struct{})
+	s.ckptStop, s.ckptDone = make(chan struct{}), make(chan struct{})
 	go s.runWriter()
+	go s.runCheckpointer(s.ckpt, s.ckptStop, s.ckptDone)
 	return s, nil
 }
 
@@ -219,7 +239,13 @@ func (s *Store) Close() error {
 		close(s.creates)
 		s.queueMu.Unlock()
 		<-s.writerDone
-		// Let SQLite refresh its planner statistics; failure is harmless.
+		if s.ckptStop != nil {
+			close(s.ckptStop)
+			<-s.ckptDone
+		}
+		// Fold the WAL into the database and let SQLite refresh its
+		// planner statistics; failures are harmless.
+		_, _ = s.writer.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 		_, _ = s.writer.Exec(`PRAGMA optimize`)
 		s.closeErr = s.closeAll()
 	})
@@ -236,7 +262,7 @@ func (s *Store) closeAll() error {
 			errs = append(errs, st.Close())
 		}
 	}
-	for _, db := range []*sql.DB{s.reader, s.writer} {
+	for _, db := range []*sql.DB{s.ckpt, s.reader, s.writer} {
 		if db != nil {
 			errs = append(errs, db.Close())
 		}
