@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/registrar-dcr/registrar/server/app"
@@ -98,6 +99,7 @@ func serve(args []string, _, stderr io.Writer) int {
 		return 1
 	}
 	log := app.NewLogger(cfg.Log, stderr)
+	setGCPercent()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
@@ -119,4 +121,16 @@ func serve(args []string, _, stderr io.Writer) int {
 	}
 	log.Info("stopped")
 	return 0
+}
+
+// serveGCPercent is the garbage collector's target for serve unless GOGC
+// is set: the live heap of the server is a few megabytes, and collecting
+// at 5x instead of 2x of it takes a tenth of the CPU per registration
+// back (measured with make bench).
+const serveGCPercent = 400
+
+func setGCPercent() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
 }
