@@ -112,10 +112,11 @@ var Body = []byte(`{"client_name":"load test","redirect_uris":["https://app.exam
 
 // Run registers clients at url with the given concurrency until duration
 // has passed or maxRequests were sent, whichever comes first.
+//
+// Each of the concurrency workers keeps one HTTP/1.1 connection and sends
+// the next registration when the previous answer has arrived (a closed
+// loop, like wrk's); see conn.
 func Run(ctx context.Context, url, token string, concurrency int, duration time.Duration, maxRequests int) (Result, error) {
-	tr := &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	var (
 		sent, failed atomic.Int64
 		mu           sync.Mutex
@@ -123,20 +124,26 @@ func Run(ctx context.Context, url, token string, concurrency int, duration time.
 		firstErr     error
 		wg           sync.WaitGroup
 	)
+	proto, err := newConn(url, token)
+	if err != nil {
+		return Result{}, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
 	start := time.Now()
 	for w := 0; w < concurrency; w++ {
 		wg.Add(1)
+		c := proto.clone()
 		go func() {
 			defer wg.Done()
+			defer c.close()
 			local := make([]time.Duration, 0, 4096)
 			for ctx.Err() == nil && sent.Add(1) <= int64(maxRequests) {
 				t0 := time.Now()
-				err := register(ctx, client, url, token)
+				err := c.register(ctx)
 				local = append(local, time.Since(t0))
 				if err != nil {
-					if ctx.Err() != nil {
+					if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
 						local = local[:len(local)-1]
 						sent.Add(-1)
 						break
@@ -169,23 +176,4 @@ func Run(ctx context.Context, url, token string, concurrency int, duration time.
 		return res, fmt.Errorf("%d requests failed, first: %w", res.Errors, firstErr)
 	}
 	return res, nil
-}
-
-func register(ctx context.Context, client *http.Client, url, token string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/connect/dcr", bytes.NewReader(Body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("status %d: %s", resp.StatusCode, body)
-	}
-	return nil
 }
