@@ -54,6 +54,8 @@ bench: build ## Run Go benchmarks and a bounded load run, and print the figures
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./sdk/... ./server/... ./plugins/...
 	$(BIN)/registrar-load -scenario sqlite -c 1,16 -d 5s
 	$(BIN)/registrar-load -scenario plugin-validator -plugin $(BIN)/plugins/company-policy -c 1,16 -d 5s
+	$(GO) build -trimpath -o $(BIN)/ferretdbd ./plugins/mongodb/internal/ferrettest/ferretdbd
+	BIN=$(BIN) plugins/mongodb/bench.sh -c 1,16 -d 5s
 
 .PHONY: proto
 proto: ## Regenerate the plugin protocol's Go code with pinned generators
