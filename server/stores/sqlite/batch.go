@@ -64,6 +64,17 @@ func (s *Store) runWriter() {
 			// throughput higher; idle, it costs one scheduler pass.
 			runtime.Gosched()
 			s.fill(&batch)
+			// While creates keep arriving, give them a few more passes.
+			for range 3 {
+				n := len(batch)
+				if n == 1 || n == maxBatch {
+					break
+				}
+				runtime.Gosched()
+				if s.fill(&batch); len(batch) == n {
+					break
+				}
+			}
 		}
 		s.insertBatch(batch)
 		clear(batch)
