@@ -33,3 +33,13 @@ func BenchmarkParseMetadata(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkMetadataMarshalDirect(b *testing.B) {
+	var m Metadata
+	json.Unmarshal(benchMD, &m)
+	for i := 0; i < b.N; i++ {
+		if _, err := m.MarshalJSON(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -63,7 +63,9 @@ func ClientInformation(c Client, issued Credentials, registrationClientURI strin
 	if err != nil {
 		return nil, err
 	}
-	md, err := json.Marshal(c.Metadata)
+	// MarshalJSON directly: json.Marshal would scan its output once more
+	// to compact it.
+	md, err := c.Metadata.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -760,5 +762,32 @@ func BenchmarkGet(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+func TestEncodeClientMatchesEncodingJSON(t *testing.T) {
+	for _, c := range []sdk.Client{{}, storetest.SampleClient("every-field"), {ID: "x", Metadata: sdk.Metadata{ClientName: `"metadata":{}`}}} {
+		want, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeClient(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The same JSON value; only the HTML escaping that encoding/json's
+		// second pass adds inside extension members may differ.
+		var g, w any
+		if err := json.Unmarshal(got, &g); err != nil {
+			t.Fatalf("encodeClient(%q) is not JSON: %v", c.ID, err)
+		}
+		_ = json.Unmarshal(want, &w)
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("encodeClient(%q):\ngot  %s\nwant %s", c.ID, got, want)
+		}
+		var back sdk.Client
+		if err := json.Unmarshal(got, &back); err != nil || !bytes.Contains(got, []byte(`"metadata":{`)) {
+			t.Errorf("encodeClient(%q) does not decode as a client: %v", c.ID, err)
+		}
 	}
 }
