@@ -1,7 +1,6 @@
 package convert
 
 import (
-	"encoding/json"
 	"fmt"
 
 	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
@@ -26,7 +25,9 @@ func MetadataFromJSON(b []byte) (sdk.Metadata, error) {
 	if len(b) == 0 {
 		return m, nil
 	}
-	if err := json.Unmarshal(b, &m); err != nil {
+	// UnmarshalJSON directly: json.Unmarshal would scan the input once
+	// more before handing it over.
+	if err := m.UnmarshalJSON(b); err != nil {
 		return sdk.Metadata{}, fmt.Errorf("decode client metadata: %w", err)
 	}
 	return m, nil
