@@ -456,6 +456,15 @@ func TestAccessProfiles(t *testing.T) {
 		expect(t, s.doWith(t, "PUT", path, bearer(again.str("registration_access_token")), rogue), 400, "unapproved_software_statement")
 	})
 
+	t.Run("a refused registration does not spend its statement", func(t *testing.T) {
+		tok, _ := issue(t, s.db, "partners", time.Hour, 0)
+		stmt := a.statement(t, nil)
+		bad := with(partnerClient, "software_statement", stmt, "token_endpoint_auth_method", "none")
+		expect(t, s.doWith(t, "POST", "/connect/dcr", bearer(tok), bad), 400, "invalid_client_metadata")
+		expect(t, s.doWith(t, "POST", "/connect/dcr", bearer(tok), with(partnerClient, "software_statement", stmt)), 201, "")
+		expect(t, s.doWith(t, "POST", "/connect/dcr", bearer(tok), with(partnerClient, "software_statement", stmt)), 400, "invalid_software_statement")
+	})
+
 	t.Run("jwks_uri and sector_identifier_uri fetched and accepted", func(t *testing.T) {
 		tok, _ := issue(t, s.db, "partners", time.Hour, 0)
 		a.sectors = []string{"https://partner.example.com/cb", "https://partner.example.com/other"}

@@ -15,9 +15,11 @@ import (
 const (
 	// DefaultMaxStatementBytes bounds a software statement.
 	DefaultMaxStatementBytes = 16 << 10
-	// DefaultReplayWindow is how long a jti is remembered when the
-	// statement has neither exp nor a MaxAge bound.
-	DefaultReplayWindow = 24 * time.Hour
+	// NoExpiryReplayWindow is how long a jti is remembered when the
+	// statement has neither exp nor a MaxAge bound, and so never stops
+	// being acceptable: for good, in practice (a bound every store can
+	// represent as a date).
+	NoExpiryReplayWindow = 100 * 365 * 24 * time.Hour
 )
 
 // TrustedIssuer is an issuer of software statements and its keys.
@@ -153,11 +155,11 @@ func statementError(problem string) *sdk.Error {
 //     store is unavailable (an error wrapping sdk.ErrUnavailable); another
 //     replay store error is 500 server_error.
 //
-// The replay check runs last, so a statement refused for another reason
-// does not burn its jti. Its key is iss + "\x00" + jti, remembered until
-// the statement stops being acceptable: exp plus leeway, or iat plus
-// MaxAge plus leeway, whichever comes first, or DefaultReplayWindow from
-// now when the statement has neither bound.
+// Verify does not record the jti: Spend does, once the registration is
+// about to be stored. The key is iss + "\x00" + jti, remembered until the
+// statement stops being acceptable: exp plus leeway, or iat plus MaxAge
+// plus leeway, whichever comes first, or for NoExpiryReplayWindow (for
+// good) when the statement has neither bound.
 func (v *SoftwareStatementVerifier) Verify(ctx context.Context, statement string, now time.Time) (map[string]any, error) {
 	if statement == "" {
 		return nil, statementError("is empty")
@@ -195,14 +197,27 @@ func (v *SoftwareStatementVerifier) Verify(ctx context.Context, statement string
 	if err != nil {
 		return nil, statementParseError(tok, ti.algs, err)
 	}
-	expiresAt, err := v.checkClaims(claims, now)
-	if err != nil {
-		return nil, err
-	}
-	if err := v.checkReplay(ctx, iss, claims, expiresAt, now); err != nil {
+	if _, err := v.checkClaims(claims, now); err != nil {
 		return nil, err
 	}
 	return claims, nil
+}
+
+// Spend records the jti of a statement that Verify accepted, through the
+// Replay hook, so that the statement cannot be used again (RFC 7519
+// §4.1.7). The server calls it once the registration is about to be
+// stored, so a registration refused for any other reason leaves the
+// statement usable. A second Spend of the same statement fails with
+// invalid_software_statement "has been used before"; a store outage is
+// 503. Without a jti, or without a Replay hook, it does nothing.
+func (v *SoftwareStatementVerifier) Spend(ctx context.Context, claims map[string]any, now time.Time) error {
+	mc := jwt.MapClaims(claims)
+	iss, _ := mc["iss"].(string)
+	end, err := v.checkClaims(mc, now)
+	if err != nil {
+		return err
+	}
+	return v.checkReplay(ctx, iss, mc, end, now)
 }
 
 // statementParseError maps an error of jwt.Parser.ParseWithClaims.
@@ -260,7 +275,9 @@ func (v *SoftwareStatementVerifier) checkClaims(claims jwt.MapClaims, now time.T
 		}
 	}
 	if end.IsZero() {
-		end = now.Add(DefaultReplayWindow)
+		// Nothing ever makes the statement unacceptable: its jti must
+		// be remembered for good.
+		end = now.Add(NoExpiryReplayWindow)
 	}
 	raw, present := claims["jti"]
 	jti, isString := raw.(string)

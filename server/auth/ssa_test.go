@@ -180,44 +180,73 @@ func TestSoftwareStatementVerify(t *testing.T) {
 	}
 }
 
+// verifyAndSpend is what the server does with a statement it stores.
+func (fx *ssaFixture) verifyAndSpend(stmt string, now time.Time) (map[string]any, error) {
+	claims, err := fx.v.Verify(context.Background(), stmt, now)
+	if err != nil {
+		return nil, err
+	}
+	return claims, fx.v.Spend(context.Background(), claims, now)
+}
+
 func TestSoftwareStatementReplay(t *testing.T) {
 	k := testKeys(t)
 	leeway := int64(DefaultLeeway / time.Second)
 	t.Run("second use refused", func(t *testing.T) {
 		fx := newSSAFixture(t, nil)
 		stmt := signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, "once"))
-		_, err := fx.v.Verify(context.Background(), stmt, fx.now)
+		_, err := fx.verifyAndSpend(stmt, fx.now)
 		wantErr(t, err, 0, "")
 		c := fx.replay.last()
 		// iat (now-10m) + MaxAge + leeway comes before exp (now+1h) + leeway.
 		if want := fx.now.Add(50*time.Minute).Unix() + leeway; c.key != ssaIssuer+"\x00once" || c.expiresAt != want || c.now != fx.now.Unix() {
 			t.Errorf("replay call = %+v; want key %q, expiresAt %d", c, ssaIssuer+"\x00once", want)
 		}
-		_, err = fx.v.Verify(context.Background(), stmt, fx.now.Add(time.Second))
+		_, err = fx.verifyAndSpend(stmt, fx.now.Add(time.Second))
 		wantErr(t, err, 400, "invalid_software_statement")
 		if se, _ := sdk.AsError(err); se.Description != "software_statement: has been used before" {
 			t.Errorf("description %q", se.Description)
 		}
 		// Another jti of the same issuer is fine.
-		_, err = fx.v.Verify(context.Background(), signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, "twice")), fx.now)
+		_, err = fx.verifyAndSpend(signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, "twice")), fx.now)
 		wantErr(t, err, 0, "")
+	})
+	t.Run("verify alone does not spend", func(t *testing.T) {
+		fx := newSSAFixture(t, nil)
+		stmt := signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, "v"))
+		for range 3 {
+			if _, err := fx.v.Verify(context.Background(), stmt, fx.now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(fx.replay.calls) != 0 {
+			t.Fatalf("Verify called the replay hook")
+		}
+	})
+	t.Run("without exp or max age, never usable again", func(t *testing.T) {
+		fx := newSSAFixture(t, func(c *SoftwareStatementConfig) { c.MaxAge = 0 })
+		stmt := signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, "forever", withoutClaim("exp")))
+		_, err := fx.verifyAndSpend(stmt, fx.now)
+		wantErr(t, err, 0, "")
+		_, err = fx.verifyAndSpend(stmt, fx.now.Add(25*time.Hour))
+		wantErr(t, err, 400, "invalid_software_statement")
 	})
 	t.Run("refused statement does not burn its jti", func(t *testing.T) {
 		fx := newSSAFixture(t, nil)
 		bad := signJWT(t, jwt.SigningMethodRS256, k.rsa2, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, "j"))
-		_, err := fx.v.Verify(context.Background(), bad, fx.now)
+		_, err := fx.verifyAndSpend(bad, fx.now)
 		wantErr(t, err, 400, "invalid_software_statement")
 		if len(fx.replay.calls) != 0 {
 			t.Fatalf("replay hook called for a refused statement")
 		}
 		good := signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, "j"))
-		_, err = fx.v.Verify(context.Background(), good, fx.now)
+		_, err = fx.verifyAndSpend(good, fx.now)
 		wantErr(t, err, 0, "")
 	})
 	t.Run("expiry from exp", func(t *testing.T) {
 		fx := newSSAFixture(t, func(c *SoftwareStatementConfig) { c.MaxAge = 0 })
 		exp := fx.now.Add(20 * time.Minute)
-		_, err := fx.v.Verify(context.Background(), signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"},
+		_, err := fx.verifyAndSpend(signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"},
 			ssaClaims(fx.now, "e", withClaim("exp", exp.Unix()))), fx.now)
 		wantErr(t, err, 0, "")
 		if got := fx.replay.last().expiresAt; got != exp.Unix()+leeway {
@@ -226,18 +255,18 @@ func TestSoftwareStatementReplay(t *testing.T) {
 	})
 	t.Run("expiry without exp or max age", func(t *testing.T) {
 		fx := newSSAFixture(t, func(c *SoftwareStatementConfig) { c.MaxAge = 0 })
-		_, err := fx.v.Verify(context.Background(), signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"},
+		_, err := fx.verifyAndSpend(signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"},
 			ssaClaims(fx.now, "n", withoutClaim("exp"))), fx.now)
 		wantErr(t, err, 0, "")
-		if got, want := fx.replay.last().expiresAt, fx.now.Add(DefaultReplayWindow).Unix(); got != want {
-			t.Errorf("expiresAt = %d; want now+24h %d", got, want)
+		if got, want := fx.replay.last().expiresAt, fx.now.Add(NoExpiryReplayWindow).Unix(); got != want {
+			t.Errorf("expiresAt = %d; want now+100y %d", got, want)
 		}
 	})
 	t.Run("no jti, not required", func(t *testing.T) {
 		fx := newSSAFixture(t, func(c *SoftwareStatementConfig) { c.RequireJTI = false })
 		stmt := signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, "", withoutClaim("jti")))
 		for range 2 {
-			_, err := fx.v.Verify(context.Background(), stmt, fx.now)
+			_, err := fx.verifyAndSpend(stmt, fx.now)
 			wantErr(t, err, 0, "")
 		}
 		if len(fx.replay.calls) != 0 {
@@ -257,7 +286,7 @@ func TestSoftwareStatementReplay(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			fx := newSSAFixture(t, nil)
 			fx.replay.err = tc.err
-			_, err := fx.v.Verify(context.Background(), signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, "x")), fx.now)
+			_, err := fx.verifyAndSpend(signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, "x")), fx.now)
 			wantErr(t, err, tc.status, tc.code)
 		})
 	}

@@ -134,7 +134,8 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 		Policy:    prof.Policy,
 		Now:       p.now(),
 	}
-	if rc, err = p.verifyStatement(ctx, prof, rc); err != nil {
+	rc, spend, err := p.verifyStatement(ctx, prof, rc)
+	if err != nil {
 		return sdk.Response{}, err
 	}
 	if rc, err = p.validate(ctx, prof, rc); err != nil {
@@ -149,8 +150,11 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 	if rc, err = p.process(ctx, rc); err != nil {
 		return sdk.Response{}, err
 	}
-	// The token's use is counted last, once nothing but the write can
-	// fail, and given back if the write fails.
+	// The statement's jti and the token's use are spent last, once nothing
+	// but the write can fail; the use is given back if the write fails.
+	if err := spend(ctx); err != nil {
+		return sdk.Response{}, err
+	}
 	release, err := principal.Consume(ctx)
 	if err != nil {
 		return sdk.Response{}, err
@@ -162,9 +166,26 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 		return sdk.Response{}, storeError(err)
 	}
 	rc.Client = stored
+	resp, err := p.respond(ctx, rc)
+	if err != nil {
+		// The caller never learns the client's id or token: take the
+		// registration back, so nothing half-done remains.
+		p.undoCreate(context.WithoutCancel(ctx), stored, release)
+		return sdk.Response{}, err
+	}
 	p.log().Info("client registered", "client_id", stored.ID, "profile", prof.Name,
 		"caller", string(caller.Method), "token_id", caller.TokenID)
-	return p.respond(ctx, rc)
+	return resp, nil
+}
+
+// undoCreate deletes a client whose registration could not be answered and
+// gives the token's use back. Failures are logged.
+func (p *Pipeline) undoCreate(ctx context.Context, c sdk.Client, release func(context.Context)) {
+	if err := p.Store.Delete(ctx, c.ID, c.Revision); err != nil {
+		p.log().Error("cannot delete a client whose registration failed to answer", "client_id", c.ID, "error", err)
+		return
+	}
+	release(ctx)
 }
 
 // Read handles GET /connect/dcr/{client_id} (RFC 7592 §2.1).
@@ -204,7 +225,8 @@ func (p *Pipeline) Update(ctx context.Context, req Request) (sdk.Response, error
 		return sdk.Response{}, err
 	}
 	rc.Request = md
-	if rc, err = p.verifyStatement(ctx, prof, rc); err != nil {
+	rc, spend, err := p.verifyStatement(ctx, prof, rc)
+	if err != nil {
 		return sdk.Response{}, err
 	}
 	if rc, err = p.validate(ctx, prof, rc); err != nil {
@@ -214,6 +236,9 @@ func (p *Pipeline) Update(ctx context.Context, req Request) (sdk.Response, error
 		return sdk.Response{}, err
 	}
 	if rc, err = p.process(ctx, rc); err != nil {
+		return sdk.Response{}, err
+	}
+	if err := spend(ctx); err != nil {
 		return sdk.Response{}, err
 	}
 	if rc, err = p.write(ctx, rc); err != nil {

@@ -13,9 +13,12 @@ import (
 )
 
 // StatementVerifier verifies a software statement (RFC 7591 §2.3) and
-// returns its claims (auth.SoftwareStatementVerifier implements it).
+// returns its claims; Spend records its jti once the registration is
+// about to be stored, so a replay is refused (auth.SoftwareStatementVerifier
+// implements it).
 type StatementVerifier interface {
 	Verify(ctx context.Context, statement string, now time.Time) (map[string]any, error)
+	Spend(ctx context.Context, claims map[string]any, now time.Time) error
 }
 
 // Statements is a profile's software statement handling.
@@ -32,40 +35,53 @@ type Statements struct {
 // verifyStatement verifies the request's software statement, if any, and
 // puts its claims in rc.SoftwareStatementClaims; the validators' software
 // statement step applies them over the request (RFC 7591 §2.3: the
-// statement's values take precedence).
-func (p *Pipeline) verifyStatement(ctx context.Context, prof *Profile, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+// statement's values take precedence). spend, never nil, records the
+// statement's jti: call it once nothing but the write can fail.
+func (p *Pipeline) verifyStatement(ctx context.Context, prof *Profile, rc sdk.RegistrationContext) (_ sdk.RegistrationContext, spend func(context.Context) error, _ error) {
+	rc, claims, fresh, err := p.statementClaims(ctx, prof, rc)
+	spend = func(context.Context) error { return nil }
+	if err != nil || !fresh {
+		return rc, spend, err
+	}
+	spend = func(ctx context.Context) error { return prof.Statements.Verifier.Spend(ctx, claims, rc.Now) }
+	return rc, spend, nil
+}
+
+// statementClaims does the work of verifyStatement; fresh is true when the
+// statement was verified now (not the one stored with the client).
+func (p *Pipeline) statementClaims(ctx context.Context, prof *Profile, rc sdk.RegistrationContext) (_ sdk.RegistrationContext, claims map[string]any, fresh bool, _ error) {
 	st := prof.Statements
 	stmt := rc.Request.SoftwareStatement
 	switch {
 	case stmt == "" && st != nil && st.Required:
-		return rc, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: is required by this registration profile")
+		return rc, nil, false, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: is required by this registration profile")
 	case stmt == "":
-		return rc, nil
+		return rc, nil, false, nil
 	case st == nil || st.Verifier == nil:
-		return rc, sdk.ErrUnapprovedSoftwareStatement.WithDescription("software_statement: software statements are not accepted by this registration profile")
+		return rc, nil, false, sdk.ErrUnapprovedSoftwareStatement.WithDescription("software_statement: software statements are not accepted by this registration profile")
 	}
-	var claims map[string]any
 	if rc.Current != nil && stmt == rc.Current.Metadata.SoftwareStatement {
 		// An RFC 7592 update sends back the statement the client was
 		// registered with: it was verified then, and its jti is spent, so
 		// verifying it again would refuse it as a replay (or as expired).
 		var err error
 		if claims, err = storedClaims(stmt); err != nil {
-			return rc, err
+			return rc, nil, false, err
 		}
 	} else {
 		var err error
 		if claims, err = st.Verifier.Verify(ctx, stmt, rc.Now); err != nil {
-			return rc, err
+			return rc, nil, false, err
 		}
+		fresh = true
 	}
 	if st.Strict {
 		if err := mismatch(rc.Request, claims); err != nil {
-			return rc, err
+			return rc, nil, false, err
 		}
 	}
 	rc.SoftwareStatementClaims = claims
-	return rc, nil
+	return rc, claims, fresh, nil
 }
 
 // storedClaims reads the claims of a statement that was verified when it

@@ -16,6 +16,12 @@ import (
 type fakeVerifier struct {
 	claims map[string]any
 	calls  int
+	spent  int
+}
+
+func (f *fakeVerifier) Spend(context.Context, map[string]any, time.Time) error {
+	f.spent++
+	return nil
 }
 
 func (f *fakeVerifier) Verify(_ context.Context, stmt string, _ time.Time) (map[string]any, error) {
@@ -71,7 +77,16 @@ func TestVerifyStatement(t *testing.T) {
 			}
 			p := &Pipeline{}
 			rc := sdk.RegistrationContext{Request: tc.request, Current: tc.current}
-			out, err := p.verifyStatement(context.Background(), &Profile{Statements: tc.statements}, rc)
+			out, spend, err := p.verifyStatement(context.Background(), &Profile{Statements: tc.statements}, rc)
+			if err == nil {
+				if err := spend(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				// Only a statement verified now is spent, and only by spend.
+				if want := min(tc.wantCalls, 1); fv.spent != want {
+					t.Errorf("spent %d times, want %d", fv.spent, want)
+				}
+			}
 			switch {
 			case tc.wantErr != nil:
 				if !errors.Is(err, tc.wantErr) {
