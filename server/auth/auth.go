@@ -306,7 +306,7 @@ func BearerToken(authorization string) (token string, ok bool) {
 		return "", false
 	}
 	token = strings.TrimLeft(rest, " ")
-	if token == "" || len(token) > 4096 {
+	if token == "" || len(token) > DefaultMaxTokenBytes {
 		return "", false
 	}
 	for i := 0; i < len(token); i++ {

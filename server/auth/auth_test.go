@@ -27,7 +27,8 @@ func TestBearerToken(t *testing.T) {
 		{name: "no space", header: "Bearertok", ok: false},
 		{name: "space inside", header: "Bearer to ken", ok: false},
 		{name: "quote", header: `Bearer "tok"`, ok: false},
-		{name: "too long", header: "Bearer " + strings.Repeat("a", 4097), ok: false},
+		{name: "too long", header: "Bearer " + strings.Repeat("a", DefaultMaxTokenBytes+1), ok: false},
+		{name: "longest", header: "Bearer " + strings.Repeat("a", DefaultMaxTokenBytes), want: strings.Repeat("a", DefaultMaxTokenBytes), ok: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

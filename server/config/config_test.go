@@ -297,6 +297,7 @@ func TestLoadInvalid(t *testing.T) {
 		{name: "ssa_bad_jwks", line: 9, col: 14, msg: "jwks must be a JWK Set"},
 		{name: "bad_cors_origin", line: 4, col: 19, msg: "is not an origin"},
 		{name: "bad_trusted_proxy", line: 2, col: 22, msg: `"10.0.0.0/33" is not an IP address or CIDR prefix`},
+		{name: "trust_every_proxy", line: 2, col: 22, msg: `"0.0.0.0/0" trusts every address`},
 		{name: "rate_zero", line: 4, col: 10, msg: "rate must be greater than 0"},
 		{name: "max_clients_zero", line: 4, col: 17, msg: "max_clients must be between 1 and"},
 		{name: "unknown_block", line: 9, col: 1, msg: `Blocks of type "metrics" are not expected here`},

@@ -124,6 +124,9 @@ func (d *decoder) decodeTrustedProxies(attr *hcl.Attribute, dst *[]string) {
 			if err != nil {
 				return "", "\"" + v + "\" is not an IP address or CIDR prefix"
 			}
+			if p.Bits() == 0 {
+				return "", "\"" + v + "\" trusts every address, so any caller could forge X-Forwarded-For; list the proxies' addresses"
+			}
 			return p.Masked().String(), ""
 		}
 		ip, err := netip.ParseAddr(v)

@@ -24,6 +24,7 @@ const (
 	DefaultMaxBytes        = 256 << 10
 	DefaultCacheTTL        = 5 * time.Minute
 	DefaultMaxCacheEntries = 1024
+	DefaultMaxCacheBytes   = 16 << 20
 	DefaultRefreshInterval = 10 * time.Second
 	DefaultUserAgent       = "registrar"
 
@@ -57,6 +58,11 @@ type Options struct {
 	// MaxCacheEntries bounds the cache; beyond it the least recently used
 	// URL is evicted. Zero or negative means DefaultMaxCacheEntries (1024).
 	MaxCacheEntries int
+	// MaxCacheBytes bounds the bodies the cache holds in total, so that
+	// callers registering many large documents cannot pin memory; beyond
+	// it the least recently used URLs are evicted. Zero or negative means
+	// DefaultMaxCacheBytes (16 MiB).
+	MaxCacheBytes int64
 	// RefreshInterval is the least time between two real fetches of one
 	// URL made by Refresh; inside it Refresh serves the cached result.
 	// Zero or negative means DefaultRefreshInterval (10s).
@@ -82,6 +88,7 @@ type Fetcher struct {
 	mu    sync.Mutex
 	lru   *list.List // of *entry, most recently used at the front
 	cache map[string]*list.Element
+	bytes int64 // total length of the cached bodies
 	calls map[string]*call
 }
 
@@ -113,6 +120,9 @@ func New(opts Options) *Fetcher {
 	}
 	if opts.MaxCacheEntries <= 0 {
 		opts.MaxCacheEntries = DefaultMaxCacheEntries
+	}
+	if opts.MaxCacheBytes <= 0 {
+		opts.MaxCacheBytes = DefaultMaxCacheBytes
 	}
 	if opts.RefreshInterval <= 0 {
 		opts.RefreshInterval = DefaultRefreshInterval
@@ -258,12 +268,15 @@ func (f *Fetcher) store(key string, body []byte, err error) {
 	}
 	e.attempted, e.err = now, err
 	if err == nil {
+		f.bytes += int64(len(body)) - int64(len(e.body))
 		e.body, e.expires = body, now.Add(f.opts.CacheTTL)
 	}
-	for f.lru.Len() > f.opts.MaxCacheEntries {
+	for f.lru.Len() > f.opts.MaxCacheEntries || (f.bytes > f.opts.MaxCacheBytes && f.lru.Len() > 1) {
 		old := f.lru.Back()
 		f.lru.Remove(old)
-		delete(f.cache, old.Value.(*entry).key)
+		oe := old.Value.(*entry)
+		f.bytes -= int64(len(oe.body))
+		delete(f.cache, oe.key)
 	}
 }
 

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -155,15 +156,15 @@ func TestNewDefaults(t *testing.T) {
 	}{
 		{"zero value", Options{}, Options{
 			Timeout: 5 * time.Second, MaxBytes: 256 << 10, CacheTTL: 5 * time.Minute,
-			MaxCacheEntries: 1024, RefreshInterval: 10 * time.Second, UserAgent: "registrar",
+			MaxCacheEntries: 1024, MaxCacheBytes: 16 << 20, RefreshInterval: 10 * time.Second, UserAgent: "registrar",
 		}},
-		{"negative values", Options{Timeout: -1, MaxBytes: -1, CacheTTL: -1, MaxCacheEntries: -1, RefreshInterval: -1}, Options{
+		{"negative values", Options{Timeout: -1, MaxBytes: -1, CacheTTL: -1, MaxCacheEntries: -1, MaxCacheBytes: -1, RefreshInterval: -1}, Options{
 			Timeout: 5 * time.Second, MaxBytes: 256 << 10, CacheTTL: -1,
-			MaxCacheEntries: 1024, RefreshInterval: 10 * time.Second, UserAgent: "registrar",
+			MaxCacheEntries: 1024, MaxCacheBytes: 16 << 20, RefreshInterval: 10 * time.Second, UserAgent: "registrar",
 		}},
-		{"explicit values kept", Options{Timeout: time.Second, MaxBytes: 10, CacheTTL: time.Hour, MaxCacheEntries: 3, RefreshInterval: time.Minute, UserAgent: "x/1"}, Options{
+		{"explicit values kept", Options{Timeout: time.Second, MaxBytes: 10, CacheTTL: time.Hour, MaxCacheEntries: 3, MaxCacheBytes: 99, RefreshInterval: time.Minute, UserAgent: "x/1"}, Options{
 			Timeout: time.Second, MaxBytes: 10, CacheTTL: time.Hour,
-			MaxCacheEntries: 3, RefreshInterval: time.Minute, UserAgent: "x/1",
+			MaxCacheEntries: 3, MaxCacheBytes: 99, RefreshInterval: time.Minute, UserAgent: "x/1",
 		}},
 	}
 	for _, tt := range tests {
@@ -290,6 +291,27 @@ func TestCacheBound(t *testing.T) {
 				t.Errorf("cache holds %d keys, %d list entries; want %d", n, l, tt.wantKeys)
 			}
 		})
+	}
+}
+
+// TestCacheByteBound: the bodies cached stay within MaxCacheBytes, however
+// many URLs are fetched.
+func TestCacheByteBound(t *testing.T) {
+	srv := newTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("x"), 1000))
+	}))
+	f := testFetcher(srv.Server, Options{AllowPrivate: true, MaxCacheBytes: 3500})
+	for i := range 20 {
+		mustGet(t, f, fmt.Sprintf("%s/%d", srv.URL, i))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var total int64
+	for el := f.lru.Front(); el != nil; el = el.Next() {
+		total += int64(len(el.Value.(*entry).body))
+	}
+	if f.lru.Len() != 3 || total != 3000 || f.bytes != total {
+		t.Fatalf("cache holds %d entries, %d bytes (counted %d); want 3 entries, 3000 bytes", f.lru.Len(), total, f.bytes)
 	}
 }
 

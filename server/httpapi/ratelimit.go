@@ -3,6 +3,7 @@ package httpapi
 import (
 	"container/list"
 	"math"
+	"net/netip"
 	"net/http"
 	"strconv"
 	"sync"
@@ -74,6 +75,22 @@ func (l *limiter) allow(addr string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
+// limitKey is the bucket of a client address: the address itself for
+// IPv4, its /64 for IPv6, since one subscriber usually holds a whole /64
+// (RFC 6177) and could otherwise take a new bucket per address.
+func limitKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap()
+	if addr.Is4() {
+		return addr.String()
+	}
+	p, _ := addr.WithZone("").Prefix(64)
+	return p.String()
+}
+
 // rateLimit answers 429 too_many_requests with Retry-After (RFC 6585 §4,
 // RFC 9110 §10.2.3, whole seconds) when the caller's address is over its
 // limit.
@@ -82,7 +99,7 @@ func (h *handler) rateLimit(c *gin.Context) {
 		c.Next()
 		return
 	}
-	ok, wait := h.limiter.allow(c.ClientIP(), time.Now())
+	ok, wait := h.limiter.allow(limitKey(c.ClientIP()), time.Now())
 	if ok {
 		c.Next()
 		return

@@ -54,6 +54,25 @@ func TestLimiter(t *testing.T) {
 	}
 }
 
+func TestLimitKey(t *testing.T) {
+	tests := []struct{ name, ip, want string }{
+		{"ipv4", "203.0.113.7", "203.0.113.7"},
+		{"ipv4-mapped ipv6", "::ffff:203.0.113.7", "203.0.113.7"},
+		{"ipv6 shares its /64", "2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"},
+		{"another address of the same /64", "2001:db8:1:2::1", "2001:db8:1:2::/64"},
+		{"another /64", "2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"loopback v6", "::1", "::/64"},
+		{"not an address", "garbage", "garbage"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := limitKey(tc.ip); got != tc.want {
+				t.Errorf("limitKey(%q) = %q, want %q", tc.ip, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestLimiterBound(t *testing.T) {
 	l := newLimiter(RateLimit{Rate: 1, Burst: 1, MaxTracked: 100})
 	for i := range 1000 {

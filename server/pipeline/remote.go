@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 
 	"github.com/registrar-dcr/registrar/sdk"
@@ -27,7 +26,7 @@ func (p *Pipeline) checkRemote(ctx context.Context, rc sdk.RegistrationContext) 
 	if md.JWKSURI != "" {
 		body, err := p.Fetch.Get(ctx, md.JWKSURI)
 		if err != nil {
-			return fetchError("jwks_uri", err)
+			return fetchError(ctx, "jwks_uri", err)
 		}
 		if _, err := sdk.CheckJWKS(body, rc.Policy); err != nil {
 			desc := "is not a JWK Set of public keys"
@@ -40,7 +39,7 @@ func (p *Pipeline) checkRemote(ctx context.Context, rc sdk.RegistrationContext) 
 	if md.SectorIdentifierURI != "" {
 		body, err := p.Fetch.Get(ctx, md.SectorIdentifierURI)
 		if err != nil {
-			return fetchError("sector_identifier_uri", err)
+			return fetchError(ctx, "sector_identifier_uri", err)
 		}
 		var uris []string
 		if err := json.Unmarshal(body, &uris); err != nil {
@@ -56,10 +55,10 @@ func (p *Pipeline) checkRemote(ctx context.Context, rc sdk.RegistrationContext) 
 }
 
 // fetchError answers a document the caller pointed at that cannot be
-// fetched: the caller's mistake (400), unless the request's own deadline
-// ran out.
-func fetchError(field string, err error) error {
-	if errors.Is(err, context.Canceled) {
+// fetched: the caller's mistake (400), unless the request itself was
+// canceled or ran out of time.
+func fetchError(ctx context.Context, field string, err error) error {
+	if ctx.Err() != nil {
 		return sdk.ErrTemporarilyUnavailable.WithCause(err)
 	}
 	return sdk.ErrInvalidClientMetadata.WithDescription("%s: cannot be fetched: %s", field, err.Error()).WithCause(err)

@@ -36,6 +36,7 @@ func TestCheckRemote(t *testing.T) {
 		name     string
 		md       sdk.Metadata
 		noFetch  bool
+		canceled bool
 		wantDesc string // "" means accepted
 	}{
 		{name: "nothing to fetch", md: sdk.Metadata{RedirectURIs: redirects}},
@@ -49,6 +50,7 @@ func TestCheckRemote(t *testing.T) {
 		{name: "sector not an array", md: sdk.Metadata{RedirectURIs: redirects, SectorIdentifierURI: "https://sector.example.com/obj"}, wantDesc: "sector_identifier_uri: must serve a JSON array"},
 		{name: "sector not fetchable", md: sdk.Metadata{RedirectURIs: redirects, SectorIdentifierURI: "https://10.0.0.1/s"}, wantDesc: "sector_identifier_uri: cannot be fetched"},
 		{name: "no fetcher: nothing fetched", md: sdk.Metadata{JWKSURI: "https://127.0.0.1/keys"}, noFetch: true},
+		{name: "request canceled: unavailable, not the caller's fault", md: sdk.Metadata{JWKSURI: "https://127.0.0.1/keys"}, canceled: true, wantDesc: "the service is temporarily unavailable"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,7 +60,12 @@ func TestCheckRemote(t *testing.T) {
 			}
 			rc := sdk.RegistrationContext{Client: sdk.Client{Metadata: tc.md},
 				Policy: sdk.Policy{SigningAlgs: []string{"ES256", "RS256"}}}
-			err := p.checkRemote(context.Background(), rc)
+			ctx, cancel := context.WithCancel(context.Background())
+			if tc.canceled {
+				cancel()
+			}
+			defer cancel()
+			err := p.checkRemote(ctx, rc)
 			if tc.wantDesc == "" {
 				if err != nil {
 					t.Fatalf("err = %v", err)
@@ -66,6 +73,12 @@ func TestCheckRemote(t *testing.T) {
 				return
 			}
 			e, ok := sdk.AsError(err)
+			if tc.canceled {
+				if !ok || e.Status != 503 {
+					t.Fatalf("err = %v, want 503", err)
+				}
+				return
+			}
 			if !ok || e.Code != sdk.CodeInvalidClientMetadata || e.Status != 400 || !strings.HasPrefix(e.Description, tc.wantDesc) {
 				t.Fatalf("err = %v, want invalid_client_metadata %q", err, tc.wantDesc)
 			}
