@@ -3,8 +3,8 @@ package httpapi
 import (
 	"container/list"
 	"math"
-	"net/netip"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
