@@ -161,6 +161,22 @@ func statementError(problem string) *sdk.Error {
 // plus leeway, whichever comes first, or for NoExpiryReplayWindow (for
 // good) when the statement has neither bound.
 func (v *SoftwareStatementVerifier) Verify(ctx context.Context, statement string, now time.Time) (map[string]any, error) {
+	claims, err := v.Recheck(ctx, statement)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := v.checkClaims(jwt.MapClaims(claims), now); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
+
+// Recheck verifies only that statement comes from an issuer trusted now,
+// signed by one of its current keys with an accepted algorithm, and
+// returns its claims: what still matters for a statement accepted before,
+// which an RFC 7592 update sends back (its lifetime and jti were checked,
+// and spent, at registration). Errors are those of Verify.
+func (v *SoftwareStatementVerifier) Recheck(ctx context.Context, statement string) (map[string]any, error) {
 	if statement == "" {
 		return nil, statementError("is empty")
 	}
@@ -196,9 +212,6 @@ func (v *SoftwareStatementVerifier) Verify(ctx context.Context, statement string
 	})
 	if err != nil {
 		return nil, statementParseError(tok, ti.algs, err)
-	}
-	if _, err := v.checkClaims(claims, now); err != nil {
-		return nil, err
 	}
 	return claims, nil
 }

@@ -337,3 +337,28 @@ func TestNewSoftwareStatementVerifierErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftwareStatementRecheck: a statement sent back on update needs a
+// trusted issuer and a valid signature, not a fresh lifetime or jti.
+func TestSoftwareStatementRecheck(t *testing.T) {
+	k := testKeys(t)
+	fx := newSSAFixture(t, nil)
+	ctx := context.Background()
+	old := signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"},
+		ssaClaims(fx.now.Add(-48*time.Hour), "old", withClaim("exp", fx.now.Add(-24*time.Hour).Unix())))
+	if _, err := fx.v.Verify(ctx, old, fx.now); err == nil {
+		t.Fatal("Verify accepted an expired statement")
+	}
+	if _, err := fx.v.Recheck(ctx, old); err != nil {
+		t.Fatalf("Recheck of an expired but genuine statement: %v", err)
+	}
+	forged := signJWT(t, jwt.SigningMethodRS256, k.rsa2, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, "f"))
+	_, err := fx.v.Recheck(ctx, forged)
+	wantErr(t, err, 400, "invalid_software_statement")
+	untrusted := signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, "u", withClaim("iss", "https://rogue.example.com")))
+	_, err = fx.v.Recheck(ctx, untrusted)
+	wantErr(t, err, 400, "unapproved_software_statement")
+	if len(fx.replay.calls) != 0 {
+		t.Error("Recheck spent a jti")
+	}
+}

@@ -2,11 +2,9 @@ package pipeline
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"reflect"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/registrar-dcr/registrar/sdk"
@@ -18,6 +16,9 @@ import (
 // implements it).
 type StatementVerifier interface {
 	Verify(ctx context.Context, statement string, now time.Time) (map[string]any, error)
+	// Recheck verifies only the issuer's trust and the signature, for the
+	// statement a client registered with and sends back on update.
+	Recheck(ctx context.Context, statement string) (map[string]any, error)
 	Spend(ctx context.Context, claims map[string]any, now time.Time) error
 }
 
@@ -62,10 +63,12 @@ func (p *Pipeline) statementClaims(ctx context.Context, prof *Profile, rc sdk.Re
 	}
 	if rc.Current != nil && stmt == rc.Current.Metadata.SoftwareStatement {
 		// An RFC 7592 update sends back the statement the client was
-		// registered with: it was verified then, and its jti is spent, so
-		// verifying it again would refuse it as a replay (or as expired).
+		// registered with: its lifetime was checked and its jti spent
+		// then, so verifying it in full would refuse it as a replay or as
+		// expired. Its issuer must still be trusted and its signature
+		// still verify with the issuer's current keys.
 		var err error
-		if claims, err = storedClaims(stmt); err != nil {
+		if claims, err = st.Verifier.Recheck(ctx, stmt); err != nil {
 			return rc, nil, false, err
 		}
 	} else {
@@ -82,24 +85,6 @@ func (p *Pipeline) statementClaims(ctx context.Context, prof *Profile, rc sdk.Re
 	}
 	rc.SoftwareStatementClaims = claims
 	return rc, claims, fresh, nil
-}
-
-// storedClaims reads the claims of a statement that was verified when it
-// was stored.
-func storedClaims(stmt string) (map[string]any, error) {
-	parts := strings.Split(stmt, ".")
-	if len(parts) != 3 {
-		return nil, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: is not a JWT")
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return nil, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: is not a JWT")
-	}
-	var claims map[string]any
-	if err := json.Unmarshal(payload, &claims); err != nil || claims == nil {
-		return nil, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: is not a JWT")
-	}
-	return claims, nil
 }
 
 // mismatch returns an error naming the first member (in name order) that

@@ -14,9 +14,18 @@ import (
 // fakeVerifier accepts the statement "good" with claims, and refuses any
 // other as a bad signature; it counts calls.
 type fakeVerifier struct {
-	claims map[string]any
-	calls  int
-	spent  int
+	claims   map[string]any
+	calls    int
+	rechecks int
+	spent    int
+}
+
+func (f *fakeVerifier) Recheck(_ context.Context, stmt string) (map[string]any, error) {
+	f.rechecks++
+	if stmt == "revoked-issuer" {
+		return nil, sdk.ErrUnapprovedSoftwareStatement.WithDescription("software_statement: the issuer is not trusted")
+	}
+	return f.claims, nil
 }
 
 func (f *fakeVerifier) Spend(context.Context, map[string]any, time.Time) error {
@@ -66,6 +75,8 @@ func TestVerifyStatement(t *testing.T) {
 			request: sdk.Metadata{SoftwareStatement: "good", RedirectURIs: []string{"https://evil.example.com/cb"}}, wantErr: sdk.ErrInvalidSoftwareStatement, wantCalls: 1},
 		{name: "update sends the stored statement back: not verified again", statements: &Statements{Required: true},
 			request: sdk.Metadata{SoftwareStatement: stored}, current: &sdk.Client{Metadata: sdk.Metadata{SoftwareStatement: stored}}, wantClaims: true},
+		{name: "update sends back a statement whose issuer is no longer trusted", statements: &Statements{},
+			request: sdk.Metadata{SoftwareStatement: "revoked-issuer"}, current: &sdk.Client{Metadata: sdk.Metadata{SoftwareStatement: "revoked-issuer"}}, wantErr: sdk.ErrUnapprovedSoftwareStatement},
 		{name: "update with a new statement is verified", statements: &Statements{},
 			request: sdk.Metadata{SoftwareStatement: "bad"}, current: &sdk.Client{Metadata: sdk.Metadata{SoftwareStatement: stored}}, wantErr: sdk.ErrInvalidSoftwareStatement, wantCalls: 1},
 	}
