@@ -59,6 +59,11 @@ func Serve(cfg *ServeConfig) {
 		fmt.Fprintf(os.Stderr, "registrar plugin: %v\n", err)
 		os.Exit(1)
 	}
+	if os.Getenv("GOGC") == "" {
+		// A plugin's live heap is small and its calls allocate: collect at
+		// 5x instead of 2x of it, as the server does (GOGC still wins).
+		debug.SetGCPercent(400)
+	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = DefaultLogger()
