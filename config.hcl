@@ -33,8 +33,9 @@ store "sqlite" {
 # Registration is protected: a caller must present an initial access token
 # (RFC 7591 §3) as "Authorization: Bearer <token>": the static one below, or
 # one issued with
-#   bin/registrar token create -profile default -expires 24h -uses 10
-# (printed once, stored only as a hash, with an expiry and a use count).
+#   make token USES=10 EXPIRES=24h
+# (bin/registrar token create; printed once, stored only as a hash, with an
+# expiry and a use count).
 # examples/config/profiles.hcl adds an open profile for MCP-style native
 # clients and a bearer-JWT profile for CI pipelines.
 profile "default" {
