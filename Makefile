@@ -36,7 +36,7 @@ run: build ## Run the server with config.hcl (generates an initial access token 
 	@mkdir -p data
 	@[ -s $(TOKEN_FILE) ] || { umask 077; $(BIN)/registrar token generate > $(TOKEN_FILE); }
 	@echo "Initial access token (also in $(TOKEN_FILE)): $$(cat $(TOKEN_FILE))"
-	REGISTRAR_INITIAL_ACCESS_TOKEN="$$(cat $(TOKEN_FILE))" $(BIN)/registrar serve -config $(CONFIG)
+	$(BIN)/registrar serve -config $(CONFIG)
 
 USES    ?= 1
 EXPIRES ?= 24h
@@ -44,7 +44,7 @@ EXPIRES ?= 24h
 .PHONY: token
 token: build ## Issue an initial access token for the default profile of config.hcl (USES=1 EXPIRES=24h)
 	@[ -s $(TOKEN_FILE) ] || { echo "run make run first: it creates $(TOKEN_FILE), which config.hcl needs"; exit 1; }
-	@REGISTRAR_INITIAL_ACCESS_TOKEN="$$(cat $(TOKEN_FILE))" $(BIN)/registrar token create -config $(CONFIG) -profile default -uses $(USES) -expires $(EXPIRES)
+	@$(BIN)/registrar token create -config $(CONFIG) -profile default -uses $(USES) -expires $(EXPIRES)
 
 NODE_CHECK := examples/clients/oauth4webapi
 

@@ -1,8 +1,9 @@
 # Registrar configuration — the working default.
 #
 # Validate with:  bin/registrar check -config config.hcl
-# Every secret comes from the environment; `make run` generates the initial
-# access token below on first run and keeps it in data/initial_access_token.
+# No secret is written here: `make run` generates the initial access token
+# below on first run and keeps it in data/initial_access_token (mode 0600);
+# other secrets come from the environment with env("NAME").
 
 server {
   listen          = "127.0.0.1:8080"
@@ -44,7 +45,7 @@ profile "default" {
     issued_tokens = true
 
     initial_access_token "quickstart" {
-      token = env("REGISTRAR_INITIAL_ACCESS_TOKEN")
+      token = file("data/initial_access_token") # written (mode 0600) by make run on first start
     }
   }
 

@@ -749,3 +749,47 @@ func checkDiag(t *testing.T, d *hcl.Diagnostic, file string, line, col int, msg 
 		t.Errorf("message %q does not contain %q", got, msg)
 	}
 }
+
+// TestShippedConfig: the repository's config.hcl loads once make run has
+// written the initial access token, and is the secure default: no open
+// registration, issued tokens accepted, the rate limit on, no private
+// fetches.
+func TestShippedConfig(t *testing.T) {
+	src, err := os.ReadFile("../../config.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tok := "shipped-config-token-0123456789abcdefghijkl"
+	if err := os.WriteFile(filepath.Join(dir, "data", "initial_access_token"), []byte(tok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "config.hcl")
+	if err := os.WriteFile(path, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(path)
+	if err != nil {
+		t.Fatalf("config.hcl: %s", FormatDiagnostics(err))
+	}
+	p, ok := cfg.Profile("default")
+	switch {
+	case !ok || len(cfg.Profiles) != 1:
+		t.Fatalf("profiles %+v", cfg.Profiles)
+	case p.Anonymous:
+		t.Error("the shipped profile is open")
+	case !p.IssuedTokens:
+		t.Error("the shipped profile does not accept issued tokens")
+	case len(p.InitialAccessTokens) != 1 || p.InitialAccessTokens[0].Token != tok:
+		t.Error("the static token is not read from data/initial_access_token")
+	case !cfg.RateLimit.Enabled:
+		t.Error("the rate limit is off")
+	case cfg.Fetch.AllowPrivateAddresses || cfg.Fetch.AllowHTTP:
+		t.Error("fetches may reach private addresses or plain http")
+	case cfg.Store.Kind != StoreSQLite:
+		t.Errorf("store %q", cfg.Store.Kind)
+	}
+}
