@@ -106,7 +106,6 @@ var (
 	errBadScheme     = sdk.ErrInvalidToken.WithDescription("the Authorization header must use the Bearer scheme")
 	errBadToken      = sdk.ErrInvalidToken.WithDescription("the initial access token is not valid")
 	errTokenSpent    = sdk.ErrInvalidToken.WithDescription("the initial access token is expired, revoked or used up")
-	errJWTIssuer     = sdk.ErrInvalidToken.WithDescription("the access token's issuer is not accepted")
 )
 
 // Authenticate returns the principal of a registration request from the
@@ -208,7 +207,7 @@ func (a *Authenticator) jwt(ctx context.Context, token string) (Principal, error
 		}
 	}
 	if first == nil {
-		return Principal{}, errJWTIssuer
+		return Principal{}, errBearerIssuer
 	}
 	return Principal{}, first
 }
