@@ -678,3 +678,20 @@ func BenchmarkHealthRoundTrip(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHealthParallel is the throughput of empty calls from 16
+// goroutines: the floor of a plugin call's cost, both processes included.
+func BenchmarkHealthParallel(b *testing.B) {
+	inst := plugintest.Start(b, testPlugin, plugintest.WithLogger(hclog.NewNullLogger()))
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := inst.Health(context.Background()); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
