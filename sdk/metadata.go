@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -170,11 +171,8 @@ func (m *Metadata) UnmarshalJSON(b []byte) error {
 				continue
 			}
 			dst := v.Field(f.index)
-			if f.kind == kindString {
-				if s, ok := unquote(val); ok {
-					dst.SetString(s)
-					continue
-				}
+			if trustedField(dst, f.kind, val) {
+				continue
 			}
 			if err := json.Unmarshal(val, dst.Addr().Interface()); err != nil {
 				return fmt.Errorf("metadata member %s: %w", k, err)
@@ -199,6 +197,96 @@ func (m *Metadata) UnmarshalJSON(b []byte) error {
 		m.Extensions[k] = val
 	}
 	return nil
+}
+
+// trustedField decodes the common forms of a stored member without
+// encoding/json (its per-call setup dominates small values); it returns
+// false for anything else, which the caller decodes with json.Unmarshal.
+func trustedField(dst reflect.Value, kind fieldKind, raw []byte) bool {
+	switch kind {
+	case kindString:
+		s, ok := unquote(raw)
+		if ok {
+			dst.SetString(s)
+		}
+		return ok
+	case kindStrings:
+		list, ok := unquoteArray(raw)
+		if ok {
+			dst.Set(reflect.ValueOf(list))
+		}
+		return ok
+	case kindInt:
+		n, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil {
+			return false
+		}
+		dst.Set(reflect.ValueOf(&n))
+		return true
+	case kindBool:
+		var b bool
+		switch string(raw) {
+		case "true":
+			b = true
+		case "false":
+		default:
+			return false
+		}
+		dst.Set(reflect.ValueOf(&b))
+		return true
+	}
+	return false
+}
+
+// unquoteArray decodes a JSON array of strings that is known to be valid
+// JSON and written without spaces between elements, as encoding/json
+// writes it; ok is false for any other form.
+func unquoteArray(raw []byte) ([]string, bool) {
+	if len(raw) < 2 || raw[0] != '[' || raw[len(raw)-1] != ']' {
+		return nil, false
+	}
+	body := raw[1 : len(raw)-1]
+	if len(body) == 0 {
+		return []string{}, true
+	}
+	var out []string
+	for len(body) > 0 {
+		if body[0] != '"' {
+			return nil, false
+		}
+		// Find the closing quote: the first '"' not escaped by an odd
+		// run of backslashes.
+		end := -1
+		for i := 1; i < len(body); i++ {
+			if body[i] == '\\' {
+				i++
+				continue
+			}
+			if body[i] == '"' {
+				end = i
+				break
+			}
+		}
+		if end < 0 {
+			return nil, false
+		}
+		s, ok := unquote(body[:end+1])
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+		body = body[end+1:]
+		if len(body) > 0 {
+			if body[0] != ',' {
+				return nil, false
+			}
+			body = body[1:]
+			if len(body) == 0 {
+				return nil, false
+			}
+		}
+	}
+	return out, true
 }
 
 // Clone returns a deep copy of m.
