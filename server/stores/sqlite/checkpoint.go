@@ -21,6 +21,9 @@ import (
 const (
 	checkpointEvery  = 500 * time.Millisecond
 	walRestartFrames = 32768 // 128 MiB of 4 KiB pages
+	// pruneEvery is how often jti records past their expiry are deleted;
+	// MarkJTIUsed ignores them anyway, this only keeps the table small.
+	pruneEvery = 10 * time.Minute
 )
 
 // runCheckpointer checkpoints until stop is closed.
@@ -28,11 +31,16 @@ func (s *Store) runCheckpointer(db *sql.DB, stop <-chan struct{}, done chan<- st
 	defer close(done)
 	t := time.NewTicker(checkpointEvery)
 	defer t.Stop()
+	lastPrune := time.Now()
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
+		}
+		if time.Since(lastPrune) >= pruneEvery {
+			lastPrune = time.Now()
+			s.pruneJTI(lastPrune)
 		}
 		frames, err := checkpoint(db, "PASSIVE")
 		if err == nil && frames > walRestartFrames {
@@ -50,4 +58,12 @@ func checkpoint(db *sql.DB, mode string) (int64, error) {
 	var busy, frames, done int64
 	err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &frames, &done)
 	return frames, err
+}
+
+// pruneJTI deletes the jti records that expired before now, on the writer
+// connection. A failure is left to the next round.
+func (s *Store) pruneJTI(now time.Time) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = s.writer.ExecContext(ctx, `DELETE FROM jti WHERE expires_at <= ?`, now.Unix())
 }

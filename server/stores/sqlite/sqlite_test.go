@@ -791,3 +791,36 @@ func TestEncodeClientMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestPruneJTI(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "r.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for key, exp := range map[string]int64{"old": 100, "edge": 200, "live": 300} {
+		if err := s.MarkJTIUsed(ctx, key, exp, 50); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.pruneJTI(time.Unix(200, 0))
+	var keys []string
+	rows, err := s.reader.QueryContext(ctx, `SELECT jti_key FROM jti ORDER BY jti_key`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		rows.Scan(&k)
+		keys = append(keys, k)
+	}
+	if !reflect.DeepEqual(keys, []string{"live"}) {
+		t.Fatalf("after prune at 200: %v, want [live]", keys)
+	}
+	// The live record still refuses a replay.
+	if err := s.MarkJTIUsed(ctx, "live", 400, 250); !errors.Is(err, sdk.ErrAlreadyExists) {
+		t.Fatalf("replay after prune: %v", err)
+	}
+}
