@@ -90,7 +90,8 @@ func statementVerifier(ss *config.SoftwareStatement, store sdk.Store, f *fetch.F
 		if err != nil {
 			return nil, fmt.Errorf("issuer %q: %w", ti.Issuer, err)
 		}
-		cfg.TrustedIssuers = append(cfg.TrustedIssuers, auth.TrustedIssuer{Issuer: ti.Issuer, Keys: ks, Algorithms: ti.Algorithms})
+		cfg.TrustedIssuers = append(cfg.TrustedIssuers, auth.TrustedIssuer{Issuer: ti.Issuer, Keys: ks,
+			Algorithms: ti.Algorithms, Audiences: ti.Audiences})
 	}
 	return auth.NewSoftwareStatementVerifier(cfg)
 }

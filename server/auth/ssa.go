@@ -32,6 +32,10 @@ type TrustedIssuer struct {
 	// Algorithms is the allow-list of JWS algorithms for this issuer; nil
 	// means RS256, PS256, ES256 and EdDSA. "none" and HS* are refused.
 	Algorithms []string
+	// Audiences, when set, are the accepted "aud" values: the statement's
+	// aud must hold one, so that other JWTs the issuer signs with the same
+	// keys (access tokens, ID tokens) cannot pass for statements.
+	Audiences []string
 }
 
 // ReplayFunc records that the statement identified by key was used, until
@@ -83,9 +87,10 @@ type SoftwareStatementVerifier struct {
 }
 
 type statementIssuer struct {
-	keys   *KeySet
-	algs   map[string]bool
-	parser *jwt.Parser
+	keys      *KeySet
+	algs      map[string]bool
+	parser    *jwt.Parser
+	audiences []string
 }
 
 // NewSoftwareStatementVerifier checks cfg and returns a verifier. Nothing
@@ -126,7 +131,7 @@ func NewSoftwareStatementVerifier(cfg SoftwareStatementConfig) (*SoftwareStateme
 		if err != nil {
 			return nil, err
 		}
-		v.issuers[ti.Issuer] = &statementIssuer{keys: ti.Keys, algs: algs, parser: newJWTParser(list)}
+		v.issuers[ti.Issuer] = &statementIssuer{keys: ti.Keys, algs: algs, parser: newJWTParser(list), audiences: ti.Audiences}
 	}
 	return v, nil
 }
@@ -212,6 +217,12 @@ func (v *SoftwareStatementVerifier) Recheck(ctx context.Context, statement strin
 	})
 	if err != nil {
 		return nil, statementParseError(tok, ti.algs, err)
+	}
+	if len(ti.audiences) > 0 {
+		aud, err := claims.GetAudience()
+		if err != nil || !anyIn(aud, ti.audiences) {
+			return nil, statementError("aud is not accepted")
+		}
 	}
 	return claims, nil
 }

@@ -362,3 +362,35 @@ func TestSoftwareStatementRecheck(t *testing.T) {
 		t.Error("Recheck spent a jti")
 	}
 }
+
+// TestSoftwareStatementAudience: an issuer with audiences accepts only
+// statements addressed to one of them.
+func TestSoftwareStatementAudience(t *testing.T) {
+	k := testKeys(t)
+	fx := newSSAFixture(t, func(c *SoftwareStatementConfig) {
+		for i := range c.TrustedIssuers {
+			if c.TrustedIssuers[i].Issuer == ssaIssuer {
+				c.TrustedIssuers[i].Audiences = []string{"https://dcr.example.com"}
+			}
+		}
+	})
+	tests := []struct {
+		name   string
+		opt    func(jwt.MapClaims)
+		status int
+		code   string
+	}{
+		{"aud matches", withClaim("aud", "https://dcr.example.com"), 0, ""},
+		{"aud array holds it", withClaim("aud", []string{"https://other.example.com", "https://dcr.example.com"}), 0, ""},
+		{"no aud", withoutClaim("aud"), 400, "invalid_software_statement"},
+		{"another aud", withClaim("aud", "https://api.example.com"), 400, "invalid_software_statement"},
+		{"aud of the wrong type", withClaim("aud", 7), 400, "invalid_software_statement"},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stmt := signJWT(t, jwt.SigningMethodRS256, k.rsa, map[string]any{"kid": "dir-rsa"}, ssaClaims(fx.now, fmt.Sprintf("aud-%d", i), tc.opt))
+			_, err := fx.v.Verify(context.Background(), stmt, fx.now)
+			wantErr(t, err, tc.status, tc.code)
+		})
+	}
+}

@@ -65,6 +65,9 @@ type TrustedIssuer struct {
 	JWKS    string
 	// Algorithms accepted for this issuer; asymmetric only.
 	Algorithms []string
+	// Audiences, when set, are the accepted "aud" values of its
+	// statements.
+	Audiences []string
 }
 
 // Defaults of the authentication blocks.
@@ -88,7 +91,7 @@ var (
 	softwareStatementSchema = schema([]string{"required", "strict", "max_age", "require_jti"},
 		hcl.BlockHeaderSchema{Type: "issuer", LabelNames: []string{"iss"}},
 	)
-	trustedIssuerSchema = schema([]string{"jwks_uri", "jwks", "algorithms"})
+	trustedIssuerSchema = schema([]string{"jwks_uri", "jwks", "algorithms", "audiences"})
 )
 
 // decodeBearerJWT decodes a bearer_jwt block.
@@ -165,6 +168,9 @@ func (d *decoder) decodeSoftwareStatement(block *hcl.Block) *SoftwareStatement {
 			ok = false
 		}
 		ok = d.algorithms(ia["algorithms"], &ti.Algorithms) && ok
+		if _, st := d.stringSet(ia["audiences"], &ti.Audiences, true, anyString); st == invalid {
+			ok = false
+		}
 		if ok {
 			s.Issuers = append(s.Issuers, ti)
 		}

@@ -74,7 +74,8 @@ func TestLoadFull(t *testing.T) {
 				SoftwareStatement: &SoftwareStatement{
 					Required: true, Strict: true, MaxAge: 24 * time.Hour, RequireJTI: true,
 					Issuers: []TrustedIssuer{
-						{Issuer: "https://directory.example.com", JWKSURI: "https://directory.example.com/jwks.json", Algorithms: []string{"PS256"}},
+						{Issuer: "https://directory.example.com", JWKSURI: "https://directory.example.com/jwks.json", Algorithms: []string{"PS256"},
+							Audiences: []string{"https://dcr.example.com"}},
 						{Issuer: "https://other.example.com", JWKS: `{"keys": [{"kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}` + "\n",
 							Algorithms: []string{"RS256", "PS256", "ES256", "EdDSA"}},
 					},

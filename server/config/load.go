@@ -123,6 +123,7 @@ package config
 //	    issuer "https://directory.example.com" { # one or more trusted issuers
 //	      jwks_uri   = "https://directory.example.com/jwks.json" # or jwks = file("...")
 //	      algorithms = ["RS256", "PS256", "ES256", "EdDSA"]
+//	      audiences  = []          # when set, the statement's "aud" must hold one
 //	    }
 //	  }
 //	}

@@ -85,6 +85,7 @@ profile "partners" {
     issuer "https://directory.example.com" {
       jwks_uri   = "https://directory.example.com/jwks.json"
       algorithms = ["PS256"]
+      audiences  = ["https://dcr.example.com"]
     }
     issuer "https://other.example.com" {
       jwks = <<-EOT
