@@ -150,13 +150,15 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 	if rc, err = p.process(ctx, rc); err != nil {
 		return sdk.Response{}, err
 	}
-	// The statement's jti and the token's use are spent last, once nothing
-	// but the write can fail; the use is given back if the write fails.
-	if err := spend(ctx); err != nil {
-		return sdk.Response{}, err
-	}
+	// The token's use and the statement's jti are spent last, once nothing
+	// but the write can fail. The use can be given back, so it goes first;
+	// a jti cannot, so only a failed write leaves it spent.
 	release, err := principal.Consume(ctx)
 	if err != nil {
+		return sdk.Response{}, err
+	}
+	if err := spend(ctx); err != nil {
+		release(context.WithoutCancel(ctx))
 		return sdk.Response{}, err
 	}
 	rc.Client.UpdatedAt = rc.Now.Unix()
