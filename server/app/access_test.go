@@ -463,6 +463,11 @@ func TestAccessProfiles(t *testing.T) {
 		expect(t, s.doWith(t, "POST", "/connect/dcr", bearer(tok), bad), 400, "invalid_client_metadata")
 		expect(t, s.doWith(t, "POST", "/connect/dcr", bearer(tok), with(partnerClient, "software_statement", stmt)), 201, "")
 		expect(t, s.doWith(t, "POST", "/connect/dcr", bearer(tok), with(partnerClient, "software_statement", stmt)), 400, "invalid_software_statement")
+
+		// A replayed statement does not spend a one-use token either.
+		once, _ := issue(t, s.db, "partners", time.Hour, 1)
+		expect(t, s.doWith(t, "POST", "/connect/dcr", bearer(once), with(partnerClient, "software_statement", stmt)), 400, "invalid_software_statement")
+		expect(t, s.doWith(t, "POST", "/connect/dcr", bearer(once), with(partnerClient, "software_statement", a.statement(t, nil))), 201, "")
 	})
 
 	t.Run("jwks_uri and sector_identifier_uri fetched and accepted", func(t *testing.T) {
