@@ -406,7 +406,7 @@ func TestAccessFailures(t *testing.T) {
 // statements' claims win and are echoed, fetched documents are checked.
 func TestAccessProfiles(t *testing.T) {
 	a := newAuthority(t)
-	s, err := startServerWith(t, accessConfig(a, ""))
+	s, err := startServerWith(t, strings.Replace(accessConfig(a, ""), "max_clients  = 3", "max_clients  = 100", 1))
 	if err != nil {
 		t.Fatal(err)
 	}
