@@ -40,13 +40,16 @@ type Statements struct {
 // statement's jti: call it once nothing but the write can fail.
 func (p *Pipeline) verifyStatement(ctx context.Context, prof *Profile, rc sdk.RegistrationContext) (_ sdk.RegistrationContext, spend func(context.Context) error, _ error) {
 	rc, claims, fresh, err := p.statementClaims(ctx, prof, rc)
-	spend = func(context.Context) error { return nil }
 	if err != nil || !fresh {
-		return rc, spend, err
+		return rc, spendNothing, err
 	}
-	spend = func(ctx context.Context) error { return prof.Statements.Verifier.Spend(ctx, claims, rc.Now) }
-	return rc, spend, nil
+	// Capture what Spend needs, not rc: a closure over rc would move the
+	// whole context to the heap on every request.
+	v, now := prof.Statements.Verifier, rc.Now
+	return rc, func(ctx context.Context) error { return v.Spend(ctx, claims, now) }, nil
 }
+
+func spendNothing(context.Context) error { return nil }
 
 // statementClaims does the work of verifyStatement; fresh is true when the
 // statement was verified now (not the one stored with the client).
