@@ -3,7 +3,6 @@ package storetest
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -98,18 +97,9 @@ func testConcurrentMarkJTIUsed(t *testing.T, s sdk.Store) {
 	race := func(name, key string, expiresAt, now int64) {
 		t.Helper()
 		errs := make([]error, concurrency)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range concurrency {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				errs[i] = s.MarkJTIUsed(t.Context(), key, expiresAt, now)
-			}()
-		}
-		close(start)
-		wg.Wait()
+		together(concurrency, func(i int) func() {
+			return func() { errs[i] = s.MarkJTIUsed(t.Context(), key, expiresAt, now) }
+		})
 		wins := 0
 		for i, err := range errs {
 			switch {

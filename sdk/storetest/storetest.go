@@ -492,22 +492,15 @@ func testConcurrentUpdates(t *testing.T, s sdk.Store) {
 		err error
 	}
 	results := make([]result, concurrency)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := base.Clone()
-			c.Metadata.ClientName = fmt.Sprintf("writer %d", i)
-			c.RegistrationTokenHash = TokenHash(fmt.Sprintf("rat:client-race:%d", i))
-			<-start
+	together(concurrency, func(i int) func() {
+		c := base.Clone()
+		c.Metadata.ClientName = fmt.Sprintf("writer %d", i)
+		c.RegistrationTokenHash = TokenHash(fmt.Sprintf("rat:client-race:%d", i))
+		return func() {
 			got, err := s.Update(t.Context(), c)
 			results[i] = result{got, err}
-		}()
-	}
-	close(start)
-	wg.Wait()
+		}
+	})
 
 	winner := -1
 	for i, r := range results {
@@ -545,22 +538,15 @@ func testConcurrentCreatesSameID(t *testing.T, s sdk.Store) {
 		err error
 	}
 	results := make([]result, concurrency)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := SampleClient("client-same")
-			c.Metadata.ClientName = fmt.Sprintf("creator %d", i)
-			c.RegistrationTokenHash = TokenHash(fmt.Sprintf("rat:client-same:%d", i))
-			<-start
+	together(concurrency, func(i int) func() {
+		c := SampleClient("client-same")
+		c.Metadata.ClientName = fmt.Sprintf("creator %d", i)
+		c.RegistrationTokenHash = TokenHash(fmt.Sprintf("rat:client-same:%d", i))
+		return func() {
 			got, err := s.Create(t.Context(), c)
 			results[i] = result{got, err}
-		}()
-	}
-	close(start)
-	wg.Wait()
+		}
+	})
 
 	winner := -1
 	for i, r := range results {
@@ -589,18 +575,10 @@ func testConcurrentCreatesSameID(t *testing.T, s sdk.Store) {
 
 func testConcurrentCreatesDistinct(t *testing.T, s sdk.Store) {
 	errs := make([]error, distinctClients)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range distinctClients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			_, errs[i] = s.Create(t.Context(), SampleClient(fmt.Sprintf("client-%03d", i)))
-		}()
-	}
-	close(start)
-	wg.Wait()
+	together(distinctClients, func(i int) func() {
+		c := SampleClient(fmt.Sprintf("client-%03d", i))
+		return func() { _, errs[i] = s.Create(t.Context(), c) }
+	})
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("Create client-%03d: %v", i, err)
@@ -729,6 +707,26 @@ func testHealth(t *testing.T, s sdk.Store) {
 }
 
 // Helpers.
+
+// together runs n calls at once: prepare(i) builds call i on its own
+// goroutine, then every call is released at the same moment, so that the
+// store sees them as concurrently as the scheduler allows. It returns when
+// all have returned.
+func together(n int, prepare func(i int) (call func())) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			call := prepare(i)
+			<-start
+			call()
+		}()
+	}
+	close(start)
+	wg.Wait()
+}
 
 func mustCreate(t *testing.T, s sdk.Store, c sdk.Client) sdk.Client {
 	t.Helper()

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/registrar-dcr/registrar/sdk"
@@ -242,22 +241,15 @@ func testConcurrentTokenUpdates(t *testing.T, s sdk.Store) {
 		err error
 	}
 	results := make([]result, concurrency)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			tok := base
-			tok.Description = fmt.Sprintf("writer %d", i)
-			tok.Uses = int64(100 + i)
-			<-start
+	together(concurrency, func(i int) func() {
+		tok := base
+		tok.Description = fmt.Sprintf("writer %d", i)
+		tok.Uses = int64(100 + i)
+		return func() {
 			got, err := s.UpdateToken(t.Context(), tok)
 			results[i] = result{got, err}
-		}()
-	}
-	close(start)
-	wg.Wait()
+		}
+	})
 
 	winner := -1
 	for i, r := range results {
@@ -311,18 +303,9 @@ func testConcurrentTokenUses(t *testing.T, s sdk.Store) {
 		return errors.New("still conflicting after 100 attempts")
 	}
 	errs := make([]error, concurrency)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = use()
-		}()
-	}
-	close(start)
-	wg.Wait()
+	together(concurrency, func(i int) func() {
+		return func() { errs[i] = use() }
+	})
 
 	wins := 0
 	for i, err := range errs {
