@@ -144,7 +144,7 @@ func (DefaultSteps) OpenIDConnect(_ context.Context, rc RegistrationContext) (Re
 
 	md.PostLogoutRedirectURIs = nil
 	if len(req.PostLogoutRedirectURIs) > 0 {
-		uris, field, why := checkRedirectList("post_logout_redirect_uris", req.PostLogoutRedirectURIs, applicationType(rc), p)
+		uris, field, why := checkRedirectList("post_logout_redirect_uris", req.PostLogoutRedirectURIs, redirectRules{appType: applicationType(rc)}, p)
 		if why != "" {
 			return rc, metaErr(field, "%s", why)
 		}
