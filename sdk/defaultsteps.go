@@ -175,16 +175,53 @@ func applyStatementClaims(req Metadata, claims map[string]any) (Metadata, error)
 // ApplicationType accepts application_type "web" or "native" (OpenID
 // Connect DCR 1.0 §2) and sets "web", the default, when it is absent. Any
 // other value, including another spelling, is refused.
+//
+// When Policy.InferNativeApplicationType is set, a request without
+// application_type whose redirect URIs are all native ones (http on a
+// loopback host, or a private-use scheme; see nativeOnlyRedirects) gets
+// "native" instead; the RedirectURIs step then applies the native rules of
+// RFC 8252 to them.
 func (DefaultSteps) ApplicationType(_ context.Context, rc RegistrationContext) (RegistrationContext, error) {
 	switch at := rc.Request.ApplicationType; at {
 	case "":
 		rc.Client.Metadata.ApplicationType = ApplicationTypeWeb
+		if rc.Policy.InferNativeApplicationType && nativeOnlyRedirects(rc.Request.RedirectURIs) {
+			rc.Client.Metadata.ApplicationType = ApplicationTypeNative
+		}
 	case ApplicationTypeWeb, ApplicationTypeNative:
 		rc.Client.Metadata.ApplicationType = at
 	default:
 		return rc, metaErr("application_type", "unknown application type %s (use \"web\" or \"native\")", q(at))
 	}
 	return rc, nil
+}
+
+// nativeOnlyRedirects reports whether uris is not empty and every URI in it
+// is one only a native app receives: http on the loopback hosts a native
+// client may use (127.0.0.1, [::1], localhost; RFC 8252 §7.3, §8.3), or a
+// private-use scheme (RFC 8252 §7.1), that is neither http nor https nor a
+// refused scheme. A URI that does not parse makes it false: the web rules
+// then report it.
+func nativeOnlyRedirects(uris []string) bool {
+	if len(uris) == 0 {
+		return false
+	}
+	for _, s := range uris {
+		u, why := parseAbsURI(s)
+		if why != "" {
+			return false
+		}
+		switch u.Scheme {
+		case "https":
+			return false
+		case "http":
+			host := u.Hostname()
+			if u.Opaque != "" || !(isLoopbackLiteral(host) || strings.EqualFold(host, "localhost")) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // applicationType is the accepted application type, falling back to the

@@ -41,10 +41,21 @@ func testPolicy() Policy {
 }
 
 var (
-	allowHTTP = func(p *Policy) { p.AllowHTTPRedirects = true }
-	strict    = func(p *Policy) { p.RedirectURIMode = RedirectURIModeStrict }
-	keepExt   = func(p *Policy) { p.KeepUnknownMetadata = true }
+	allowHTTP   = func(p *Policy) { p.AllowHTTPRedirects = true }
+	strict      = func(p *Policy) { p.RedirectURIMode = RedirectURIModeStrict }
+	keepExt     = func(p *Policy) { p.KeepUnknownMetadata = true }
+	inferNative = func(p *Policy) { p.InferNativeApplicationType = true }
 )
+
+// cursorCB is the private-use redirect URI of a Cursor-like MCP client.
+const cursorCB = "cursor://anysphere.cursor-retrieval/oauth/user-mcp/callback"
+
+// public builds a public client request without application_type, with
+// the given redirect URIs.
+func public(uris ...string) string {
+	b, _ := json.Marshal(uris)
+	return `{"token_endpoint_auth_method":"none","redirect_uris":` + string(b) + `}`
+}
 
 func grantsOnly(g ...string) func(*Policy) { return func(p *Policy) { p.GrantTypes = g } }
 
