@@ -47,14 +47,16 @@ token: build ## Issue an initial access token for the default profile of config.
 	@$(BIN)/registrar token create -config $(CONFIG) -profile default -uses $(USES) -expires $(EXPIRES)
 
 NODE_CHECK := examples/clients/oauth4webapi
+MCP_CHECK  := examples/clients/mcp-sdk
 
 .PHONY: test
 test: node-deps ## Run every test (race detector on)
 	$(GO) test -race -count=1 ./...
 
 .PHONY: node-deps
-node-deps: ## Install the npm packages the tests use (stock client library check)
+node-deps: ## Install the npm packages the tests use (stock client library and MCP SDK checks)
 	@[ -d $(NODE_CHECK)/node_modules/oauth4webapi ] || npm ci --prefix $(NODE_CHECK) --no-audit --no-fund
+	@[ -d $(MCP_CHECK)/node_modules/@modelcontextprotocol/sdk ] || npm ci --prefix $(MCP_CHECK) --no-audit --no-fund
 	@[ -d examples/plugins/node-validator/node_modules/@grpc/grpc-js ] || npm ci --prefix examples/plugins/node-validator --no-audit --no-fund
 
 .PHONY: bench

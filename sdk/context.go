@@ -74,6 +74,15 @@ type Policy struct {
 	// web clients on hosts other than loopback. Off by default; http on a
 	// loopback host is allowed outside strict mode without it.
 	AllowHTTPRedirects bool `json:"allow_http_redirects,omitempty"`
+	// InferNativeApplicationType treats a request without application_type
+	// as "native" instead of OpenID Connect's default "web" (OpenID Connect
+	// DCR 1.0 §2) when it has redirect URIs and every one of them is an
+	// http URI on a loopback host (127.0.0.1, [::1], localhost) or uses a
+	// private-use scheme ("cursor://...", RFC 8252 §7.1, §7.3): redirect
+	// URIs only an app on the user's device can receive. Meant for open
+	// profiles of MCP clients, some of which never send application_type.
+	// The inferred type is stored and echoed. Off by default.
+	InferNativeApplicationType bool `json:"infer_native_application_type,omitempty"`
 	// SigningAlgs are the JWS algorithms allowed in *_alg metadata and for
 	// client keys. "none" is never allowed.
 	SigningAlgs []string `json:"signing_algs"`

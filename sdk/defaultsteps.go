@@ -54,6 +54,15 @@ const (
 	ApplicationTypeNative = "native"
 )
 
+// The values of Duende IdentityServer's extension enums, spelled as Duende
+// names them (Duende.IdentityServer.Models TokenUsage, TokenExpiration and
+// AccessTokenType). The Extensions step accepts exactly these spellings.
+var (
+	DuendeRefreshTokenUsages      = []string{"OneTimeOnly", "ReUse"}
+	DuendeRefreshTokenExpirations = []string{"Absolute", "Sliding"}
+	DuendeAccessTokenTypes        = []string{"Jwt", "Reference"}
+)
+
 // KnownGrantTypes are the grant_types values Registrar understands.
 var KnownGrantTypes = []string{
 	GrantAuthorizationCode, GrantImplicit, GrantRefreshToken, GrantClientCredentials,
@@ -166,16 +175,53 @@ func applyStatementClaims(req Metadata, claims map[string]any) (Metadata, error)
 // ApplicationType accepts application_type "web" or "native" (OpenID
 // Connect DCR 1.0 §2) and sets "web", the default, when it is absent. Any
 // other value, including another spelling, is refused.
+//
+// When Policy.InferNativeApplicationType is set, a request without
+// application_type whose redirect URIs are all native ones (http on a
+// loopback host, or a private-use scheme; see nativeOnlyRedirects) gets
+// "native" instead; the RedirectURIs step then applies the native rules of
+// RFC 8252 to them.
 func (DefaultSteps) ApplicationType(_ context.Context, rc RegistrationContext) (RegistrationContext, error) {
 	switch at := rc.Request.ApplicationType; at {
 	case "":
 		rc.Client.Metadata.ApplicationType = ApplicationTypeWeb
+		if rc.Policy.InferNativeApplicationType && nativeOnlyRedirects(rc.Request.RedirectURIs) {
+			rc.Client.Metadata.ApplicationType = ApplicationTypeNative
+		}
 	case ApplicationTypeWeb, ApplicationTypeNative:
 		rc.Client.Metadata.ApplicationType = at
 	default:
 		return rc, metaErr("application_type", "unknown application type %s (use \"web\" or \"native\")", q(at))
 	}
 	return rc, nil
+}
+
+// nativeOnlyRedirects reports whether uris is not empty and every URI in it
+// is one only a native app receives: http on the loopback hosts a native
+// client may use (127.0.0.1, [::1], localhost; RFC 8252 §7.3, §8.3), or a
+// private-use scheme (RFC 8252 §7.1), that is neither http nor https nor a
+// refused scheme. A URI that does not parse makes it false: the web rules
+// then report it.
+func nativeOnlyRedirects(uris []string) bool {
+	if len(uris) == 0 {
+		return false
+	}
+	for _, s := range uris {
+		u, why := parseAbsURI(s)
+		if why != "" {
+			return false
+		}
+		switch u.Scheme {
+		case "https":
+			return false
+		case "http":
+			host := u.Hostname()
+			if u.Opaque != "" || !(isLoopbackLiteral(host) || strings.EqualFold(host, "localhost")) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // applicationType is the accepted application type, falling back to the
@@ -356,9 +402,13 @@ func checkDisplayName(s string) string {
 //     sliding_refresh_token_lifetime, consent_lifetime) are positive numbers
 //     of seconds, at most Policy.MaxLifetime when that is set, and the
 //     sliding refresh token lifetime does not exceed the absolute one;
-//   - refresh_token_expiration is "absolute" or "sliding", refresh_token_usage
-//     "OneTimeOnly" or "ReUse", access_token_type "jwt" or "reference"
-//     (case-insensitive; stored in canonical spelling);
+//   - refresh_token_usage is "OneTimeOnly" or "ReUse", refresh_token_expiration
+//     "Absolute" or "Sliding", access_token_type "Jwt" or "Reference":
+//     exactly the names of Duende's TokenUsage, TokenExpiration and
+//     AccessTokenType enums, letter case included, so that the value is
+//     stored and echoed as sent and every consumer reads the same value;
+//     any other spelling is refused with a description listing the allowed
+//     values;
 //   - allowed_cors_origins are distinct origins (RFC 6454 §6.2): http or
 //     https, a host, an optional port, nothing else;
 //   - identity_provider_restrictions are non-blank and distinct;
@@ -404,23 +454,15 @@ func (DefaultSteps) Extensions(_ context.Context, rc RegistrationContext) (Regis
 		allowed []string
 		dst     *string
 	}{
-		{"refresh_token_expiration", req.RefreshTokenExpiration, []string{"absolute", "sliding"}, &md.RefreshTokenExpiration},
-		{"refresh_token_usage", req.RefreshTokenUsage, []string{"OneTimeOnly", "ReUse"}, &md.RefreshTokenUsage},
-		{"access_token_type", req.AccessTokenType, []string{"jwt", "reference"}, &md.AccessTokenType},
+		{"refresh_token_usage", req.RefreshTokenUsage, DuendeRefreshTokenUsages, &md.RefreshTokenUsage},
+		{"refresh_token_expiration", req.RefreshTokenExpiration, DuendeRefreshTokenExpirations, &md.RefreshTokenExpiration},
+		{"access_token_type", req.AccessTokenType, DuendeAccessTokenTypes, &md.AccessTokenType},
 	}
 	for _, e := range enums {
-		*e.dst = ""
-		if e.v == "" {
-			continue
+		if e.v != "" && !contains(e.allowed, e.v) {
+			return rc, metaErr(e.name, "must be %s, spelled exactly so (Duende IdentityServer's names); got %s", quoteList(e.allowed), q(e.v))
 		}
-		for _, a := range e.allowed {
-			if strings.EqualFold(e.v, a) {
-				*e.dst = a
-			}
-		}
-		if *e.dst == "" {
-			return rc, metaErr(e.name, "unknown value %s (use %s)", q(e.v), quoteList(e.allowed))
-		}
+		*e.dst = e.v
 	}
 
 	var origins []string
@@ -555,6 +597,15 @@ func q(s string) string {
 		s = s[:cut] + "..."
 	}
 	return strconv.QuoteToASCII(s)
+}
+
+// quoteAll quotes every element of a list and joins them with ", ".
+func quoteAll(list []string) string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = q(s)
+	}
+	return strings.Join(out, ", ")
 }
 
 func quoteList(list []string) string {

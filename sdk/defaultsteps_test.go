@@ -41,10 +41,21 @@ func testPolicy() Policy {
 }
 
 var (
-	allowHTTP = func(p *Policy) { p.AllowHTTPRedirects = true }
-	strict    = func(p *Policy) { p.RedirectURIMode = RedirectURIModeStrict }
-	keepExt   = func(p *Policy) { p.KeepUnknownMetadata = true }
+	allowHTTP   = func(p *Policy) { p.AllowHTTPRedirects = true }
+	strict      = func(p *Policy) { p.RedirectURIMode = RedirectURIModeStrict }
+	keepExt     = func(p *Policy) { p.KeepUnknownMetadata = true }
+	inferNative = func(p *Policy) { p.InferNativeApplicationType = true }
 )
+
+// cursorCB is the private-use redirect URI of a Cursor-like MCP client.
+const cursorCB = "cursor://anysphere.cursor-retrieval/oauth/user-mcp/callback"
+
+// public builds a public client request without application_type, with
+// the given redirect URIs.
+func public(uris ...string) string {
+	b, _ := json.Marshal(uris)
+	return `{"token_endpoint_auth_method":"none","redirect_uris":` + string(b) + `}`
+}
 
 func grantsOnly(g ...string) func(*Policy) { return func(p *Policy) { p.GrantTypes = g } }
 
@@ -72,6 +83,13 @@ func web(members string) string {
 func redir(uris ...string) string {
 	b, _ := json.Marshal(uris)
 	return `{"redirect_uris":` + string(b) + `}`
+}
+
+// implicitRedir builds a web request for the implicit grant type with the
+// given redirect URIs.
+func implicitRedir(uris ...string) string {
+	b, _ := json.Marshal(uris)
+	return `{"grant_types":["implicit"],"redirect_uris":` + string(b) + `}`
 }
 
 // nativeRedir builds a native request with the given redirect URIs.
@@ -402,9 +420,9 @@ func fullRequest() string {
 	"backchannel_logout_uri":"https://app.example.com/bc","backchannel_logout_session_required":false,
 	"identity_token_lifetime":300,"access_token_lifetime":3600,"authorization_code_lifetime":60,
 	"absolute_refresh_token_lifetime":2592000,"sliding_refresh_token_lifetime":1296000,
-	"consent_lifetime":86400,"refresh_token_expiration":"Sliding","refresh_token_usage":"oneTimeOnly",
+	"consent_lifetime":86400,"refresh_token_expiration":"Sliding","refresh_token_usage":"OneTimeOnly",
 	"update_access_token_claims_on_refresh":true,"require_consent":false,"allow_remember_consent":true,
-	"access_token_type":"JWT","allowed_cors_origins":["https://app.example.com"],
+	"access_token_type":"Jwt","allowed_cors_origins":["https://app.example.com"],
 	"require_client_secret":true,"enable_local_login":false,
 	"identity_provider_restrictions":["Google"],"coordinate_lifetime_with_user_session":true,
 	"allowed_identity_token_signing_algorithms":["ES256","RS256"],
@@ -435,9 +453,9 @@ func TestDefaultStepsEveryField(t *testing.T) {
 			t.Errorf("field %s is not set by DefaultSteps", v.Type().Field(i).Name)
 		}
 	}
-	// Canonical spellings.
-	if md.RefreshTokenExpiration != "sliding" || md.RefreshTokenUsage != "OneTimeOnly" || md.AccessTokenType != "jwt" {
-		t.Errorf("enums not canonical: %q %q %q", md.RefreshTokenExpiration, md.RefreshTokenUsage, md.AccessTokenType)
+	// Duende's spellings, echoed as sent.
+	if md.RefreshTokenExpiration != "Sliding" || md.RefreshTokenUsage != "OneTimeOnly" || md.AccessTokenType != "Jwt" {
+		t.Errorf("enums not Duende's spelling: %q %q %q", md.RefreshTokenExpiration, md.RefreshTokenUsage, md.AccessTokenType)
 	}
 	if !reflect.DeepEqual(md.ResponseTypes, []string{"code id_token", "code"}) {
 		t.Errorf("response_types = %q", md.ResponseTypes)
@@ -683,5 +701,62 @@ func TestErrorQuoting(t *testing.T) {
 		if r > 0x7e {
 			t.Fatalf("q output not ASCII: %s", got)
 		}
+	}
+}
+
+// TestDuendeEnumErrorsListAllowedValues: a refused spelling of a Duende
+// extension enum names the member, the value sent and every allowed value
+// (issue 9 item 14).
+func TestDuendeEnumErrorsListAllowedValues(t *testing.T) {
+	cases := []struct {
+		name, member, value string
+		allowed             []string
+	}{
+		{"refresh_token_usage", "refresh_token_usage", "oneTimeOnly", DuendeRefreshTokenUsages},
+		{"refresh_token_expiration", "refresh_token_expiration", "absolute", DuendeRefreshTokenExpirations},
+		{"access_token_type", "access_token_type", "jwt", DuendeAccessTokenTypes},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := runRequest(t, tcase{body: web(`"` + tc.member + `":"` + tc.value + `"`)})
+			e, ok := AsError(err)
+			if !ok || e.Code != CodeInvalidClientMetadata {
+				t.Fatalf("got %v, want invalid_client_metadata", err)
+			}
+			for _, want := range append([]string{tc.member + ": ", `"` + tc.value + `"`}, tc.allowed...) {
+				if !strings.Contains(e.Description, want) {
+					t.Errorf("description %q lacks %q", e.Description, want)
+				}
+			}
+		})
+	}
+}
+
+// TestRedirectURIsWithoutRedirectGrant: redirect_uris on a client whose
+// grant types use no redirect are refused with a description naming those
+// grant types (issue 9 item 13).
+func TestRedirectURIsWithoutRedirectGrant(t *testing.T) {
+	cases := []struct {
+		name   string
+		grants []string
+	}{
+		{"client_credentials", []string{GrantClientCredentials}},
+		{"device code and refresh", []string{GrantDeviceCode, GrantRefreshToken}},
+		{"password", []string{GrantPassword}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g, _ := json.Marshal(tc.grants)
+			_, err := runRequest(t, tcase{body: `{"grant_types":` + string(g) + `,"redirect_uris":["` + cb + `"]}`})
+			e, ok := AsError(err)
+			if !ok || e.Code != CodeInvalidRedirectURI {
+				t.Fatalf("got %v, want invalid_redirect_uri", err)
+			}
+			for _, want := range append([]string{"redirect_uris: "}, tc.grants...) {
+				if !strings.Contains(e.Description, want) {
+					t.Errorf("description %q lacks %q", e.Description, want)
+				}
+			}
+		})
 	}
 }

@@ -29,7 +29,8 @@ type Steps interface {
 	// (RFC 7591 §2.3); they take precedence over the request's members.
 	SoftwareStatement(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
 	// ApplicationType checks application_type (OpenID Connect DCR 1.0
-	// §2): "web" (default) or "native".
+	// §2): "web" (default) or "native" (also the default for native-only
+	// redirect URIs under Policy.InferNativeApplicationType).
 	ApplicationType(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
 	// GrantTypes checks grant_types and response_types against the policy
 	// and against each other (RFC 7591 §2.1), and applies their defaults.

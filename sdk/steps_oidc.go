@@ -16,7 +16,19 @@ import (
 //     redirect URIs use more than one host (OpenID Connect Core §8.1);
 //   - id_token_signed_response_alg, userinfo_signed_response_alg and
 //     request_object_signing_alg are allowed by the policy and never
-//     "none"; the *_encrypted_response_alg / request_object_encryption_alg
+//     "none"; an HMAC algorithm (HS256, HS384, HS512) in any of them keys
+//     the MAC with the client secret (OpenID Connect Core §10.1), so it
+//     needs a secret the server can recover: token_endpoint_auth_method
+//     "client_secret_jwt", whose secret is stored sealed
+//     (Policy.SecretEncryption), and no other method;
+//   - request objects must be verifiable (OpenID Connect Core §6.1, §10.1):
+//     an asymmetric request_object_signing_alg needs the client's keys in
+//     jwks or jwks_uri; require_signed_request_object true without
+//     request_object_signing_alg needs those keys, or client_secret_jwt
+//     and an HMAC algorithm in Policy.SigningAlgs. A client that could
+//     never send a request object the server can verify is refused, as
+//     private_key_jwt without keys is;
+//   - the *_encrypted_response_alg / request_object_encryption_alg
 //     members are in KnownJWEAlgs and the matching *_enc members in
 //     KnownJWEEncs, and an *_enc needs its *_alg (OpenID Connect DCR 1.0 §2);
 //   - default_max_age is not negative; default_acr_values are non-blank and
@@ -67,13 +79,20 @@ func (DefaultSteps) OpenIDConnect(_ context.Context, rc RegistrationContext) (Re
 		{"userinfo_signed_response_alg", req.UserinfoSignedResponseAlg, &md.UserinfoSignedResponseAlg},
 		{"request_object_signing_alg", req.RequestObjectSigningAlg, &md.RequestObjectSigningAlg},
 	}
+	recoverableSecret := clientAuthMethod(rc) == AuthClientSecretJWT && p.SecretEncryption
 	for _, s := range signing {
 		if s.v != "" {
 			if err := checkSigningAlg(s.name, s.v, p); err != nil {
 				return rc, err
 			}
+			if isHMACAlg(s.v) && !recoverableSecret {
+				return rc, metaErr(s.name, "%s is keyed with the client secret (OpenID Connect Core §10.1), which the server can recover only for token_endpoint_auth_method \"client_secret_jwt\"; use an asymmetric algorithm", q(s.v))
+			}
 		}
 		*s.dst = s.v
+	}
+	if err := checkRequestObjectVerifiable(rc, recoverableSecret); err != nil {
+		return rc, err
 	}
 
 	encryption := []struct {
@@ -144,7 +163,7 @@ func (DefaultSteps) OpenIDConnect(_ context.Context, rc RegistrationContext) (Re
 
 	md.PostLogoutRedirectURIs = nil
 	if len(req.PostLogoutRedirectURIs) > 0 {
-		uris, field, why := checkRedirectList("post_logout_redirect_uris", req.PostLogoutRedirectURIs, applicationType(rc), p)
+		uris, field, why := checkRedirectList("post_logout_redirect_uris", req.PostLogoutRedirectURIs, redirectRules{appType: applicationType(rc)}, p)
 		if why != "" {
 			return rc, metaErr(field, "%s", why)
 		}
@@ -193,4 +212,62 @@ func countHosts(uris []string) int {
 		hosts[h] = true
 	}
 	return len(hosts)
+}
+
+// checkRequestObjectVerifiable refuses a client that asks for signed
+// request objects the server could never verify (OpenID Connect Core §6.1,
+// §10.1; OpenID Connect DCR 1.0 §2): an asymmetric
+// request_object_signing_alg without the client's public keys, or
+// require_signed_request_object true with neither keys nor an HMAC
+// algorithm keyed with a recoverable secret. HMAC algorithms named in
+// request_object_signing_alg are checked with the other signing members.
+func checkRequestObjectVerifiable(rc RegistrationContext, recoverableSecret bool) error {
+	req := rc.Request
+	alg := req.RequestObjectSigningAlg
+	required := req.RequireSignedRequestObject != nil && *req.RequireSignedRequestObject
+	if hasClientKeys(rc) {
+		return nil
+	}
+	switch {
+	case alg != "" && !isHMACAlg(alg):
+		return metaErr("request_object_signing_alg", "%s needs the client's public keys in jwks or jwks_uri, or the server cannot verify its request objects", q(alg))
+	case alg == "" && required && !(recoverableSecret && anyHMACAlg(rc.Policy.SigningAlgs)):
+		if recoverableSecret {
+			return metaErr("require_signed_request_object", "needs the client's public keys in jwks or jwks_uri, or request_object_signing_alg: the policy allows no HMAC algorithm, so the server could verify no request object")
+		}
+		return metaErr("require_signed_request_object", "needs the client's public keys in jwks or jwks_uri (or token_endpoint_auth_method \"client_secret_jwt\" and an HMAC request_object_signing_alg), or the server could verify no request object")
+	}
+	return nil
+}
+
+// clientAuthMethod is the accepted token_endpoint_auth_method, falling
+// back to the request's when the AuthMethod step was replaced.
+func clientAuthMethod(rc RegistrationContext) string {
+	if m := rc.Client.Metadata.TokenEndpointAuthMethod; m != "" {
+		return m
+	}
+	return rc.Request.TokenEndpointAuthMethod
+}
+
+// hasClientKeys reports whether the client registers public keys, in jwks
+// or jwks_uri: the accepted ones, or the request's when the AuthMethod step
+// was replaced and set no method.
+func hasClientKeys(rc RegistrationContext) bool {
+	md := rc.Client.Metadata
+	if len(md.JWKS) > 0 || md.JWKSURI != "" {
+		return true
+	}
+	if md.TokenEndpointAuthMethod != "" {
+		return false
+	}
+	return len(rc.Request.JWKS) > 0 || rc.Request.JWKSURI != ""
+}
+
+func anyHMACAlg(algs []string) bool {
+	for _, a := range algs {
+		if isHMACAlg(a) {
+			return true
+		}
+	}
+	return false
 }

@@ -12,9 +12,12 @@ import (
 // RFC 9700 §4.1, RFC 8252 §7 and §8.3 for native clients) and sets them on
 // the client. Every refusal is ErrInvalidRedirectURI.
 //
-// At least one URI is required when the accepted grant types include
-// authorization_code or implicit; otherwise redirect_uris is optional but
-// checked when present. Every URI must be an absolute URI of ASCII
+// At least one URI is required when the accepted grant types include a
+// redirection-based grant (authorization_code or implicit, RFC 6749 §3.1.2);
+// when they include neither, redirect_uris is refused: no grant would ever
+// use the URIs, and the description names the grant types (each URI is
+// still checked first, so a dangerous one is named as such). Every URI must
+// be an absolute URI of ASCII
 // characters without spaces or backslashes, with no fragment, no user
 // information and no wildcard; the schemes javascript, data, file, vbscript,
 // about, blob, filesystem, ftp, ws, wss and view-source are refused; a URI
@@ -23,7 +26,14 @@ import (
 // Web clients (application_type "web"): https with a host; outside strict
 // mode, http on a loopback host (a local development server, or an MCP
 // client that does not declare itself native) or, when
-// Policy.AllowHTTPRedirects is set, on any host; no custom schemes. In strict mode the host must not be an IP address.
+// Policy.AllowHTTPRedirects is set, on any host; no custom schemes. In
+// strict mode the host must not be an IP address. A web client using the
+// implicit flow (grant type implicit, or a response type that returns a
+// token or an ID token from the authorization endpoint) registers only
+// https URIs on a host other than localhost and the loopback and
+// unspecified addresses, whatever the mode and Policy.AllowHTTPRedirects
+// say (OpenID Connect DCR 1.0 §2, application_type): the tokens travel in
+// the URI's fragment to whatever listens there.
 //
 // Native clients (application_type "native"): http only on the loopback IP
 // literals 127.0.0.1 and [::1], any port, or on "localhost" outside strict
@@ -33,9 +43,9 @@ import (
 // ("com.example.app:/callback").
 func (DefaultSteps) RedirectURIs(_ context.Context, rc RegistrationContext) (RegistrationContext, error) {
 	req := rc.Request
-	grants := rc.Client.Metadata.GrantTypes
+	grants := grantTypes(rc)
 	if len(req.RedirectURIs) == 0 {
-		for _, g := range []string{GrantAuthorizationCode, GrantImplicit} {
+		for _, g := range redirectGrants {
 			if contains(grants, g) {
 				return rc, redirectErr("redirect_uris", "at least one redirect URI is required for the %s grant type", g)
 			}
@@ -43,21 +53,79 @@ func (DefaultSteps) RedirectURIs(_ context.Context, rc RegistrationContext) (Reg
 		rc.Client.Metadata.RedirectURIs = nil
 		return rc, nil
 	}
-	uris, field, why := checkRedirectList("redirect_uris", req.RedirectURIs, applicationType(rc), rc.Policy)
+	rules := redirectRules{
+		appType:  applicationType(rc),
+		implicit: usesImplicitFlow(grants, responseTypes(rc)),
+	}
+	uris, field, why := checkRedirectList("redirect_uris", req.RedirectURIs, rules, rc.Policy)
 	if why != "" {
 		return rc, redirectErr(field, "%s", why)
+	}
+	if grants != nil && !usesRedirect(grants) {
+		return rc, redirectErr("redirect_uris", "must be omitted: the grant types %s use no redirect URI (only authorization_code and implicit do)", quoteAll(grants))
 	}
 	rc.Client.Metadata.RedirectURIs = uris
 	return rc, nil
 }
 
+// redirectGrants are the grant types that send the user agent to a
+// redirection endpoint (RFC 6749 §3.1.2, §4.1, §4.2).
+var redirectGrants = []string{GrantAuthorizationCode, GrantImplicit}
+
+// usesRedirect reports whether any of grants uses a redirection endpoint.
+func usesRedirect(grants []string) bool {
+	for _, g := range redirectGrants {
+		if contains(grants, g) {
+			return true
+		}
+	}
+	return false
+}
+
+// usesImplicitFlow reports whether a client returns tokens from the
+// authorization endpoint in the redirect URI: the implicit grant type, or
+// a response type with "token" or "id_token" (the implicit and hybrid
+// flows of OpenID Connect Core §3.2, §3.3).
+func usesImplicitFlow(grants, responses []string) bool {
+	return contains(grants, GrantImplicit) || anyResponse(responses, hasTokenOrIDToken)
+}
+
+// grantTypes is the accepted grant types, falling back to the request's
+// when the GrantTypes step was replaced and set none; nil when neither is
+// known, in which case no rule that depends on the grant types applies.
+func grantTypes(rc RegistrationContext) []string {
+	if g := rc.Client.Metadata.GrantTypes; g != nil {
+		return g
+	}
+	return rc.Request.GrantTypes
+}
+
+// responseTypes is the accepted response types, falling back to the
+// request's when the GrantTypes step was replaced and set none.
+func responseTypes(rc RegistrationContext) []string {
+	if r := rc.Client.Metadata.ResponseTypes; r != nil {
+		return r
+	}
+	return rc.Request.ResponseTypes
+}
+
+// redirectRules are what decides which redirection URIs a client may
+// register, beyond the policy.
+type redirectRules struct {
+	// appType is the client's application_type.
+	appType string
+	// implicit is true for a web client using the implicit or hybrid flow:
+	// https only, never a loopback host (OpenID Connect DCR 1.0 §2).
+	implicit bool
+}
+
 // checkRedirectList checks a list of redirection URIs sent as member name;
 // on failure it returns the offending element ("redirect_uris[2]") and why.
-func checkRedirectList(name string, list []string, appType string, p Policy) (out []string, field, why string) {
+func checkRedirectList(name string, list []string, rules redirectRules, p Policy) (out []string, field, why string) {
 	out = make([]string, 0, len(list))
 	for i, s := range list {
 		field := fmt.Sprintf("%s[%d]", name, i)
-		if why := checkRedirectURI(s, appType, p); why != "" {
+		if why := checkRedirectURI(s, rules, p); why != "" {
 			return nil, field, why
 		}
 		for j, prev := range out {
@@ -72,7 +140,7 @@ func checkRedirectList(name string, list []string, appType string, p Policy) (ou
 
 // checkRedirectURI applies the rules of RedirectURIs to one URI and
 // returns why it is refused, or "".
-func checkRedirectURI(s, appType string, p Policy) string {
+func checkRedirectURI(s string, rules redirectRules, p Policy) string {
 	u, why := parseAbsURI(s)
 	if why != "" {
 		return why
@@ -84,10 +152,29 @@ func checkRedirectURI(s, appType string, p Policy) string {
 		return "must not contain a wildcard"
 	}
 	strict := p.RedirectURIMode == RedirectURIModeStrict
-	if appType == ApplicationTypeNative {
+	if rules.appType == ApplicationTypeNative {
 		return checkNativeRedirect(u, strict)
 	}
-	return checkWebRedirect(u, p, strict)
+	if why := checkWebRedirect(u, p, strict); why != "" {
+		return why
+	}
+	if rules.implicit {
+		return checkImplicitRedirect(u)
+	}
+	return ""
+}
+
+// checkImplicitRedirect applies OpenID Connect DCR 1.0 §2 to a web client
+// using the implicit flow, on a URI checkWebRedirect accepted: https only
+// and never localhost, whatever the policy allows for other web clients.
+func checkImplicitRedirect(u *url.URL) string {
+	if u.Scheme != "https" {
+		return "must use https: web clients using the implicit flow receive tokens in the redirect URI (OpenID Connect DCR 1.0 §2)"
+	}
+	if isLoopbackHost(u.Hostname()) {
+		return "must not use localhost or a loopback address: web clients using the implicit flow receive tokens in the redirect URI (OpenID Connect DCR 1.0 §2)"
+	}
+	return ""
 }
 
 func checkWebRedirect(u *url.URL, p Policy, strict bool) string {

@@ -24,6 +24,9 @@ rate_limit {
 # server), loopback or private-use redirect URIs (RFC 8252), short token
 # lifetimes, and a cap on how many may register. Browser-based tools (the
 # MCP Inspector runs on http://localhost:6274) may call from their page.
+# Some MCP clients (Cursor-like ones registering cursor://... plus a loopback
+# URI) send no application_type; OpenID Connect's default "web" would refuse
+# their redirect URIs, so this profile infers "native" for them.
 profile "mcp" {
   cors_origins = ["http://localhost:6274"]
   max_clients  = 10000
@@ -41,6 +44,10 @@ profile "mcp" {
     redirect_uri_mode           = "standard"
     max_token_lifetime          = "1h"
     registration_token_rotation = "on_update"
+
+    # No application_type, and every redirect URI is http on 127.0.0.1,
+    # [::1] or localhost, or a private-use scheme: register as "native".
+    infer_native_application_type = true
   }
 }
 

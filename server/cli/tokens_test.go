@@ -180,6 +180,13 @@ func TestWorkedExample(t *testing.T) {
 	if st, body, _ := register(t, base, "", native); st != 201 || body["client_secret"] != nil || body["scope"] != "openid mcp" {
 		t.Errorf("anonymous MCP registration: %d %v", st, body)
 	}
+	// A Cursor-like client sends no application_type; the mcp profile
+	// infers "native" from its redirect URIs (infer_native_application_type).
+	cursor := `{"client_name": "Cursor-like", "token_endpoint_auth_method": "none",
+		"redirect_uris": ["cursor://anysphere.cursor-retrieval/oauth/user-mcp/callback", "http://127.0.0.1:33419/callback"]}`
+	if st, body, _ := register(t, base, "", cursor); st != 201 || body["application_type"] != "native" {
+		t.Errorf("anonymous MCP registration without application_type: %d %v", st, body)
+	}
 	ci := `{"client_name": "nightly", "grant_types": ["client_credentials"], "response_types": []}`
 	if st, body, _ := register(t, base, ciToken, ci); st != 201 || body["scope"] != "api" {
 		t.Errorf("CI registration with a bearer JWT: %d %v", st, body)

@@ -115,6 +115,8 @@ func TestLoadFull(t *testing.T) {
 					RedirectURIMode:  sdk.RedirectURIModeStandard,
 					SigningAlgs:      []string{"RS256", "PS256", "ES256", "EdDSA"},
 					SecretEncryption: true,
+
+					InferNativeApplicationType: true,
 				},
 				Rotation:   RotationNever,
 				Validators: []string{"rfc"},
@@ -338,6 +340,7 @@ func TestLoadInvalid(t *testing.T) {
 		{name: "no_way_in", line: 4, col: 3, msg: `Profile "closed" admits nobody`},
 		{name: "no_authentication", line: 3, col: 1, msg: `Profile "closed" has no authentication block`},
 		{name: "bad_redirect_uri_mode", line: 8, col: 25, msg: `redirect_uri_mode must be one of "standard", "strict"; got "lenient"`},
+		{name: "infer_native_not_bool", line: 8, col: 37, msg: `"infer_native_application_type": bool required`},
 		{name: "bad_rotation", line: 8, col: 35, msg: `registration_token_rotation must be one of "on_update", "never", "on_every_use"; got "always"`},
 		{name: "signing_alg_none", line: 8, col: 30, msg: `signing_algs[1]: "none" is never allowed`},
 		{name: "unknown_signing_alg", line: 8, col: 30, msg: `unknown JWS algorithm "RS1"`},

@@ -19,7 +19,8 @@
 // software_statement block (trusted issuer "iss" { jwks_uri | jwks }
 // blocks, required, strict, max_age, require_jti) and a policy block (grant_types,
 // response_types, token_endpoint_auth_methods, scopes, default_scope,
-// redirect_uri_mode, allow_http_redirects, signing_algs,
+// redirect_uri_mode, allow_http_redirects, infer_native_application_type,
+// signing_algs,
 // keep_unknown_metadata, max_token_lifetime, client_secret_lifetime,
 // registration_token_rotation).
 //

@@ -109,6 +109,7 @@ package config
 //	    default_scope               = "openid" # when scopes is absent too, else ""; each word must be in scopes
 //	    redirect_uri_mode           = "standard" # standard|strict
 //	    allow_http_redirects        = false
+//	    infer_native_application_type = false # no application_type + only loopback http / private-use redirect URIs: native
 //	    signing_algs                = ["RS256", "PS256", "ES256", "EdDSA"] # non-empty; never "none"
 //	    keep_unknown_metadata       = false
 //	    max_token_lifetime          = "0s"        # whole seconds; 0 = no bound

@@ -93,7 +93,7 @@ var (
 	policySchema = schema([]string{
 		"grant_types", "response_types", "token_endpoint_auth_methods",
 		"scopes", "default_scope",
-		"redirect_uri_mode", "allow_http_redirects",
+		"redirect_uri_mode", "allow_http_redirects", "infer_native_application_type",
 		"signing_algs", "keep_unknown_metadata",
 		"max_token_lifetime", "client_secret_lifetime",
 		"registration_token_rotation",
@@ -345,6 +345,7 @@ func (d *decoder) decodePolicy(ps *profiles, block *hcl.Block, p *Profile) {
 
 	d.oneOf(a["redirect_uri_mode"], &pol.RedirectURIMode, sdk.RedirectURIModeStandard, sdk.RedirectURIModeStrict)
 	d.boolean(a["allow_http_redirects"], &pol.AllowHTTPRedirects)
+	d.boolean(a["infer_native_application_type"], &pol.InferNativeApplicationType)
 	d.stringSet(a["signing_algs"], &pol.SigningAlgs, true, func(v string) (string, string) {
 		switch {
 		case strings.EqualFold(v, "none"):

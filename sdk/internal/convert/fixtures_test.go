@@ -155,6 +155,8 @@ func fullPolicy() sdk.Policy {
 		MaxLifetime:          86400,
 		ClientSecretLifetime: 7776000,
 		TokenRotation:        sdk.RotateOnEveryUse,
+
+		InferNativeApplicationType: true,
 	}
 }
 

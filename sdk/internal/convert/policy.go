@@ -24,6 +24,8 @@ func PolicyToProto(p *sdk.Policy) *pb.Policy {
 		MaxLifetime:          p.MaxLifetime,
 		ClientSecretLifetime: p.ClientSecretLifetime,
 		TokenRotation:        p.TokenRotation,
+
+		InferNativeApplicationType: p.InferNativeApplicationType,
 	}
 }
 
@@ -46,6 +48,8 @@ func PolicyFromProto(p *pb.Policy) *sdk.Policy {
 		MaxLifetime:          p.GetMaxLifetime(),
 		ClientSecretLifetime: p.GetClientSecretLifetime(),
 		TokenRotation:        p.GetTokenRotation(),
+
+		InferNativeApplicationType: p.GetInferNativeApplicationType(),
 	}
 }
 

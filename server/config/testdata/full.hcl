@@ -100,8 +100,9 @@ profile "open" {
     anonymous = true
   }
   policy {
-    grant_types                 = ["authorization_code"]
-    token_endpoint_auth_methods = ["none"]
-    registration_token_rotation = "never"
+    grant_types                   = ["authorization_code"]
+    token_endpoint_auth_methods   = ["none"]
+    registration_token_rotation   = "never"
+    infer_native_application_type = true
   }
 }

@@ -335,8 +335,12 @@ type Policy struct {
 	// When the registration access token is replaced (RFC 7592 §3):
 	// "on_update", "never" or "on_every_use"; empty means "on_update".
 	TokenRotation string `protobuf:"bytes,13,opt,name=token_rotation,json=tokenRotation,proto3" json:"token_rotation,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Treat a request without application_type as "native" (not OpenID
+	// Connect's default "web") when every redirect URI is http on a loopback
+	// host or uses a private-use scheme (RFC 8252 §7.1, §7.3).
+	InferNativeApplicationType bool `protobuf:"varint,14,opt,name=infer_native_application_type,json=inferNativeApplicationType,proto3" json:"infer_native_application_type,omitempty"`
+	unknownFields              protoimpl.UnknownFields
+	sizeCache                  protoimpl.SizeCache
 }
 
 func (x *Policy) Reset() {
@@ -458,6 +462,13 @@ func (x *Policy) GetTokenRotation() string {
 		return x.TokenRotation
 	}
 	return ""
+}
+
+func (x *Policy) GetInferNativeApplicationType() bool {
+	if x != nil {
+		return x.InferNativeApplicationType
+	}
+	return false
 }
 
 // Credentials are the plaintext values issued by this request. They are
@@ -2383,7 +2394,7 @@ const file_registrar_plugin_v1_plugin_proto_rawDesc = "" +
 	"\vclaims_json\x18\x05 \x01(\fR\n" +
 	"claimsJson\x12\x1f\n" +
 	"\vremote_addr\x18\x06 \x01(\tR\n" +
-	"remoteAddr\"\x92\x04\n" +
+	"remoteAddr\"\xd5\x04\n" +
 	"\x06Policy\x12\x1f\n" +
 	"\vgrant_types\x18\x01 \x03(\tR\n" +
 	"grantTypes\x12%\n" +
@@ -2399,7 +2410,8 @@ const file_registrar_plugin_v1_plugin_proto_rawDesc = "" +
 	" \x01(\bR\x10secretEncryption\x12!\n" +
 	"\fmax_lifetime\x18\v \x01(\x03R\vmaxLifetime\x124\n" +
 	"\x16client_secret_lifetime\x18\f \x01(\x03R\x14clientSecretLifetime\x12%\n" +
-	"\x0etoken_rotation\x18\r \x01(\tR\rtokenRotation\"n\n" +
+	"\x0etoken_rotation\x18\r \x01(\tR\rtokenRotation\x12A\n" +
+	"\x1dinfer_native_application_type\x18\x0e \x01(\bR\x1ainferNativeApplicationType\"n\n" +
 	"\vCredentials\x12#\n" +
 	"\rclient_secret\x18\x01 \x01(\tR\fclientSecret\x12:\n" +
 	"\x19registration_access_token\x18\x02 \x01(\tR\x17registrationAccessToken\"\xe5\x04\n" +

@@ -1,0 +1,10 @@
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+  policy {
+    infer_native_application_type = "cursor"
+  }
+}
