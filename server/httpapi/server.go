@@ -24,8 +24,11 @@ type Checker func(ctx context.Context) error
 type Options struct {
 	// MaxBodyBytes bounds request bodies; larger ones get 413.
 	MaxBodyBytes int64
-	// Ready are the checks of /readyz, by name.
+	// Ready are the checks of /readyz, by name. They run concurrently, each
+	// under its own ReadyTimeout.
 	Ready map[string]Checker
+	// ReadyTimeout bounds each readiness check; 0 means 2s.
+	ReadyTimeout time.Duration
 	// Logger receives access and error logs. Secrets never reach it.
 	Logger hclog.Logger
 	// CORSOrigins are the browser origins allowed by at least one
@@ -48,7 +51,8 @@ func NewHandler(p *pipeline.Pipeline, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 64 << 10
 	}
-	h := &handler{p: p, opts: opts, log: opts.Logger}
+	h := &handler{p: p, opts: opts, log: opts.Logger,
+		ready: newReadiness(opts.Ready, opts.ReadyTimeout, opts.Logger)}
 	if opts.RateLimit != nil {
 		h.limiter = newLimiter(*opts.RateLimit)
 	}
@@ -96,6 +100,7 @@ type handler struct {
 	opts    Options
 	log     hclog.Logger
 	limiter *limiter
+	ready   *readiness
 }
 
 func (h *handler) register(c *gin.Context) {
@@ -204,27 +209,4 @@ func (h *handler) write(c *gin.Context, resp sdk.Response, err error) {
 
 func (h *handler) healthz(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json", []byte(`{"status":"ok"}`))
-}
-
-// readyz answers 200 when every check passes and 503 naming the failing
-// ones otherwise. Causes go to the log, not to the answer.
-func (h *handler) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-	defer cancel()
-	status := http.StatusOK
-	checks := make(map[string]string, len(h.opts.Ready))
-	for name, check := range h.opts.Ready {
-		if err := check(ctx); err != nil {
-			h.log.Warn("readiness check failed", "check", name, "error", err)
-			checks[name] = "unavailable"
-			status = http.StatusServiceUnavailable
-			continue
-		}
-		checks[name] = "ok"
-	}
-	word := "ok"
-	if status != http.StatusOK {
-		word = "unavailable"
-	}
-	c.JSON(status, gin.H{"status": word, "checks": checks})
 }

@@ -109,6 +109,9 @@ func (s *Store) insertBatch(batch []*createReq) {
 		live = append(live, r)
 	}
 	ctx := context.Background()
+	if len(live) > 0 {
+		s.reviveWriter(ctx)
+	}
 	switch len(live) {
 	case 0:
 		return
@@ -118,7 +121,7 @@ func (s *Store) insertBatch(batch []*createReq) {
 	}
 
 	failAll := func(err error) {
-		err = s.fail(ctx, "create", err)
+		err = s.writeFailed(ctx, "create", err)
 		for _, r := range live {
 			r.done <- err
 		}
@@ -168,13 +171,13 @@ func (s *Store) insertOne(ctx context.Context, st *sql.Stmt, tx *sql.Tx, r *crea
 		_, exists, qerr := s.revision(ctx, tx, c.ID)
 		switch {
 		case qerr != nil:
-			return s.fail(ctx, "create", qerr)
+			return s.writeFailed(ctx, "create", qerr)
 		case exists:
 			return fmt.Errorf("%w: client %q", sdk.ErrAlreadyExists, c.ID)
 		}
 		return ErrTokenHashInUse
 	}
-	return s.fail(ctx, "create", err)
+	return s.writeFailed(ctx, "create", err)
 }
 
 // isAnswer reports whether err is an answer about one record rather than a

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	msqlite "modernc.org/sqlite"
+
 	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/sdk/storetest"
 )
@@ -163,7 +165,7 @@ func TestSchemaMigrations(t *testing.T) {
 	}
 	assertSchemaVersion(t, s)
 
-	for _, name := range []string{"clients", "schema_migrations", "initial_access_tokens", "jti"} {
+	for _, name := range []string{"clients", "schema_migrations", "initial_access_tokens", "jti", "heartbeat"} {
 		var n int
 		if err := s.reader.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, name).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s: count %d, err %v", name, n, err)
@@ -822,5 +824,153 @@ func TestPruneJTI(t *testing.T) {
 	// The live record still refuses a replay.
 	if err := s.MarkJTIUsed(ctx, "live", 400, 250); !errors.Is(err, sdk.ErrAlreadyExists) {
 		t.Fatalf("replay after prune: %v", err)
+	}
+}
+
+// readOnlyFaults emulates a database file that is read-only: every writer
+// connection opened for a path in the set is read-only (query_only), as
+// SQLite opens a read-write connection on a file it cannot write. It works
+// when the tests run as root, where chmod would not.
+var readOnlyFaults struct {
+	once  sync.Once
+	mu    sync.Mutex
+	paths map[string]bool // by dsn prefix
+}
+
+func setReadOnlyFault(t *testing.T, path string, on bool) {
+	t.Helper()
+	readOnlyFaults.once.Do(func() {
+		readOnlyFaults.paths = map[string]bool{}
+		msqlite.RegisterConnectionHook(func(c msqlite.ExecQuerierContext, dsn string) error {
+			readOnlyFaults.mu.Lock()
+			faulty := false
+			for p, on := range readOnlyFaults.paths {
+				if on && strings.HasPrefix(dsn, p+"?") && strings.Contains(dsn, "_txlock=immediate") {
+					faulty = true
+				}
+			}
+			readOnlyFaults.mu.Unlock()
+			if !faulty {
+				return nil
+			}
+			_, err := c.ExecContext(context.Background(), "PRAGMA query_only = 1", nil)
+			return err
+		})
+	})
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readOnlyFaults.mu.Lock()
+	readOnlyFaults.paths[dsn(abs, nil)] = on
+	readOnlyFaults.mu.Unlock()
+}
+
+// TestWriterRecoversFromReadOnlyFile: while the database cannot be written,
+// Health fails (SELECT 1 would pass) and every write is ErrUnavailable;
+// once it can be written again, Health passes and writes succeed without a
+// restart (the writer connection, opened read-only, is replaced).
+func TestWriterRecoversFromReadOnlyFile(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// connection applies the fault to the connection already open:
+		// true for a connection that is read-only now, false for a fault
+		// that only new connections see (the file became read-only and
+		// the connection was replaced).
+		connection bool
+	}{
+		{name: "open connection read-only", connection: true},
+		{name: "reopened while read-only", connection: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			s, path := openTemp(t, Options{})
+			c, err := s.Create(ctx, storetest.SampleClient("client-ro"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Health(ctx); err != nil {
+				t.Fatalf("Health before the fault: %v", err)
+			}
+
+			setReadOnlyFault(t, path, true)
+			t.Cleanup(func() { setReadOnlyFault(t, path, false) })
+			if tc.connection {
+				if _, err := s.writer.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				s.writerSuspect.Store(true) // as after a failed write
+			}
+			writes := map[string]func() error{
+				"Create": func() error { _, err := s.Create(ctx, storetest.SampleClient("client-ro-new")); return err },
+				"Update": func() error { _, err := s.Update(ctx, c); return err },
+				"Delete": func() error { return s.Delete(ctx, c.ID, c.Revision) },
+				"CreateToken": func() error {
+					_, err := s.CreateToken(ctx, storetest.SampleToken("iat-ro"))
+					return err
+				},
+				"MarkJTIUsed": func() error { return s.MarkJTIUsed(ctx, "iss\x00ro", 200, 100) },
+				"Health":      func() error { return s.Health(ctx) },
+			}
+			for round := range 2 { // the replaced connection is read-only too
+				for name, write := range writes {
+					if err := write(); !errors.Is(err, sdk.ErrUnavailable) {
+						t.Fatalf("round %d: %s while read-only: %v, want ErrUnavailable", round, name, err)
+					}
+				}
+			}
+			if _, err := s.Get(ctx, c.ID); err != nil {
+				t.Errorf("Get while read-only: %v", err)
+			}
+
+			setReadOnlyFault(t, path, false)
+			if err := s.Health(ctx); err != nil {
+				t.Fatalf("Health after the fault cleared: %v", err)
+			}
+			if _, err := s.Create(ctx, storetest.SampleClient("client-ro-after")); err != nil {
+				t.Errorf("Create after the fault cleared: %v", err)
+			}
+			if c, err = s.Update(ctx, c); err != nil {
+				t.Errorf("Update after the fault cleared: %v", err)
+			}
+			if _, err := s.CreateToken(ctx, storetest.SampleToken("iat-ro-after")); err != nil {
+				t.Errorf("CreateToken after the fault cleared: %v", err)
+			}
+			if err := s.MarkJTIUsed(ctx, "iss\x00ro-after", 200, 100); err != nil {
+				t.Errorf("MarkJTIUsed after the fault cleared: %v", err)
+			}
+		})
+	}
+}
+
+// TestHealthWrites: Health commits on the writer (the heartbeat row), so a
+// writer that cannot write is not healthy.
+func TestHealthWrites(t *testing.T) {
+	s, _ := openTemp(t, Options{})
+	for range 2 {
+		if err := s.Health(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	var at int64
+	if err := s.reader.QueryRowContext(t.Context(), `SELECT COUNT(*), MAX(at) FROM heartbeat`).Scan(&n, &at); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || at < time.Now().Add(-time.Minute).Unix() {
+		t.Errorf("heartbeat: %d rows, at %d; want one recent row", n, at)
+	}
+}
+
+// BenchmarkHealth measures a readiness probe of the store: one heartbeat
+// commit on the writer and one query on the read pool.
+func BenchmarkHealth(b *testing.B) {
+	s, _ := openTemp(b, Options{})
+	ctx := context.Background()
+	for b.Loop() {
+		if err := s.Health(ctx); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
