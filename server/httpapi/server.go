@@ -172,14 +172,17 @@ func (h *handler) body(c *gin.Context) ([]byte, bool) {
 			Description: "Content-Type must be application/json"})
 		return nil, false
 	}
+	raw := c.Request.Body
 	if c.Request.ContentLength > h.opts.MaxBodyBytes {
+		discardBody(c.Request, raw, h.opts.MaxBodyBytes)
 		h.writeError(c, tooLarge(h.opts.MaxBodyBytes))
 		return nil, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, h.opts.MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, raw, h.opts.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
+			discardBody(c.Request, raw, h.opts.MaxBodyBytes)
 			h.writeError(c, tooLarge(h.opts.MaxBodyBytes))
 		} else {
 			h.writeError(c, sdk.ErrInvalidRequest.WithDescription("cannot read the request body"))
@@ -187,6 +190,29 @@ func (h *handler) body(c *gin.Context) ([]byte, bool) {
 		return nil, false
 	}
 	return body, true
+}
+
+// maxDiscardBytes bounds how much of an oversized request body is read and
+// thrown away before the 413 is sent.
+const maxDiscardBytes = 4 << 20
+
+// discardBody reads and throws away what remains of an oversized request
+// body, up to maxDiscardBytes, so that the connection is closed (or reused)
+// with nothing unread. A connection closed with unread bytes in its receive
+// buffer is reset by the kernel, and a client that is still writing its
+// body then gets ECONNRESET or EPIPE instead of its 413 and JSON error.
+// The server's read timeout bounds the time it takes. It reads nothing
+// when the declared length is beyond the bound (the connection is closed
+// after the answer; such a client cannot be helped at a reasonable cost),
+// or when the client waits for "100 Continue" and has sent no body.
+func discardBody(r *http.Request, body io.Reader, limit int64) {
+	if r.ContentLength > limit+maxDiscardBytes {
+		return
+	}
+	if r.ContentLength > limit && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, body, maxDiscardBytes)
 }
 
 func tooLarge(limit int64) *sdk.Error {
