@@ -116,7 +116,11 @@ func (s *Store) insertBatch(batch []*createReq) {
 	case 0:
 		return
 	case 1:
-		live[0].done <- s.insertOne(ctx, s.insert, nil, live[0])
+		err := s.insertOne(ctx, s.insert, nil, live[0])
+		if err == nil || isAnswer(err) {
+			s.writeSucceeded()
+		}
+		live[0].done <- err
 		return
 	}
 
@@ -149,6 +153,7 @@ func (s *Store) insertBatch(batch []*createReq) {
 		failAll(err)
 		return
 	}
+	s.writeSucceeded()
 	for i, r := range live {
 		r.done <- errs[i]
 	}

@@ -93,6 +93,18 @@ type Store struct {
 	// replaces the connection first (reviveWriter).
 	writerSuspect atomic.Bool
 
+	// The last write that failed because the disk or the database is
+	// full (SQLITE_FULL), until a write succeeds; Health reports it for
+	// faultWindow, so readiness reflects what writes meet where the small
+	// heartbeat still commits (it rewrites a page; a registration may need
+	// new ones). Other faults (read-only, I/O errors) fail the heartbeat
+	// itself.
+	hasFault    atomic.Bool
+	faultMu     sync.Mutex
+	faultAt     time.Time
+	faultErr    error
+	faultWindow time.Duration
+
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -141,7 +153,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
 
-	s := &Store{}
+	s := &Store{faultWindow: defaultFaultWindow}
 	busy := strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10)
 
 	s.writer, err = sql.Open("sqlite", dsn(abs, url.Values{
@@ -421,6 +433,7 @@ func (s *Store) write(ctx context.Context, op, clientID string, revision int64, 
 	if err := tx.Commit(); err != nil {
 		return s.writeFailed(ctx, op, err)
 	}
+	s.writeSucceeded()
 	return nil
 }
 
@@ -453,11 +466,14 @@ func (s *Store) CountClients(ctx context.Context, profile string) (int64, error)
 
 // Health proves that the store can serve: the writer commits a write (it
 // rewrites the one heartbeat row), so a database file that became read-only,
-// a full disk or a broken writer connection fails it, and the read pool
-// answers a query. A failure is sdk.ErrUnavailable wrapping its cause. The
-// write costs one WAL frame and no fsync (synchronous=NORMAL); a failed
-// Health replaces the writer connection like any failed write, so readiness
-// recovers by itself once the fault clears.
+// a full disk or a broken writer connection fails it; no write has failed
+// for want of room (SQLITE_FULL) in the last faultWindow (10 s) without a
+// write succeeding since, which covers the writes that need more room than
+// the heartbeat; and the read pool answers a query. A failure is
+// sdk.ErrUnavailable wrapping its cause. The heartbeat costs one WAL frame
+// and no fsync (synchronous=NORMAL), about 20 µs; a failed Health replaces
+// the writer connection like any failed write, so readiness recovers by
+// itself once the fault clears.
 func (s *Store) Health(ctx context.Context) error {
 	const op = "health"
 	if err := s.check(ctx, op); err != nil {
@@ -466,6 +482,9 @@ func (s *Store) Health(ctx context.Context) error {
 	s.reviveWriter(ctx)
 	if _, err := s.writer.ExecContext(ctx, heartbeatSQL, time.Now().Unix()); err != nil {
 		return s.writeFailed(ctx, op, err)
+	}
+	if err := s.recentFault(); err != nil {
+		return s.fail(ctx, op, err)
 	}
 	var one int
 	if err := s.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
@@ -482,15 +501,56 @@ func (s *Store) Health(ctx context.Context) error {
 // transaction whose COMMIT failed may stay open, so that every later BEGIN
 // fails. Replacing the connection is what lets the store recover without a
 // restart.
+//
+// A write that failed for want of room (SQLITE_FULL) is also recorded for
+// Health until a write succeeds.
 func (s *Store) writeFailed(ctx context.Context, op string, err error) error {
 	if ctx.Err() == nil && !s.closed.Load() {
-		switch sqliteCode(err) & 0xff {
+		code := sqliteCode(err) & 0xff
+		switch code {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_CONSTRAINT:
 		default:
 			s.writerSuspect.Store(true)
 		}
+		if code == sqlite3.SQLITE_FULL {
+			s.faultMu.Lock()
+			s.faultAt, s.faultErr = time.Now(), err
+			s.hasFault.Store(true)
+			s.faultMu.Unlock()
+		}
 	}
 	return s.fail(ctx, op, err)
+}
+
+// defaultFaultWindow is how long Health reports a failed write when no
+// write succeeded since: long enough for readiness probes to see it, short
+// enough that an idle server whose fault cleared becomes ready again
+// without traffic.
+const defaultFaultWindow = 10 * time.Second
+
+// writeSucceeded forgets the last failed write: the database takes writes.
+func (s *Store) writeSucceeded() {
+	if !s.hasFault.Load() {
+		return
+	}
+	s.faultMu.Lock()
+	s.faultAt, s.faultErr = time.Time{}, nil
+	s.hasFault.Store(false)
+	s.faultMu.Unlock()
+}
+
+// recentFault returns the last failed write when it is within faultWindow
+// and no write succeeded since.
+func (s *Store) recentFault() error {
+	if !s.hasFault.Load() {
+		return nil
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	if s.faultErr == nil || time.Since(s.faultAt) > s.faultWindow {
+		return nil
+	}
+	return fmt.Errorf("a write failed %s ago: %w", time.Since(s.faultAt).Round(time.Millisecond), s.faultErr)
 }
 
 // reviveWriter replaces the writer connection when a write marked it

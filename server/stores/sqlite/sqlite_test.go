@@ -827,33 +827,40 @@ func TestPruneJTI(t *testing.T) {
 	}
 }
 
-// readOnlyFaults emulates a database file that is read-only: every writer
-// connection opened for a path in the set is read-only (query_only), as
-// SQLite opens a read-write connection on a file it cannot write. It works
-// when the tests run as root, where chmod would not.
-var readOnlyFaults struct {
+// writerFaults emulate a database the writer cannot write: every writer
+// connection opened for a path in the set runs the path's pragma first.
+// "PRAGMA query_only = 1" is a file that is read-only (SQLite opens a
+// read-write connection on a file it cannot write read-only, silently);
+// "PRAGMA max_page_count = N" a disk that is full. It works when the tests
+// run as root, where chmod would not.
+var writerFaults struct {
 	once  sync.Once
 	mu    sync.Mutex
-	paths map[string]bool // by dsn prefix
+	paths map[string]string // dsn prefix -> pragma
 }
 
-func setReadOnlyFault(t *testing.T, path string, on bool) {
+// setWriterFault makes the writer connections of the store at path run
+// pragma when they open; "" clears the fault.
+func setWriterFault(t *testing.T, path, pragma string) {
 	t.Helper()
-	readOnlyFaults.once.Do(func() {
-		readOnlyFaults.paths = map[string]bool{}
+	writerFaults.once.Do(func() {
+		writerFaults.paths = map[string]string{}
 		msqlite.RegisterConnectionHook(func(c msqlite.ExecQuerierContext, dsn string) error {
-			readOnlyFaults.mu.Lock()
-			faulty := false
-			for p, on := range readOnlyFaults.paths {
-				if on && strings.HasPrefix(dsn, p+"?") && strings.Contains(dsn, "_txlock=immediate") {
-					faulty = true
-				}
-			}
-			readOnlyFaults.mu.Unlock()
-			if !faulty {
+			if !strings.Contains(dsn, "_txlock=immediate") { // the writer's DSN
 				return nil
 			}
-			_, err := c.ExecContext(context.Background(), "PRAGMA query_only = 1", nil)
+			writerFaults.mu.Lock()
+			var pragma string
+			for p, pr := range writerFaults.paths {
+				if strings.HasPrefix(dsn, p+"?") {
+					pragma = pr
+				}
+			}
+			writerFaults.mu.Unlock()
+			if pragma == "" {
+				return nil
+			}
+			_, err := c.ExecContext(context.Background(), pragma, nil)
 			return err
 		})
 	})
@@ -861,9 +868,9 @@ func setReadOnlyFault(t *testing.T, path string, on bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readOnlyFaults.mu.Lock()
-	readOnlyFaults.paths[dsn(abs, nil)] = on
-	readOnlyFaults.mu.Unlock()
+	writerFaults.mu.Lock()
+	writerFaults.paths[dsn(abs, nil)] = pragma
+	writerFaults.mu.Unlock()
 }
 
 // TestWriterRecoversFromReadOnlyFile: while the database cannot be written,
@@ -893,8 +900,8 @@ func TestWriterRecoversFromReadOnlyFile(t *testing.T) {
 				t.Fatalf("Health before the fault: %v", err)
 			}
 
-			setReadOnlyFault(t, path, true)
-			t.Cleanup(func() { setReadOnlyFault(t, path, false) })
+			setWriterFault(t, path, "PRAGMA query_only = 1")
+			t.Cleanup(func() { setWriterFault(t, path, "") })
 			if tc.connection {
 				if _, err := s.writer.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
 					t.Fatal(err)
@@ -924,7 +931,7 @@ func TestWriterRecoversFromReadOnlyFile(t *testing.T) {
 				t.Errorf("Get while read-only: %v", err)
 			}
 
-			setReadOnlyFault(t, path, false)
+			setWriterFault(t, path, "")
 			if err := s.Health(ctx); err != nil {
 				t.Fatalf("Health after the fault cleared: %v", err)
 			}
@@ -941,6 +948,76 @@ func TestWriterRecoversFromReadOnlyFile(t *testing.T) {
 				t.Errorf("MarkJTIUsed after the fault cleared: %v", err)
 			}
 		})
+	}
+}
+
+// TestHealthReportsFailedWrites: on a full disk the heartbeat may still
+// commit (it rewrites a page, where a registration needs new ones); Health
+// reports the writes that failed, until one succeeds or, idle, for the
+// fault window.
+func TestHealthReportsFailedWrites(t *testing.T) {
+	ctx := t.Context()
+	s, path := openTemp(t, Options{})
+	var pages int64
+	if err := s.reader.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	setWriterFault(t, path, fmt.Sprintf("PRAGMA max_page_count = %d", pages))
+	t.Cleanup(func() { setWriterFault(t, path, "") })
+	s.writerSuspect.Store(true) // the connection is replaced by one that sees the fault
+	if err := s.Health(ctx); err != nil {
+		t.Fatalf("Health before any write failed: %v (the heartbeat needs no new page)", err)
+	}
+	var full error
+	for i := range 100 {
+		c := typicalClient(fmt.Sprintf("client-full-%d", i))
+		if _, full = s.Create(ctx, c); full != nil {
+			break
+		}
+	}
+	if !errors.Is(full, sdk.ErrUnavailable) {
+		t.Fatalf("creates on a full database: %v, want ErrUnavailable", full)
+	}
+	for range 2 {
+		if err := s.Health(ctx); !errors.Is(err, sdk.ErrUnavailable) || !strings.Contains(err.Error(), "full") {
+			t.Fatalf("Health after a write failed: %v, want ErrUnavailable naming the cause", err)
+		}
+	}
+
+	setWriterFault(t, path, "")
+	// The emulated fault lives on the connection, which Health's
+	// heartbeat does not find broken; a full disk does not. The failed
+	// create marked the connection for replacement; do so again.
+	s.writerSuspect.Store(true)
+	if _, err := s.Create(ctx, typicalClient("client-after-full")); err != nil {
+		t.Fatalf("Create after the fault cleared: %v", err)
+	}
+	if err := s.Health(ctx); err != nil {
+		t.Fatalf("Health after a write succeeded: %v", err)
+	}
+
+	// Idle after a failure: readiness comes back after the window.
+	s.faultWindow = 50 * time.Millisecond
+	if err := s.reader.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	setWriterFault(t, path, fmt.Sprintf("PRAGMA max_page_count = %d", pages))
+	s.writerSuspect.Store(true)
+	full = nil
+	for i := range 100 {
+		if _, full = s.Create(ctx, typicalClient(fmt.Sprintf("client-full-again-%d", i))); full != nil {
+			break
+		}
+	}
+	if !errors.Is(full, sdk.ErrUnavailable) {
+		t.Fatalf("creates on a full database: %v, want ErrUnavailable", full)
+	}
+	if err := s.Health(ctx); !errors.Is(err, sdk.ErrUnavailable) {
+		t.Fatalf("Health within the window: %v, want ErrUnavailable", err)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if err := s.Health(ctx); err != nil {
+		t.Fatalf("Health after the window, idle: %v", err)
 	}
 }
 

@@ -62,6 +62,7 @@ func (s *Store) CreateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.
 		t.ID, t.Hash, t.Profile, t.Description, t.CreatedAt, t.ExpiresAt, t.MaxUses, t.Uses, t.Revoked)
 	switch code := sqliteCode(err); {
 	case err == nil:
+		s.writeSucceeded()
 		return t, nil
 	case code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, code == sqlite3.SQLITE_CONSTRAINT_UNIQUE:
 		return sdk.InitialAccessToken{}, fmt.Errorf("%w: initial access token %q (ID or hash taken)", sdk.ErrAlreadyExists, t.ID)
@@ -173,6 +174,7 @@ func (s *Store) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (_ sd
 	if err := tx.Commit(); err != nil {
 		return sdk.InitialAccessToken{}, s.writeFailed(ctx, op, err)
 	}
+	s.writeSucceeded()
 	t.Revision++
 	return t, nil
 }
@@ -192,6 +194,7 @@ func (s *Store) MarkJTIUsed(ctx context.Context, key string, expiresAt, now int6
 	if err != nil {
 		return s.writeFailed(ctx, op, err)
 	}
+	s.writeSucceeded()
 	n, err := res.RowsAffected()
 	if err != nil {
 		return s.writeFailed(ctx, op, err)
