@@ -383,8 +383,14 @@ func TestAccessFailures(t *testing.T) {
 			if tc.golden != "" {
 				golden(t, tc.golden, got)
 			}
-			if tc.status == 401 && !strings.Contains(got.header.Get("WWW-Authenticate"), `error="invalid_token"`) {
-				t.Errorf("WWW-Authenticate = %q", got.header.Get("WWW-Authenticate"))
+			// RFC 6750 §3.1: a request without Bearer credentials (none,
+			// or another scheme) gets a challenge without an error code.
+			noBearer := !strings.HasPrefix(tc.headers["Authorization"], "Bearer ")
+			switch ch := got.header.Get("WWW-Authenticate"); {
+			case tc.status == 401 && noBearer && ch != `Bearer realm="registrar"`:
+				t.Errorf("WWW-Authenticate = %q, want a bare Bearer challenge", ch)
+			case tc.status == 401 && !noBearer && !strings.Contains(ch, `error="invalid_token"`):
+				t.Errorf("WWW-Authenticate = %q", ch)
 			}
 			if tc.status == 403 && tc.code == "insufficient_scope" && !strings.Contains(got.header.Get("WWW-Authenticate"), `error="insufficient_scope"`) {
 				t.Errorf("WWW-Authenticate = %q", got.header.Get("WWW-Authenticate"))

@@ -197,11 +197,16 @@ func normalized(t *testing.T, a answer) []byte {
 	return out.Bytes()
 }
 
-// golden compares the normalized answer with testdata/golden/name.json.
+// golden compares the normalized answer with testdata/golden/name.json:
+// the status, the WWW-Authenticate challenge when there is one, the body.
 func golden(t *testing.T, name string, a answer) {
 	t.Helper()
 	got := normalized(t, a)
-	got = append([]byte(fmt.Sprintf("// status %d\n", a.status)), got...)
+	head := fmt.Sprintf("// status %d\n", a.status)
+	if ch := a.header.Get("WWW-Authenticate"); ch != "" {
+		head += "// WWW-Authenticate: " + ch + "\n"
+	}
+	got = append([]byte(head), got...)
 	path := filepath.Join("testdata", "golden", name+".json")
 	if *update {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -564,11 +569,17 @@ func TestStockClientLibrary(t *testing.T) {
 		Web          struct{ Secret bool }
 		Invalid      string
 		Unauthorized string
+		Missing      struct {
+			Realm string
+			Error *string
+			Body  string
+		}
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(out), &res); err != nil {
 		t.Fatalf("unexpected output %q: %v", out, err)
 	}
-	if res.Native.Secret || !res.Web.Secret || res.Invalid != "invalid_redirect_uri" || res.Unauthorized != "invalid_token" {
+	if res.Native.Secret || !res.Web.Secret || res.Invalid != "invalid_redirect_uri" || res.Unauthorized != "invalid_token" ||
+		res.Missing.Realm != "registrar" || res.Missing.Error != nil || res.Missing.Body != "invalid_token" {
 		t.Errorf("oauth4webapi saw %+v", res)
 	}
 }

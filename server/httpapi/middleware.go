@@ -80,9 +80,7 @@ func (h *handler) writeError(c *gin.Context, err error) {
 	hd := c.Writer.Header()
 	switch status {
 	case http.StatusUnauthorized, http.StatusForbidden:
-		// RFC 6750 §3: the challenge names the error; clients read it
-		// before the body.
-		hd.Set("WWW-Authenticate", `Bearer realm="registrar", error="`+e.Code+`", error_description="`+desc+`"`)
+		hd.Set("WWW-Authenticate", challenge(c.Request, status, e.Code, desc))
 	case http.StatusServiceUnavailable:
 		hd.Set("Retry-After", "1")
 	case http.StatusTooManyRequests:
@@ -93,6 +91,33 @@ func (h *handler) writeError(c *gin.Context, err error) {
 		hd.Set("Allow", allowed(c.Request.URL.Path))
 	}
 	c.AbortWithStatusJSON(status, errorBody{Error: e.Code, Description: desc})
+}
+
+// challenge is the WWW-Authenticate value of a 401 or 403 (RFC 6750 §3).
+// A request that lacks any authentication information (no Authorization
+// header, or a scheme other than Bearer) gets a bare challenge without an
+// error code or description (RFC 6750 §3.1); any other gets the error
+// code and description, which clients read before the body. The JSON body
+// carries the error in every case.
+func challenge(r *http.Request, status int, code, desc string) string {
+	const bare = `Bearer realm="registrar"`
+	if status == http.StatusUnauthorized && !bearerPresented(r) {
+		return bare
+	}
+	return bare + `, error="` + code + `", error_description="` + desc + `"`
+}
+
+// bearerPresented reports whether r carries an Authorization header of the
+// Bearer scheme (RFC 6750 §2.1; the scheme is case-insensitive, RFC 9110
+// §11.1), whatever its token.
+func bearerPresented(r *http.Request) bool {
+	for _, v := range r.Header.Values("Authorization") {
+		scheme, _, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			return true
+		}
+	}
+	return false
 }
 
 type errorBody struct {

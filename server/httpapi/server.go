@@ -24,8 +24,11 @@ type Checker func(ctx context.Context) error
 type Options struct {
 	// MaxBodyBytes bounds request bodies; larger ones get 413.
 	MaxBodyBytes int64
-	// Ready are the checks of /readyz, by name.
+	// Ready are the checks of /readyz, by name. They run concurrently, each
+	// under its own ReadyTimeout.
 	Ready map[string]Checker
+	// ReadyTimeout bounds each readiness check; 0 means 2s.
+	ReadyTimeout time.Duration
 	// Logger receives access and error logs. Secrets never reach it.
 	Logger hclog.Logger
 	// CORSOrigins are the browser origins allowed by at least one
@@ -48,7 +51,8 @@ func NewHandler(p *pipeline.Pipeline, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 64 << 10
 	}
-	h := &handler{p: p, opts: opts, log: opts.Logger}
+	h := &handler{p: p, opts: opts, log: opts.Logger,
+		ready: newReadiness(opts.Ready, opts.ReadyTimeout, opts.Logger)}
 	if opts.RateLimit != nil {
 		h.limiter = newLimiter(*opts.RateLimit)
 	}
@@ -96,6 +100,7 @@ type handler struct {
 	opts    Options
 	log     hclog.Logger
 	limiter *limiter
+	ready   *readiness
 }
 
 func (h *handler) register(c *gin.Context) {
@@ -167,14 +172,17 @@ func (h *handler) body(c *gin.Context) ([]byte, bool) {
 			Description: "Content-Type must be application/json"})
 		return nil, false
 	}
+	raw := c.Request.Body
 	if c.Request.ContentLength > h.opts.MaxBodyBytes {
+		discardBody(c.Request, raw, h.opts.MaxBodyBytes)
 		h.writeError(c, tooLarge(h.opts.MaxBodyBytes))
 		return nil, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, h.opts.MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, raw, h.opts.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
+			discardBody(c.Request, raw, h.opts.MaxBodyBytes)
 			h.writeError(c, tooLarge(h.opts.MaxBodyBytes))
 		} else {
 			h.writeError(c, sdk.ErrInvalidRequest.WithDescription("cannot read the request body"))
@@ -182,6 +190,29 @@ func (h *handler) body(c *gin.Context) ([]byte, bool) {
 		return nil, false
 	}
 	return body, true
+}
+
+// maxDiscardBytes bounds how much of an oversized request body is read and
+// thrown away before the 413 is sent.
+const maxDiscardBytes = 4 << 20
+
+// discardBody reads and throws away what remains of an oversized request
+// body, up to maxDiscardBytes, so that the connection is closed (or reused)
+// with nothing unread. A connection closed with unread bytes in its receive
+// buffer is reset by the kernel, and a client that is still writing its
+// body then gets ECONNRESET or EPIPE instead of its 413 and JSON error.
+// The server's read timeout bounds the time it takes. It reads nothing
+// when the declared length is beyond the bound (the connection is closed
+// after the answer; such a client cannot be helped at a reasonable cost),
+// or when the client waits for "100 Continue" and has sent no body.
+func discardBody(r *http.Request, body io.Reader, limit int64) {
+	if r.ContentLength > limit+maxDiscardBytes {
+		return
+	}
+	if r.ContentLength > limit && strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, body, maxDiscardBytes)
 }
 
 func tooLarge(limit int64) *sdk.Error {
@@ -204,27 +235,4 @@ func (h *handler) write(c *gin.Context, resp sdk.Response, err error) {
 
 func (h *handler) healthz(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json", []byte(`{"status":"ok"}`))
-}
-
-// readyz answers 200 when every check passes and 503 naming the failing
-// ones otherwise. Causes go to the log, not to the answer.
-func (h *handler) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-	defer cancel()
-	status := http.StatusOK
-	checks := make(map[string]string, len(h.opts.Ready))
-	for name, check := range h.opts.Ready {
-		if err := check(ctx); err != nil {
-			h.log.Warn("readiness check failed", "check", name, "error", err)
-			checks[name] = "unavailable"
-			status = http.StatusServiceUnavailable
-			continue
-		}
-		checks[name] = "ok"
-	}
-	word := "ok"
-	if status != http.StatusOK {
-		word = "unavailable"
-	}
-	c.JSON(status, gin.H{"status": word, "checks": checks})
 }

@@ -6,11 +6,15 @@
 // hands the pipeline sdk.Validator, sdk.Processor, sdk.Store and
 // sdk.ResponseGenerator values that
 //
-//   - bound every call with the plugin's per-call timeout;
+//   - bound every call with the plugin's per-call timeout, which covers
+//     the wait for a plugin that is restarting as well as the call itself;
 //   - answer sdk.ErrUnavailable (503 temporarily_unavailable) while the
 //     plugin is down, never an internal error;
-//   - restart a plugin that exited, with exponential backoff, on the next
-//     call after the backoff, so the request after a crash normally succeeds.
+//   - restart a plugin that exited once, in the background, as soon as a
+//     call sees it die (or on the next call after a failed start's
+//     exponential backoff): concurrent calls wait for that one start or
+//     their own deadline, whichever comes first, and never queue behind a
+//     lock, so the request after a crash normally succeeds.
 //
 // A plugin that fails to start stops the server unless it is optional; an
 // optional plugin is retried on use and reported by /readyz meanwhile.

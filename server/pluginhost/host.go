@@ -34,7 +34,7 @@ type Host struct {
 func Start(ctx context.Context, plugins []config.Plugin, log hclog.Logger) (*Host, error) {
 	h := &Host{log: log, plugins: make(map[string]*supervisor, len(plugins))}
 	for _, p := range plugins {
-		s := &supervisor{cfg: p, log: log.Named("plugin")}
+		s := newSupervisor(p, log.Named("plugin"))
 		h.plugins[p.Name] = s
 		if err := s.start(ctx); err != nil {
 			var ce *plugin.ConfigError
@@ -127,21 +127,58 @@ func (h *Host) Response(name string) (sdk.ResponseGenerator, error) {
 	return response{s}, nil
 }
 
-// supervisor keeps one plugin running.
+// instance is what the supervisor needs of a running plugin;
+// *plugin.Instance is one, and tests substitute fakes.
+type instance interface {
+	Exited() bool
+	Kill()
+	Health(context.Context) error
+	Serves(kind string) bool
+	Kinds() []string
+	Validator() (sdk.Validator, error)
+	Processor() (sdk.Processor, error)
+	Store() (sdk.Store, error)
+	Response() (sdk.ResponseGenerator, error)
+}
+
+var _ instance = (*plugin.Instance)(nil)
+
+// supervisor keeps one plugin running. A plugin that exited is restarted
+// once, in the background: every call that needs it meanwhile waits for
+// that one start or for its own deadline, whichever comes first, and never
+// holds a lock while it waits. A start that fails sets a backoff
+// (backoff(failures) after the failure) during which calls answer
+// sdk.ErrUnavailable at once; the first call after it starts again.
 type supervisor struct {
 	cfg config.Plugin
 	log hclog.Logger
+	// launch starts and configures one instance within the plugin's
+	// start_timeout; ctx cancels it when the supervisor stops.
+	launch func(ctx context.Context) (instance, error)
+	now    func() time.Time
 
-	mu       sync.Mutex
-	inst     *plugin.Instance
-	failures int
-	retryAt  time.Time
-	stopped  bool
+	mu          sync.Mutex
+	inst        instance      // nil while down or starting
+	starting    chan struct{} // closed when the start in progress ends; nil when none
+	cancelStart context.CancelFunc
+	failures    int       // consecutive failed starts
+	retryAt     time.Time // no start before this
+	lastErr     error     // why the last start failed
+	stopped     bool
 }
 
-// start launches and configures a new instance.
-func (s *supervisor) start(ctx context.Context) error {
+func newSupervisor(cfg config.Plugin, log hclog.Logger) *supervisor {
+	s := &supervisor{cfg: cfg, log: log, now: time.Now}
+	s.launch = s.launchPlugin
+	return s
+}
+
+// launchPlugin launches and configures a new instance of the plugin.
+func (s *supervisor) launchPlugin(ctx context.Context) (instance, error) {
 	timeout := s.cfg.StartTimeout
+	if timeout <= 0 {
+		timeout = plugin.DefaultStartTimeout
+	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	in, err := plugin.Launch(ctx, plugin.LaunchConfig{
@@ -156,74 +193,164 @@ func (s *supervisor) start(ctx context.Context) error {
 		StartTimeout: timeout,
 	})
 	if err != nil {
-		s.failed()
-		return err
+		return nil, err
 	}
 	if err := in.Configure(ctx, s.cfg.Config); err != nil {
 		in.Kill()
-		s.failed()
+		return nil, err
+	}
+	return in, nil
+}
+
+// start launches the first instance, synchronously (server start).
+func (s *supervisor) start(ctx context.Context) error {
+	in, err := s.launch(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.failedLocked(err)
 		return err
 	}
-	s.inst, s.failures, s.retryAt = in, 0, time.Time{}
+	s.inst, s.failures, s.retryAt, s.lastErr = in, 0, time.Time{}, nil
 	return nil
 }
 
-func (s *supervisor) failed() {
-	s.failures++
-	backoff := minBackoff << min(s.failures-1, 16)
-	if backoff > maxBackoff {
-		backoff = maxBackoff
+// backoff is the wait before the next start after failures consecutive
+// failed starts: 0 for none, then minBackoff doubling up to maxBackoff.
+func backoff(failures int) time.Duration {
+	if failures <= 0 {
+		return 0
 	}
-	s.retryAt = time.Now().Add(backoff)
+	return min(minBackoff<<min(failures-1, 16), maxBackoff)
 }
 
-func (s *supervisor) current() *plugin.Instance {
+func (s *supervisor) failedLocked(err error) {
+	s.failures++
+	s.lastErr = err
+	s.retryAt = s.now().Add(backoff(s.failures))
+}
+
+func (s *supervisor) current() instance {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.inst
 }
 
-// instance returns a running instance, restarting the plugin if it exited
-// and its backoff has passed. While it is down it answers ErrUnavailable.
-func (s *supervisor) instance(ctx context.Context) (*plugin.Instance, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stopped {
-		return nil, fmt.Errorf("plugin %q is stopped: %w", s.cfg.Name, sdk.ErrUnavailable)
-	}
-	if s.inst != nil && !s.inst.Exited() {
-		return s.inst, nil
+// restartLocked begins a start in the background, unless one is in
+// progress, and returns the channel closed when it ends. The instance it
+// replaces, if any, is killed first. s.mu is held.
+func (s *supervisor) restartLocked() <-chan struct{} {
+	if s.starting != nil {
+		return s.starting
 	}
 	if s.inst != nil {
 		s.log.Warn("plugin exited; restarting", "plugin", s.cfg.Name)
-		s.inst.Kill()
-		s.inst = nil
-		if s.failures == 0 {
-			s.retryAt = time.Time{} // first restart after a crash is immediate
+	}
+	old := s.inst
+	s.inst = nil
+	done := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	s.starting, s.cancelStart = done, cancel
+	go func() {
+		defer cancel()
+		if old != nil {
+			old.Kill()
 		}
-	}
-	if time.Now().Before(s.retryAt) {
-		return nil, fmt.Errorf("plugin %q is down, next restart in %s: %w",
-			s.cfg.Name, time.Until(s.retryAt).Round(time.Millisecond), sdk.ErrUnavailable)
-	}
-	if err := s.start(context.WithoutCancel(ctx)); err != nil {
-		s.log.Error("plugin restart failed", "plugin", s.cfg.Name, "failures", s.failures, "error", err)
-		return nil, fmt.Errorf("plugin %q restart failed: %w", s.cfg.Name, errors.Join(err, sdk.ErrUnavailable))
-	}
-	s.log.Info("plugin restarted", "plugin", s.cfg.Name)
-	return s.inst, nil
+		in, err := s.launch(ctx)
+		s.mu.Lock()
+		stopped := s.stopped
+		switch {
+		case stopped:
+		case err != nil:
+			s.failedLocked(err)
+			s.log.Error("plugin restart failed", "plugin", s.cfg.Name, "failures", s.failures,
+				"next_attempt_in", backoff(s.failures), "error", err)
+		default:
+			s.inst, s.failures, s.retryAt, s.lastErr = in, 0, time.Time{}, nil
+			s.log.Info("plugin restarted", "plugin", s.cfg.Name)
+		}
+		s.starting, s.cancelStart = nil, nil
+		close(done)
+		s.mu.Unlock()
+		if stopped && in != nil {
+			in.Kill()
+		}
+	}()
+	return done
 }
 
-// call runs fn on a running instance within the per-call timeout. A call
-// that fails because the plugin died marks it for restart; a deadline is
-// answered as unavailable.
-func (s *supervisor) call(ctx context.Context, fn func(context.Context, *plugin.Instance) error) error {
-	in, err := s.instance(ctx)
+// instance returns a running instance. When the plugin has exited it
+// starts one in the background (unless a start is in progress or the
+// backoff has not passed) and waits for it, or for ctx, whichever comes
+// first. While the plugin is down it answers sdk.ErrUnavailable.
+func (s *supervisor) instance(ctx context.Context) (instance, error) {
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("plugin %q is stopped: %w", s.cfg.Name, sdk.ErrUnavailable)
+	}
+	if s.inst != nil && !s.inst.Exited() {
+		in := s.inst
+		s.mu.Unlock()
+		return in, nil
+	}
+	var done <-chan struct{} = s.starting
+	if done == nil {
+		if s.inst != nil && s.failures == 0 {
+			s.retryAt = time.Time{} // the first restart after a crash is immediate
+		}
+		if now := s.now(); now.Before(s.retryAt) {
+			wait := s.retryAt.Sub(now)
+			s.mu.Unlock()
+			return nil, fmt.Errorf("plugin %q is down, next restart in %s: %w",
+				s.cfg.Name, wait.Round(time.Millisecond), sdk.ErrUnavailable)
+		}
+		done = s.restartLocked()
+	}
+	s.mu.Unlock()
+
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("plugin %q is starting and was not ready in time: %w",
+			s.cfg.Name, errors.Join(ctx.Err(), sdk.ErrUnavailable))
+	}
+	s.mu.Lock()
+	in, err := s.inst, s.lastErr
+	s.mu.Unlock()
+	if in == nil {
+		if err == nil {
+			err = errors.New("stopped")
+		}
+		return nil, fmt.Errorf("plugin %q restart failed: %w", s.cfg.Name, errors.Join(err, sdk.ErrUnavailable))
+	}
+	return in, nil
+}
+
+// exited begins restarting the plugin as soon as a call sees that in
+// exited, so that the next call finds it ready or nearly so.
+func (s *supervisor) exited(in instance) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped || s.inst != in || s.starting != nil {
+		return
+	}
+	if s.failures == 0 || !s.now().Before(s.retryAt) {
+		s.restartLocked()
+	}
+}
+
+// call runs fn on a running instance. The plugin's per-call timeout bounds
+// the whole call: the wait for an instance that is (re)starting and fn.
+// A deadline is answered as sdk.ErrUnavailable; a call that fails because
+// the plugin died starts its restart.
+func (s *supervisor) call(ctx context.Context, fn func(context.Context, instance) error) error {
+	cctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	in, err := s.instance(cctx)
 	if err != nil {
 		return err
 	}
-	cctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-	defer cancel()
 	err = fn(cctx, in)
 	if err == nil {
 		return nil
@@ -235,11 +362,15 @@ func (s *supervisor) call(ctx context.Context, fn func(context.Context, *plugin.
 	}
 	if errors.Is(err, sdk.ErrUnavailable) {
 		// The connection may have broken because the process is dying.
-		// Give it a moment to be seen as exited, so that the next call
-		// restarts it instead of failing on the dead connection too. A
-		// plugin that is alive and reports its own outage costs its
-		// caller this moment, on an answer that is a 503 anyway.
+		// Give it a moment to be seen as exited, then restart it at once,
+		// so that the next call finds it running instead of failing on
+		// the dead connection too. A plugin that is alive and reports its
+		// own outage costs its caller this moment, on an answer that is a
+		// 503 anyway.
 		awaitExit(in, exitGrace)
+		if in.Exited() {
+			s.exited(in)
+		}
 	}
 	return err
 }
@@ -249,30 +380,40 @@ func (s *supervisor) call(ctx context.Context, fn func(context.Context, *plugin.
 // milliseconds.
 const exitGrace = 150 * time.Millisecond
 
-func awaitExit(in *plugin.Instance, grace time.Duration) {
+func awaitExit(in instance, grace time.Duration) {
 	deadline := time.Now().Add(grace)
 	for !in.Exited() && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
 
+// health reports whether the plugin can serve. It does not restart a
+// plugin that exited: the next call does.
 func (s *supervisor) health(ctx context.Context) error {
 	s.mu.Lock()
-	in := s.inst
+	in, starting := s.inst, s.starting != nil
 	s.mu.Unlock()
+	if starting {
+		return fmt.Errorf("plugin %q is restarting: %w", s.cfg.Name, sdk.ErrUnavailable)
+	}
 	if in == nil || in.Exited() {
-		// Readiness does not restart: the next call does, after backoff.
 		return fmt.Errorf("plugin %q is not running: %w", s.cfg.Name, sdk.ErrUnavailable)
 	}
 	return in.Health(ctx)
 }
 
+// stop kills the running instance and cancels a start in progress; it
+// does not wait for the start to end (its instance is killed when it does).
 func (s *supervisor) stop() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.stopped = true
-	if s.inst != nil {
-		s.inst.Kill()
-		s.inst = nil
+	in := s.inst
+	s.inst = nil
+	if s.cancelStart != nil {
+		s.cancelStart()
+	}
+	s.mu.Unlock()
+	if in != nil {
+		in.Kill()
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/registrar-dcr/registrar/sdk"
-	"github.com/registrar-dcr/registrar/sdk/plugin"
 )
 
 // The shims below give the pipeline the sdk interfaces, each call going
@@ -15,7 +14,7 @@ type validator struct{ s *supervisor }
 var _ sdk.Validator = validator{}
 
 func (v validator) Validate(ctx context.Context, rc sdk.RegistrationContext) (out sdk.RegistrationContext, err error) {
-	err = v.s.call(ctx, func(ctx context.Context, in *plugin.Instance) error {
+	err = v.s.call(ctx, func(ctx context.Context, in instance) error {
 		val, err := in.Validator()
 		if err != nil {
 			return err
@@ -31,7 +30,7 @@ type processor struct{ s *supervisor }
 var _ sdk.Processor = processor{}
 
 func (p processor) Process(ctx context.Context, rc sdk.RegistrationContext) (out sdk.RegistrationContext, err error) {
-	err = p.s.call(ctx, func(ctx context.Context, in *plugin.Instance) error {
+	err = p.s.call(ctx, func(ctx context.Context, in instance) error {
 		proc, err := in.Processor()
 		if err != nil {
 			return err
@@ -47,7 +46,7 @@ type response struct{ s *supervisor }
 var _ sdk.ResponseGenerator = response{}
 
 func (r response) Generate(ctx context.Context, rc sdk.RegistrationContext, uri string) (out sdk.Response, err error) {
-	err = r.s.call(ctx, func(ctx context.Context, in *plugin.Instance) error {
+	err = r.s.call(ctx, func(ctx context.Context, in instance) error {
 		gen, err := in.Response()
 		if err != nil {
 			return err
@@ -63,7 +62,7 @@ type store struct{ s *supervisor }
 var _ sdk.Store = store{}
 
 func (st store) with(ctx context.Context, fn func(context.Context, sdk.Store) error) error {
-	return st.s.call(ctx, func(ctx context.Context, in *plugin.Instance) error {
+	return st.s.call(ctx, func(ctx context.Context, in instance) error {
 		s, err := in.Store()
 		if err != nil {
 			return err

@@ -74,4 +74,20 @@ try {
   results.unauthorized = challenge.parameters.error
 }
 
+// No token at all: 401 with a bare Bearer challenge, no error code
+// (RFC 6750 §3.1); the JSON body still names the error.
+try {
+  const response = await oauth.dynamicClientRegistrationRequest(as, { redirect_uris: ['https://app.example.com/cb'] }, insecure)
+  await oauth.processDynamicClientRegistrationResponse(response)
+  throw new Error('registration without a token accepted')
+} catch (err) {
+  check(err instanceof oauth.WWWAuthenticateChallengeError, `unexpected error type ${err?.constructor?.name}: ${err?.message}`)
+  const challenge = err.cause?.[0]
+  check(err.status === 401 && challenge?.scheme === 'bearer', `challenge ${JSON.stringify(err.cause)}`)
+  check(challenge.parameters.error === undefined, `error = ${challenge.parameters.error}`)
+  const body = await err.response.json()
+  check(body.error === 'invalid_token', `body error = ${body.error}`)
+  results.missing = { realm: challenge.parameters.realm, error: challenge.parameters.error ?? null, body: body.error }
+}
+
 console.log(JSON.stringify(results))

@@ -109,16 +109,23 @@ func (s *Store) insertBatch(batch []*createReq) {
 		live = append(live, r)
 	}
 	ctx := context.Background()
+	if len(live) > 0 {
+		s.reviveWriter(ctx)
+	}
 	switch len(live) {
 	case 0:
 		return
 	case 1:
-		live[0].done <- s.insertOne(ctx, s.insert, nil, live[0])
+		err := s.insertOne(ctx, s.insert, nil, live[0])
+		if err == nil || isAnswer(err) {
+			s.writeSucceeded()
+		}
+		live[0].done <- err
 		return
 	}
 
 	failAll := func(err error) {
-		err = s.fail(ctx, "create", err)
+		err = s.writeFailed(ctx, "create", err)
 		for _, r := range live {
 			r.done <- err
 		}
@@ -146,6 +153,7 @@ func (s *Store) insertBatch(batch []*createReq) {
 		failAll(err)
 		return
 	}
+	s.writeSucceeded()
 	for i, r := range live {
 		r.done <- errs[i]
 	}
@@ -168,13 +176,13 @@ func (s *Store) insertOne(ctx context.Context, st *sql.Stmt, tx *sql.Tx, r *crea
 		_, exists, qerr := s.revision(ctx, tx, c.ID)
 		switch {
 		case qerr != nil:
-			return s.fail(ctx, "create", qerr)
+			return s.writeFailed(ctx, "create", qerr)
 		case exists:
 			return fmt.Errorf("%w: client %q", sdk.ErrAlreadyExists, c.ID)
 		}
 		return ErrTokenHashInUse
 	}
-	return s.fail(ctx, "create", err)
+	return s.writeFailed(ctx, "create", err)
 }
 
 // isAnswer reports whether err is an answer about one record rather than a

@@ -13,6 +13,12 @@
 // group-committed (one transaction for everything queued, each record with
 // its own answer); reads go to a separate pool of read-only (query_only)
 // connections that WAL lets run beside the writer.
+// Health commits a heartbeat row on the writer, so a database that cannot be
+// written is not ready, and reports a write refused for want of room for a
+// few seconds; a write that fails because of the database replaces the
+// writer connection before the next one, so the store recovers by itself
+// when the fault clears (a connection opened on a read-only file stays
+// read-only otherwise).
 // Errors follow the sdk.Store contract: sdk.ErrNotFound, ErrAlreadyExists and
 // ErrConflict for answers about the data; a closed store, an I/O or lock
 // failure, or a deadline is sdk.ErrUnavailable wrapping its cause, never

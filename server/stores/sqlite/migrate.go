@@ -51,6 +51,13 @@ var migrations = []string{
 		expires_at INTEGER NOT NULL
 	) WITHOUT ROWID;
 	CREATE INDEX clients_profile ON clients (profile);`,
+
+	// 3: the heartbeat row Health rewrites to prove the writer can commit
+	// (a read-only file or a full disk fails it, where SELECT 1 does not).
+	`CREATE TABLE heartbeat (
+		id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+		at INTEGER NOT NULL
+	);`,
 }
 
 // SchemaVersion returns the schema version this package migrates to.

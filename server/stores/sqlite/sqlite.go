@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,6 +88,23 @@ type Store struct {
 	queueMu     sync.RWMutex // guards queueClosed and closing creates
 	queueClosed bool
 
+	// writerSuspect is set when a write failed in a way that may have left
+	// the writer connection unusable (see writeFailed); the next write
+	// replaces the connection first (reviveWriter).
+	writerSuspect atomic.Bool
+
+	// The last write that failed because the disk or the database is
+	// full (SQLITE_FULL), until a write succeeds; Health reports it for
+	// faultWindow, so readiness reflects what writes meet where the small
+	// heartbeat still commits (it rewrites a page; a registration may need
+	// new ones). Other faults (read-only, I/O errors) fail the heartbeat
+	// itself.
+	hasFault    atomic.Bool
+	faultMu     sync.Mutex
+	faultAt     time.Time
+	faultErr    error
+	faultWindow time.Duration
+
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -110,6 +128,8 @@ const (
 	getByTokenSQL = `SELECT revision, data FROM clients
 		WHERE registration_token_hash = ? AND registration_token_hash <> ''`
 	countClientsSQL = `SELECT COUNT(*) FROM clients WHERE profile = ?`
+	heartbeatSQL    = `INSERT INTO heartbeat (id, at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET at = excluded.at`
 )
 
 // Open opens (creating it with mode 0600 if needed) the database file at
@@ -133,7 +153,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
 
-	s := &Store{}
+	s := &Store{faultWindow: defaultFaultWindow}
 	busy := strconv.FormatInt(opts.BusyTimeout.Milliseconds(), 10)
 
 	s.writer, err = sql.Open("sqlite", dsn(abs, url.Values{
@@ -378,9 +398,10 @@ func (s *Store) Delete(ctx context.Context, clientID string, revision int64) err
 // follow-up read in the same transaction tells a missing client
 // (ErrNotFound) from a stale revision (ErrConflict).
 func (s *Store) write(ctx context.Context, op, clientID string, revision int64, exec func(*sql.Tx) (sql.Result, error)) (err error) {
+	s.reviveWriter(ctx)
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return s.fail(ctx, op, err)
+		return s.writeFailed(ctx, op, err)
 	}
 	defer func() {
 		if err != nil {
@@ -392,17 +413,17 @@ func (s *Store) write(ctx context.Context, op, clientID string, revision int64, 
 		if sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
 			return ErrTokenHashInUse
 		}
-		return s.fail(ctx, op, err)
+		return s.writeFailed(ctx, op, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return s.fail(ctx, op, err)
+		return s.writeFailed(ctx, op, err)
 	}
 	if n == 0 {
 		stored, exists, err := s.revision(ctx, tx, clientID)
 		switch {
 		case err != nil:
-			return s.fail(ctx, op, err)
+			return s.writeFailed(ctx, op, err)
 		case !exists:
 			return fmt.Errorf("%w: client %q", sdk.ErrNotFound, clientID)
 		default:
@@ -410,8 +431,9 @@ func (s *Store) write(ctx context.Context, op, clientID string, revision int64, 
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return s.fail(ctx, op, err)
+		return s.writeFailed(ctx, op, err)
 	}
+	s.writeSucceeded()
 	return nil
 }
 
@@ -442,18 +464,114 @@ func (s *Store) CountClients(ctx context.Context, profile string) (int64, error)
 	return n, nil
 }
 
-// Health runs SELECT 1 on the writer and on the read pool.
+// Health proves that the store can serve: the writer commits a write (it
+// rewrites the one heartbeat row), so a database file that became read-only,
+// a full disk or a broken writer connection fails it; no write has failed
+// for want of room (SQLITE_FULL) in the last faultWindow (10 s) without a
+// write succeeding since, which covers the writes that need more room than
+// the heartbeat; and the read pool answers a query. A failure is
+// sdk.ErrUnavailable wrapping its cause. The heartbeat costs one WAL frame
+// and no fsync (synchronous=NORMAL), about 20 µs; a failed Health replaces
+// the writer connection like any failed write, so readiness recovers by
+// itself once the fault clears.
 func (s *Store) Health(ctx context.Context) error {
-	if err := s.check(ctx, "health"); err != nil {
+	const op = "health"
+	if err := s.check(ctx, op); err != nil {
 		return err
 	}
-	for _, db := range []*sql.DB{s.writer, s.reader} {
-		var one int
-		if err := db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
-			return s.fail(ctx, "health", err)
-		}
+	s.reviveWriter(ctx)
+	if _, err := s.writer.ExecContext(ctx, heartbeatSQL, time.Now().Unix()); err != nil {
+		return s.writeFailed(ctx, op, err)
+	}
+	if err := s.recentFault(); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	var one int
+	if err := s.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return s.fail(ctx, op, err)
 	}
 	return nil
+}
+
+// writeFailed classifies a failed write like fail, and marks the writer
+// connection suspect unless the failure says nothing about it (the caller
+// gave up, the store is closed, another process holds the lock). SQLite
+// keeps some failures on the connection: one opened while the file was
+// read-only stays read-only after the file is writable again, and a
+// transaction whose COMMIT failed may stay open, so that every later BEGIN
+// fails. Replacing the connection is what lets the store recover without a
+// restart.
+//
+// A write that failed for want of room (SQLITE_FULL) is also recorded for
+// Health until a write succeeds.
+func (s *Store) writeFailed(ctx context.Context, op string, err error) error {
+	if ctx.Err() == nil && !s.closed.Load() {
+		code := sqliteCode(err) & 0xff
+		switch code {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_CONSTRAINT:
+		default:
+			s.writerSuspect.Store(true)
+		}
+		if code == sqlite3.SQLITE_FULL {
+			s.faultMu.Lock()
+			s.faultAt, s.faultErr = time.Now(), err
+			s.hasFault.Store(true)
+			s.faultMu.Unlock()
+		}
+	}
+	return s.fail(ctx, op, err)
+}
+
+// defaultFaultWindow is how long Health reports a failed write when no
+// write succeeded since: long enough for readiness probes to see it, short
+// enough that an idle server whose fault cleared becomes ready again
+// without traffic.
+const defaultFaultWindow = 10 * time.Second
+
+// writeSucceeded forgets the last failed write: the database takes writes.
+func (s *Store) writeSucceeded() {
+	if !s.hasFault.Load() {
+		return
+	}
+	s.faultMu.Lock()
+	s.faultAt, s.faultErr = time.Time{}, nil
+	s.hasFault.Store(false)
+	s.faultMu.Unlock()
+}
+
+// recentFault returns the last failed write when it is within faultWindow
+// and no write succeeded since.
+func (s *Store) recentFault() error {
+	if !s.hasFault.Load() {
+		return nil
+	}
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	if s.faultErr == nil || time.Since(s.faultAt) > s.faultWindow {
+		return nil
+	}
+	return fmt.Errorf("a write failed %s ago: %w", time.Since(s.faultAt).Round(time.Millisecond), s.faultErr)
+}
+
+// reviveWriter replaces the writer connection when a write marked it
+// suspect. It runs before a write, never while the connection is in use by
+// the caller; the next use of the pool opens a fresh connection (with the
+// pragmas of its DSN, the prepared statements re-prepared on demand). If the
+// fault persists the fresh connection fails too and is replaced again on
+// the following write.
+func (s *Store) reviveWriter(ctx context.Context) {
+	if !s.writerSuspect.CompareAndSwap(true, false) {
+		return
+	}
+	conn, err := s.writer.Conn(ctx)
+	if err != nil {
+		s.writerSuspect.Store(true)
+		return
+	}
+	// Returning driver.ErrBadConn from Raw makes database/sql close the
+	// connection instead of putting it back in the pool.
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	_ = conn.Close()
 }
 
 // Stats are the connection pool statistics, for metrics.

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	msqlite "modernc.org/sqlite"
+
 	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/sdk/storetest"
 )
@@ -163,7 +165,7 @@ func TestSchemaMigrations(t *testing.T) {
 	}
 	assertSchemaVersion(t, s)
 
-	for _, name := range []string{"clients", "schema_migrations", "initial_access_tokens", "jti"} {
+	for _, name := range []string{"clients", "schema_migrations", "initial_access_tokens", "jti", "heartbeat"} {
 		var n int
 		if err := s.reader.QueryRow(`SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name = ?`, name).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s: count %d, err %v", name, n, err)
@@ -822,5 +824,230 @@ func TestPruneJTI(t *testing.T) {
 	// The live record still refuses a replay.
 	if err := s.MarkJTIUsed(ctx, "live", 400, 250); !errors.Is(err, sdk.ErrAlreadyExists) {
 		t.Fatalf("replay after prune: %v", err)
+	}
+}
+
+// writerFaults emulate a database the writer cannot write: every writer
+// connection opened for a path in the set runs the path's pragma first.
+// "PRAGMA query_only = 1" is a file that is read-only (SQLite opens a
+// read-write connection on a file it cannot write read-only, silently);
+// "PRAGMA max_page_count = N" a disk that is full. It works when the tests
+// run as root, where chmod would not.
+var writerFaults struct {
+	once  sync.Once
+	mu    sync.Mutex
+	paths map[string]string // dsn prefix -> pragma
+}
+
+// setWriterFault makes the writer connections of the store at path run
+// pragma when they open; "" clears the fault.
+func setWriterFault(t *testing.T, path, pragma string) {
+	t.Helper()
+	writerFaults.once.Do(func() {
+		writerFaults.paths = map[string]string{}
+		msqlite.RegisterConnectionHook(func(c msqlite.ExecQuerierContext, dsn string) error {
+			if !strings.Contains(dsn, "_txlock=immediate") { // the writer's DSN
+				return nil
+			}
+			writerFaults.mu.Lock()
+			var pragma string
+			for p, pr := range writerFaults.paths {
+				if strings.HasPrefix(dsn, p+"?") {
+					pragma = pr
+				}
+			}
+			writerFaults.mu.Unlock()
+			if pragma == "" {
+				return nil
+			}
+			_, err := c.ExecContext(context.Background(), pragma, nil)
+			return err
+		})
+	})
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writerFaults.mu.Lock()
+	writerFaults.paths[dsn(abs, nil)] = pragma
+	writerFaults.mu.Unlock()
+}
+
+// TestWriterRecoversFromReadOnlyFile: while the database cannot be written,
+// Health fails (SELECT 1 would pass) and every write is ErrUnavailable;
+// once it can be written again, Health passes and writes succeed without a
+// restart (the writer connection, opened read-only, is replaced).
+func TestWriterRecoversFromReadOnlyFile(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// connection applies the fault to the connection already open:
+		// true for a connection that is read-only now, false for a fault
+		// that only new connections see (the file became read-only and
+		// the connection was replaced).
+		connection bool
+	}{
+		{name: "open connection read-only", connection: true},
+		{name: "reopened while read-only", connection: false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			s, path := openTemp(t, Options{})
+			c, err := s.Create(ctx, storetest.SampleClient("client-ro"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Health(ctx); err != nil {
+				t.Fatalf("Health before the fault: %v", err)
+			}
+
+			setWriterFault(t, path, "PRAGMA query_only = 1")
+			t.Cleanup(func() { setWriterFault(t, path, "") })
+			if tc.connection {
+				if _, err := s.writer.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				s.writerSuspect.Store(true) // as after a failed write
+			}
+			writes := map[string]func() error{
+				"Create": func() error { _, err := s.Create(ctx, storetest.SampleClient("client-ro-new")); return err },
+				"Update": func() error { _, err := s.Update(ctx, c); return err },
+				"Delete": func() error { return s.Delete(ctx, c.ID, c.Revision) },
+				"CreateToken": func() error {
+					_, err := s.CreateToken(ctx, storetest.SampleToken("iat-ro"))
+					return err
+				},
+				"MarkJTIUsed": func() error { return s.MarkJTIUsed(ctx, "iss\x00ro", 200, 100) },
+				"Health":      func() error { return s.Health(ctx) },
+			}
+			for round := range 2 { // the replaced connection is read-only too
+				for name, write := range writes {
+					if err := write(); !errors.Is(err, sdk.ErrUnavailable) {
+						t.Fatalf("round %d: %s while read-only: %v, want ErrUnavailable", round, name, err)
+					}
+				}
+			}
+			if _, err := s.Get(ctx, c.ID); err != nil {
+				t.Errorf("Get while read-only: %v", err)
+			}
+
+			setWriterFault(t, path, "")
+			if err := s.Health(ctx); err != nil {
+				t.Fatalf("Health after the fault cleared: %v", err)
+			}
+			if _, err := s.Create(ctx, storetest.SampleClient("client-ro-after")); err != nil {
+				t.Errorf("Create after the fault cleared: %v", err)
+			}
+			if c, err = s.Update(ctx, c); err != nil {
+				t.Errorf("Update after the fault cleared: %v", err)
+			}
+			if _, err := s.CreateToken(ctx, storetest.SampleToken("iat-ro-after")); err != nil {
+				t.Errorf("CreateToken after the fault cleared: %v", err)
+			}
+			if err := s.MarkJTIUsed(ctx, "iss\x00ro-after", 200, 100); err != nil {
+				t.Errorf("MarkJTIUsed after the fault cleared: %v", err)
+			}
+		})
+	}
+}
+
+// TestHealthReportsFailedWrites: on a full disk the heartbeat may still
+// commit (it rewrites a page, where a registration needs new ones); Health
+// reports the writes that failed, until one succeeds or, idle, for the
+// fault window.
+func TestHealthReportsFailedWrites(t *testing.T) {
+	ctx := t.Context()
+	s, path := openTemp(t, Options{})
+	var pages int64
+	if err := s.reader.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	setWriterFault(t, path, fmt.Sprintf("PRAGMA max_page_count = %d", pages))
+	t.Cleanup(func() { setWriterFault(t, path, "") })
+	s.writerSuspect.Store(true) // the connection is replaced by one that sees the fault
+	if err := s.Health(ctx); err != nil {
+		t.Fatalf("Health before any write failed: %v (the heartbeat needs no new page)", err)
+	}
+	var full error
+	for i := range 100 {
+		c := typicalClient(fmt.Sprintf("client-full-%d", i))
+		if _, full = s.Create(ctx, c); full != nil {
+			break
+		}
+	}
+	if !errors.Is(full, sdk.ErrUnavailable) {
+		t.Fatalf("creates on a full database: %v, want ErrUnavailable", full)
+	}
+	for range 2 {
+		if err := s.Health(ctx); !errors.Is(err, sdk.ErrUnavailable) || !strings.Contains(err.Error(), "full") {
+			t.Fatalf("Health after a write failed: %v, want ErrUnavailable naming the cause", err)
+		}
+	}
+
+	setWriterFault(t, path, "")
+	// The emulated fault lives on the connection, which Health's
+	// heartbeat does not find broken; a full disk does not. The failed
+	// create marked the connection for replacement; do so again.
+	s.writerSuspect.Store(true)
+	if _, err := s.Create(ctx, typicalClient("client-after-full")); err != nil {
+		t.Fatalf("Create after the fault cleared: %v", err)
+	}
+	if err := s.Health(ctx); err != nil {
+		t.Fatalf("Health after a write succeeded: %v", err)
+	}
+
+	// Idle after a failure: readiness comes back after the window.
+	s.faultWindow = 50 * time.Millisecond
+	if err := s.reader.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	setWriterFault(t, path, fmt.Sprintf("PRAGMA max_page_count = %d", pages))
+	s.writerSuspect.Store(true)
+	full = nil
+	for i := range 100 {
+		if _, full = s.Create(ctx, typicalClient(fmt.Sprintf("client-full-again-%d", i))); full != nil {
+			break
+		}
+	}
+	if !errors.Is(full, sdk.ErrUnavailable) {
+		t.Fatalf("creates on a full database: %v, want ErrUnavailable", full)
+	}
+	if err := s.Health(ctx); !errors.Is(err, sdk.ErrUnavailable) {
+		t.Fatalf("Health within the window: %v, want ErrUnavailable", err)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if err := s.Health(ctx); err != nil {
+		t.Fatalf("Health after the window, idle: %v", err)
+	}
+}
+
+// TestHealthWrites: Health commits on the writer (the heartbeat row), so a
+// writer that cannot write is not healthy.
+func TestHealthWrites(t *testing.T) {
+	s, _ := openTemp(t, Options{})
+	for range 2 {
+		if err := s.Health(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	var at int64
+	if err := s.reader.QueryRowContext(t.Context(), `SELECT COUNT(*), MAX(at) FROM heartbeat`).Scan(&n, &at); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || at < time.Now().Add(-time.Minute).Unix() {
+		t.Errorf("heartbeat: %d rows, at %d; want one recent row", n, at)
+	}
+}
+
+// BenchmarkHealth measures a readiness probe of the store: one heartbeat
+// commit on the writer and one query on the read pool.
+func BenchmarkHealth(b *testing.B) {
+	s, _ := openTemp(b, Options{})
+	ctx := context.Background()
+	for b.Loop() {
+		if err := s.Health(ctx); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -57,15 +57,17 @@ func (s *Store) CreateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.
 		return sdk.InitialAccessToken{}, errEmptyIdentity
 	}
 	t.Revision = 1
+	s.reviveWriter(ctx)
 	_, err := s.tokenInsert.ExecContext(ctx,
 		t.ID, t.Hash, t.Profile, t.Description, t.CreatedAt, t.ExpiresAt, t.MaxUses, t.Uses, t.Revoked)
 	switch code := sqliteCode(err); {
 	case err == nil:
+		s.writeSucceeded()
 		return t, nil
 	case code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, code == sqlite3.SQLITE_CONSTRAINT_UNIQUE:
 		return sdk.InitialAccessToken{}, fmt.Errorf("%w: initial access token %q (ID or hash taken)", sdk.ErrAlreadyExists, t.ID)
 	default:
-		return sdk.InitialAccessToken{}, s.fail(ctx, op, err)
+		return sdk.InitialAccessToken{}, s.writeFailed(ctx, op, err)
 	}
 }
 
@@ -130,9 +132,10 @@ func (s *Store) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (_ sd
 	if err := s.check(ctx, op); err != nil {
 		return sdk.InitialAccessToken{}, err
 	}
+	s.reviveWriter(ctx)
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return sdk.InitialAccessToken{}, s.fail(ctx, op, err)
+		return sdk.InitialAccessToken{}, s.writeFailed(ctx, op, err)
 	}
 	defer func() {
 		if err != nil {
@@ -143,11 +146,11 @@ func (s *Store) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (_ sd
 		t.Profile, t.Description, t.CreatedAt, t.ExpiresAt, t.MaxUses, t.Uses, t.Revoked,
 		t.ID, t.Revision, t.Hash)
 	if err != nil {
-		return sdk.InitialAccessToken{}, s.fail(ctx, op, err)
+		return sdk.InitialAccessToken{}, s.writeFailed(ctx, op, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return sdk.InitialAccessToken{}, s.fail(ctx, op, err)
+		return sdk.InitialAccessToken{}, s.writeFailed(ctx, op, err)
 	}
 	if n == 0 {
 		// Explain the miss from the same transaction.
@@ -160,7 +163,7 @@ func (s *Store) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (_ sd
 		case errors.Is(err, sql.ErrNoRows):
 			return sdk.InitialAccessToken{}, fmt.Errorf("%w: initial access token %q", sdk.ErrNotFound, t.ID)
 		case err != nil:
-			return sdk.InitialAccessToken{}, s.fail(ctx, op, err)
+			return sdk.InitialAccessToken{}, s.writeFailed(ctx, op, err)
 		case stored != t.Revision:
 			return sdk.InitialAccessToken{}, fmt.Errorf("%w: initial access token %q is at revision %d, not %d",
 				sdk.ErrConflict, t.ID, stored, t.Revision)
@@ -169,8 +172,9 @@ func (s *Store) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (_ sd
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return sdk.InitialAccessToken{}, s.fail(ctx, op, err)
+		return sdk.InitialAccessToken{}, s.writeFailed(ctx, op, err)
 	}
+	s.writeSucceeded()
 	t.Revision++
 	return t, nil
 }
@@ -185,13 +189,15 @@ func (s *Store) MarkJTIUsed(ctx context.Context, key string, expiresAt, now int6
 	if err := s.check(ctx, op); err != nil {
 		return err
 	}
+	s.reviveWriter(ctx)
 	res, err := s.jtiMark.ExecContext(ctx, key, expiresAt, now)
 	if err != nil {
-		return s.fail(ctx, op, err)
+		return s.writeFailed(ctx, op, err)
 	}
+	s.writeSucceeded()
 	n, err := res.RowsAffected()
 	if err != nil {
-		return s.fail(ctx, op, err)
+		return s.writeFailed(ctx, op, err)
 	}
 	if n == 0 {
 		return fmt.Errorf("%w: jti already used", sdk.ErrAlreadyExists)
