@@ -129,7 +129,8 @@ type errorBody struct {
 // RFC 6749 §5.2 and RFC 6750 §3 allow (%x20-21 / %x23-5B / %x5D-7E), so
 // it is valid both in the JSON body and in the WWW-Authenticate
 // quoted-string: double quotes become single quotes, backslashes slashes,
-// anything else outside the set a question mark.
+// the section sign of an RFC citation "section ", anything else outside
+// the set a question mark.
 func descriptionSafe(s string) string {
 	ok := true
 	for i := 0; i < len(s); i++ {
@@ -149,6 +150,8 @@ func descriptionSafe(s string) string {
 			b.WriteByte('\'')
 		case r == '\\':
 			b.WriteByte('/')
+		case r == '§':
+			b.WriteString("section ")
 		case r < 0x20 || r > 0x7e:
 			b.WriteByte('?')
 		default:

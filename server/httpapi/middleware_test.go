@@ -10,6 +10,7 @@ func TestDescriptionSafe(t *testing.T) {
 		{name: "backslash", in: `a\b`, want: `a/b`},
 		{name: "non-ascii", in: "host аpp", want: "host ?pp"},
 		{name: "control", in: "a\nb\tc", want: "a?b?c"},
+		{name: "section sign", in: "must use https (RFC 8252 §7.3)", want: "must use https (RFC 8252 section 7.3)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
