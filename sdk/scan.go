@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -46,10 +47,10 @@ type bodyScanner struct {
 // scanFrame is an open object or array.
 type scanFrame struct {
 	index int    // arrays: the index of the current element
-	name  string // objects: the name of the current member
+	name  []byte // objects: the name of the current member, decoded
 	// names holds the member names of an object seen so far; set replaces
 	// it for objects with many members.
-	names []string
+	names [][]byte
 	set   map[string]struct{}
 }
 
@@ -62,6 +63,11 @@ const maxLinearNames = 16
 // valid one, or the members of the top-level value, which is an object.
 func scanBody(body []byte, opts ParseOptions) ([]topMember, error) {
 	s := bodyScanner{b: body, opts: opts}
+	// Room for a typical body without growing.
+	var kinds [8]byte
+	var frames [8]scanFrame
+	s.kinds, s.frames = kinds[:0], frames[:0]
+	s.top = make([]topMember, 0, 16)
 	s.skipSpace()
 	if s.i >= len(s.b) || s.b[s.i] != '{' {
 		return nil, errSyntax{}
@@ -173,7 +179,7 @@ func (s *bodyScanner) push(kind byte) {
 		// Reuse the frame of a closed container, and its names' storage.
 		s.frames = s.frames[:n+1]
 		f := &s.frames[n]
-		f.index, f.name, f.names, f.set = 0, "", f.names[:0], nil
+		f.index, f.name, f.names, f.set = 0, nil, f.names[:0], nil
 		return
 	}
 	s.frames = append(s.frames, scanFrame{})
@@ -207,18 +213,23 @@ func (s *bodyScanner) memberName() bool {
 		return true
 	}
 	f := &s.frames[len(s.frames)-1]
-	where := s.path(false)
 	if problem != "" {
-		if where == "" {
+		if where := s.path(false); where == "" {
 			s.fail("member name %s", problem)
 		} else {
 			s.fail("%s: member name %s", where, problem)
 		}
 		return true
 	}
-	name, _ := unquote(s.b[start:end])
+	// The name as decoded: the bytes of the body when it has no escape,
+	// so that nested names cost no allocation.
+	name := s.b[start+1 : end-1 : end-1]
+	if bytes.IndexByte(name, '\\') >= 0 {
+		decoded, _ := unquote(s.b[start:end])
+		name = []byte(decoded)
+	}
 	if s.seen(f, name) {
-		s.fail("%s: duplicate member", joinPath(where, name))
+		s.fail("%s: duplicate member", joinPath(s.path(false), string(name)))
 		return true
 	}
 	f.name = name
@@ -229,22 +240,22 @@ func (s *bodyScanner) memberName() bool {
 		}
 		s.skipSpace()
 		s.topStart = s.i
-		s.top = append(s.top, topMember{name: name})
+		s.top = append(s.top, topMember{name: string(name)})
 	}
 	return true
 }
 
 // seen records name in the object f and reports whether it was there.
-func (s *bodyScanner) seen(f *scanFrame, name string) bool {
+func (s *bodyScanner) seen(f *scanFrame, name []byte) bool {
 	if f.set != nil {
-		if _, dup := f.set[name]; dup {
+		if _, dup := f.set[string(name)]; dup {
 			return true
 		}
-		f.set[name] = struct{}{}
+		f.set[string(name)] = struct{}{}
 		return false
 	}
 	for _, n := range f.names {
-		if n == name {
+		if bytes.Equal(n, name) {
 			return true
 		}
 	}
@@ -254,9 +265,9 @@ func (s *bodyScanner) seen(f *scanFrame, name string) bool {
 	}
 	f.set = make(map[string]struct{}, 2*maxLinearNames)
 	for _, n := range f.names {
-		f.set[n] = struct{}{}
+		f.set[string(n)] = struct{}{}
 	}
-	f.set[name] = struct{}{}
+	f.set[string(name)] = struct{}{}
 	return false
 }
 
@@ -473,7 +484,7 @@ func (s *bodyScanner) path(member bool) string {
 		if p.Len() > 0 {
 			p.WriteByte('.')
 		}
-		p.WriteString(quoteName(f.name))
+		p.WriteString(quoteName(string(f.name)))
 	}
 	return p.String()
 }
