@@ -16,7 +16,9 @@ type ParseOptions struct {
 	// member is omitted. On create (false), null is a type error.
 	Update bool
 	// MaxStringLength bounds every string of the body, values and member
-	// names at any depth, in bytes once decoded (default 2048).
+	// names at any depth, in bytes once decoded (default 2048). A bound
+	// below the length of a known member name (at most 41 bytes) refuses
+	// that member.
 	MaxStringLength int
 	// MaxArrayLength bounds every array of a known member (default 64).
 	MaxArrayLength int

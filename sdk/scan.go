@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// member is one member of the top-level object of a request body: its
+// topMember is one member of the top-level object of a request body: its
 // decoded name and its value as sent, without surrounding whitespace.
 type topMember struct {
 	name string
