@@ -250,7 +250,12 @@ func runRequest(t *testing.T, tc tcase) (RegistrationContext, error) {
 	t.Helper()
 	md, _, err := ParseMetadata([]byte(tc.body), ParseOptions{Update: tc.update})
 	if err != nil {
-		t.Fatalf("ParseMetadata(%s): %v", tc.body, err)
+		if tc.code == "" {
+			t.Fatalf("ParseMetadata(%s): %v", tc.body, err)
+		}
+		// The parser refuses some bodies before any step runs (a duplicate
+		// member anywhere, for one): the error case holds all the same.
+		return RegistrationContext{}, err
 	}
 	p := testPolicy()
 	if tc.policy != nil {

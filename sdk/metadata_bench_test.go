@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -39,6 +40,20 @@ func BenchmarkMetadataMarshalDirect(b *testing.B) {
 	json.Unmarshal(benchMD, &m)
 	for i := 0; i < b.N; i++ {
 		if _, err := m.MarshalJSON(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchLarge is a body near the default size limit: ten RSA keys with a
+// certificate each in jwks, and nested unknown metadata.
+var benchLarge = []byte(`{"redirect_uris":["https://a.example/cb"],"jwks":{"keys":[` +
+	strings.TrimSuffix(strings.Repeat(`{"kty":"RSA","kid":"k","n":"`+strings.Repeat("A", 342)+`","e":"AQAB","x5c":["`+strings.Repeat("B", 1500)+`"]},`, 10), ",") +
+	`]},"x_meta":{"a":[1,2,3,{"b":"c\u00e9"}],"d":"` + strings.Repeat("z", 500) + `"}}`)
+
+func BenchmarkParseMetadataLarge(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, _, err := ParseMetadata(benchLarge, ParseOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

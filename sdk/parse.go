@@ -3,12 +3,10 @@ package sdk
 import (
 	"bytes"
 	"encoding/json"
-
-	"fmt"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -17,12 +15,22 @@ type ParseOptions struct {
 	// Update selects RFC 7592 §2.2 semantics: a null member means the
 	// member is omitted. On create (false), null is a type error.
 	Update bool
-	// MaxStringLength bounds every string value, in bytes (default 2048).
+	// MaxStringLength bounds every string of the body, values and member
+	// names at any depth, in bytes once decoded (default 2048). A bound
+	// below the length of a known member name (at most 41 bytes) refuses
+	// that member.
 	MaxStringLength int
-	// MaxArrayLength bounds every array (default 64).
+	// MaxArrayLength bounds every array of a known member (default 64).
 	MaxArrayLength int
 	// MaxMembers bounds the number of members of the object (default 128).
 	MaxMembers int
+	// MaxDepth bounds the nesting of objects and arrays in the body; the
+	// body itself is level 1 and a key of jwks is at level 4 (default 32,
+	// at most MaxDepthLimit).
+	MaxDepth int
+	// MaxUnknownBytes bounds the members kept in Metadata.Extensions: their
+	// names and values as sent, in bytes, all together (default 16384).
+	MaxUnknownBytes int
 }
 
 // Default limits of ParseOptions.
@@ -30,7 +38,15 @@ const (
 	DefaultMaxStringLength = 2048
 	DefaultMaxArrayLength  = 64
 	DefaultMaxMembers      = 128
+	DefaultMaxDepth        = 32
+	DefaultMaxUnknownBytes = 16 << 10
 )
+
+// MaxDepthLimit is the largest ParseOptions.MaxDepth: a larger one is taken
+// as MaxDepthLimit. Every record that holds accepted metadata (a stored
+// client, a plugin call) nests it a few levels deeper, and must still decode
+// with encoding/json, which refuses more than 10000 levels.
+const MaxDepthLimit = 1000
 
 // ReservedMembers are the members the server sets itself (RFC 7591 §3.2.1,
 // RFC 7592 §3). ParseMetadata returns them apart from the metadata so the
@@ -43,42 +59,54 @@ var ReservedMembers = []string{
 // ParseMetadata decodes a registration request body (RFC 7591 §3.1,
 // RFC 7592 §2.2) and checks the JSON type of every member it knows.
 //
-// The body must be one JSON object without duplicate members. Known members
-// must have their RFC type: a string, an array of strings, an integer, a
-// boolean, or (jwks) an object. Language-tagged members of human-readable
-// fields ("client_name#ja-Jpan-JP") must be strings and are kept in
-// Metadata.Localized; members in ReservedMembers are returned in reserved;
-// any other member is kept as raw JSON in Metadata.Extensions.
+// The body must be one JSON text (RFC 8259) whose value is an object. The
+// whole body, unknown members and jwks included, is checked in one pass
+// before any member is decoded:
+//   - objects and arrays nest at most MaxDepth levels;
+//   - no object, at any depth, has two members with the same name;
+//   - every string, values and member names at any depth, is valid UTF-8
+//     once decoded (invalid bytes and escaped lone surrogates such as
+//     "\ud800" are refused, never replaced with U+FFFD), holds no control
+//     character (U+0000 to U+001F, U+007F) and is at most MaxStringLength
+//     bytes long.
+//
+// Member names of the top-level object are case-sensitive (RFC 8259 §8.3),
+// but consumers that match them ignoring case (Go's encoding/json does) would
+// read a member whose name differs from a known one only in letter case as
+// that member: such a name ("REDIRECT_URIS", "Client_Name#fr") is refused,
+// and so are two language-tagged members whose tags differ only in letter
+// case (RFC 5646 §2.1.1).
+//
+// Known members must have their RFC type: a string, an array of strings,
+// an integer, a boolean, or (jwks) an object. Language-tagged members of
+// human-readable fields ("client_name#ja-Jpan-JP") must be strings and are
+// kept in Metadata.Localized; members in ReservedMembers are returned in
+// reserved; any other member is kept as raw JSON in Metadata.Extensions,
+// at most MaxUnknownBytes of them. With Update, a null member is omitted
+// (RFC 7592 §2.2), reserved members included.
 //
 // Every error is an *Error: ErrInvalidRequest when the body is not a JSON
-// object, ErrInvalidClientMetadata naming the member otherwise.
+// object, ErrInvalidClientMetadata naming the member (by its path, such as
+// jwks.keys[0].kty, within nested values) otherwise.
 func ParseMetadata(body []byte, opts ParseOptions) (md Metadata, reserved map[string]json.RawMessage, err error) {
 	opts = opts.withDefaults()
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(body, &members); err != nil {
-		if first := firstByte(body); first != '{' && json.Valid(body) {
-			return md, nil, ErrInvalidRequest.WithDescription("request body must be a JSON object")
+	// The members alias the body: a copy keeps the result independent of
+	// the caller's buffer.
+	members, err := scanBody(bytes.Clone(body), opts)
+	if err != nil {
+		if _, syntax := err.(errSyntax); syntax {
+			if first := firstByte(body); first != '{' && json.Valid(body) {
+				return md, nil, ErrInvalidRequest.WithDescription("request body must be a JSON object")
+			}
+			return md, nil, ErrInvalidRequest.WithDescription("request body is not valid JSON")
 		}
-		return md, nil, ErrInvalidRequest.WithDescription("request body is not valid JSON")
+		return md, nil, err
 	}
-	if members == nil { // the body was "null"
-		return md, nil, ErrInvalidRequest.WithDescription("request body must be a JSON object")
-	}
-	if n := countMembers(body); n != len(members) {
-		return md, nil, ErrInvalidClientMetadata.WithDescription("%s: duplicate member", quoteName(duplicateMember(body)))
-	}
-	if len(members) > opts.MaxMembers {
-		return md, nil, ErrInvalidClientMetadata.WithDescription("request has more than %d members", opts.MaxMembers)
-	}
-	// Sorted, so that the first error reported does not depend on map order.
-	names := make([]string, 0, len(members))
-	for name := range members {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	v := reflect.ValueOf(&md).Elem()
-	for _, name := range names {
-		raw := members[name]
+	var localized map[string]string // folded name -> name, for tags that differ in case only
+	unknownBytes := 0
+	for _, m := range members {
+		name, raw := m.name, m.raw
 		if err := checkName(name); err != nil {
 			return Metadata{}, nil, err
 		}
@@ -96,23 +124,37 @@ func ParseMetadata(body []byte, opts ParseOptions) (md Metadata, reserved map[st
 			continue
 		}
 		if isReserved(name) {
+			if isNull && opts.Update {
+				continue
+			}
 			if reserved == nil {
 				reserved = map[string]json.RawMessage{}
 			}
 			reserved[name] = raw
 			continue
 		}
+		if err := checkCaseTwin(name); err != nil {
+			return Metadata{}, nil, err
+		}
 		if base, tag, ok := splitLanguageTag(name); ok && isLocalizable(base) {
 			if !validLanguageTag(tag) {
 				return Metadata{}, nil, ErrInvalidClientMetadata.WithDescription("%s: invalid language tag %q", base, tag)
 			}
+			folded := foldName(name)
+			if other, dup := localized[folded]; dup {
+				return Metadata{}, nil, ErrInvalidClientMetadata.WithDescription("%s: duplicate of %s (language tags are case-insensitive)", quoteName(name), quoteName(other))
+			}
+			if localized == nil {
+				localized = map[string]string{}
+			}
+			localized[folded] = name
 			if isNull {
 				if opts.Update {
 					continue
 				}
 				return Metadata{}, nil, ErrInvalidClientMetadata.WithDescription("%s: must not be null", quoteName(name))
 			}
-			s, err := decodeString(name, raw, opts)
+			s, err := decodeString(name, raw)
 			if err != nil {
 				return Metadata{}, nil, err
 			}
@@ -124,6 +166,9 @@ func ParseMetadata(body []byte, opts ParseOptions) (md Metadata, reserved map[st
 		}
 		if isNull && opts.Update {
 			continue
+		}
+		if unknownBytes += len(name) + len(raw); unknownBytes > opts.MaxUnknownBytes {
+			return Metadata{}, nil, ErrInvalidClientMetadata.WithDescription("%s: the unknown members exceed %d bytes in total", quoteName(name), opts.MaxUnknownBytes)
 		}
 		if md.Extensions == nil {
 			md.Extensions = map[string]json.RawMessage{}
@@ -141,72 +186,65 @@ func firstByte(b []byte) byte {
 	return b[0]
 }
 
-// countMembers counts the member names of the top-level object of body,
-// which must be valid JSON: the strings at depth 1 that are not values. A
-// count above the number of distinct names means a name is repeated:
-// encoding/json keeps the last value silently, and two parsers that
-// disagree on which one wins are a smuggling risk.
-func countMembers(body []byte) int {
-	depth, n := 0, 0
-	inString, escaped, afterColon := false, false, false
-	for _, c := range body {
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
+// knownFolded maps the case-folded name of every top-level member Registrar
+// knows (Metadata's, ReservedMembers) to its spelling.
+var knownFolded = func() map[string]string {
+	m := map[string]string{}
+	for name := range fieldIndex {
+		m[foldName(name)] = name
+	}
+	for _, name := range ReservedMembers {
+		m[foldName(name)] = name
+	}
+	return m
+}()
+
+// checkCaseTwin refuses a top-level member name that is not a known name
+// but equals one ignoring case, as strings.EqualFold (and encoding/json's
+// matching of member names) compares them; for a language-tagged name, the
+// part before "#" is compared with the human-readable members.
+func checkCaseTwin(name string) error {
+	if b, _, ok := splitLanguageTag(name); ok {
+		if isLocalizable(b) {
+			return nil
 		}
-		switch c {
-		case '"':
-			inString = true
-			if depth == 1 && !afterColon {
-				n++
-			}
-			afterColon = false
-		case '{', '[':
-			depth++
-			afterColon = false
-		case '}', ']':
-			depth--
-		case ':':
-			afterColon = depth == 1
-		case ' ', '\t', '\r', '\n':
-		default:
-			afterColon = false
+		if known, twin := knownFolded[foldName(b)]; twin && isLocalizable(known) {
+			return ErrInvalidClientMetadata.WithDescription("%s: differs from %s only in letter case (member names are case-sensitive)", quoteName(name), known)
 		}
 	}
-	return n
+	if known, twin := knownFolded[foldName(name)]; twin {
+		return ErrInvalidClientMetadata.WithDescription("%s: differs from the member %s only in letter case (member names are case-sensitive)", quoteName(name), known)
+	}
+	return nil
 }
 
-// duplicateMember returns the first repeated member name of the top-level
-// object of body (the slow path, after countMembers found one).
-func duplicateMember(body []byte) string {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if _, err := dec.Token(); err != nil {
-		return ""
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return ""
-		}
-		name, _ := tok.(string)
-		if seen[name] {
-			return name
-		}
-		seen[name] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return ""
+// foldName maps s to a key that is equal for two strings exactly when
+// strings.EqualFold holds for them: each rune becomes the smallest rune of
+// its Unicode simple case folding orbit ("k", "K" and the Kelvin sign
+// U+212A all become "K").
+func foldName(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
 		}
 	}
-	return ""
+	if ascii {
+		return strings.ToUpper(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		min := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < min {
+				min = f
+			}
+		}
+		b.WriteRune(min)
+	}
+	return b.String()
 }
 
 func (o ParseOptions) withDefaults() ParseOptions {
@@ -218,6 +256,15 @@ func (o ParseOptions) withDefaults() ParseOptions {
 	}
 	if o.MaxMembers <= 0 {
 		o.MaxMembers = DefaultMaxMembers
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = DefaultMaxDepth
+	}
+	if o.MaxDepth > MaxDepthLimit {
+		o.MaxDepth = MaxDepthLimit
+	}
+	if o.MaxUnknownBytes <= 0 {
+		o.MaxUnknownBytes = DefaultMaxUnknownBytes
 	}
 	return o
 }
@@ -299,7 +346,7 @@ func isReserved(name string) bool {
 func decodeField(dst reflect.Value, kind fieldKind, name string, raw json.RawMessage, opts ParseOptions) error {
 	switch kind {
 	case kindString:
-		s, err := decodeString(name, raw, opts)
+		s, err := decodeString(name, raw)
 		if err != nil {
 			return err
 		}
@@ -354,39 +401,61 @@ func unquote(raw []byte) (string, bool) {
 	return s, true
 }
 
-func decodeString(name string, raw json.RawMessage, opts ParseOptions) (string, error) {
+// decodeString decodes a string member; scanBody has applied the string
+// rules to it.
+func decodeString(name string, raw json.RawMessage) (string, error) {
 	s, ok := unquote(raw)
 	if !ok {
 		return "", ErrInvalidClientMetadata.WithDescription("%s: must be a string", quoteName(name))
 	}
-	if err := checkString(quoteName(name), s, opts); err != nil {
-		return "", err
-	}
 	return s, nil
 }
 
+// decodeStrings decodes an array of strings; raw is valid JSON whose strings
+// scanBody has checked.
 func decodeStrings(name string, raw json.RawMessage, opts ParseOptions) ([]string, error) {
 	if raw[0] != '[' {
 		return nil, ErrInvalidClientMetadata.WithDescription("%s: must be an array of strings", name)
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, ErrInvalidClientMetadata.WithDescription("%s: must be an array of strings", name)
-	}
-	if len(items) > opts.MaxArrayLength {
-		return nil, ErrInvalidClientMetadata.WithDescription("%s: more than %d values", name, opts.MaxArrayLength)
-	}
-	list := make([]string, 0, len(items))
-	for i, it := range items {
-		s, ok := unquote(it)
-		if !ok {
-			return nil, ErrInvalidClientMetadata.WithDescription("%s[%d]: must be a string", name, i)
+	var list []string
+	i := 1
+	skip := func() {
+		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+			i++
 		}
-		if err := checkString(name, s, opts); err != nil {
-			// Name the element only on the error path.
-			return nil, checkString(fmt.Sprintf("%s[%d]", name, i), s, opts)
+	}
+	for n := 0; ; n++ {
+		skip()
+		if raw[i] == ']' { // only before the first element: raw is valid JSON
+			break
+		}
+		if n == opts.MaxArrayLength {
+			return nil, ErrInvalidClientMetadata.WithDescription("%s: more than %d values", name, opts.MaxArrayLength)
+		}
+		if raw[i] != '"' {
+			return nil, ErrInvalidClientMetadata.WithDescription("%s[%d]: must be a string", name, n)
+		}
+		end := i + 1
+		for raw[end] != '"' {
+			if raw[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		s, _ := unquote(raw[i : end+1])
+		if list == nil {
+			list = make([]string, 0, 4)
 		}
 		list = append(list, s)
+		i = end + 1
+		skip()
+		if raw[i] == ']' {
+			break
+		}
+		i++ // the comma
+	}
+	if list == nil {
+		list = []string{}
 	}
 	return list, nil
 }
@@ -403,36 +472,14 @@ func decodeInt(name string, raw json.RawMessage) (int64, error) {
 	return n, nil
 }
 
-// checkString refuses over-long strings and control characters, which have
-// no place in client metadata and are a common injection vector in logs and
-// consent screens.
-func checkString(field, s string, opts ParseOptions) error {
-	if len(s) > opts.MaxStringLength {
-		return ErrInvalidClientMetadata.WithDescription("%s: longer than %d bytes", field, opts.MaxStringLength)
-	}
-	if !utf8.ValidString(s) {
-		return ErrInvalidClientMetadata.WithDescription("%s: not valid UTF-8", field)
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return ErrInvalidClientMetadata.WithDescription("%s: contains a control character", field)
-		}
-	}
-	return nil
-}
-
-// checkName refuses member names that could not be echoed safely.
+// checkName refuses top-level member names that could not be echoed
+// usefully; scanBody has applied the string rules to them.
 func checkName(name string) error {
 	if name == "" {
 		return ErrInvalidClientMetadata.WithDescription("empty member name")
 	}
 	if len(name) > 256 {
 		return ErrInvalidClientMetadata.WithDescription("member name longer than 256 bytes")
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return ErrInvalidClientMetadata.WithDescription("member name contains a control character")
-		}
 	}
 	return nil
 }
@@ -458,9 +505,15 @@ func validLanguageTag(tag string) bool {
 	return true
 }
 
+// quoteName shortens a member name for an error description to 64 bytes,
+// cutting at a rune boundary so the description stays valid UTF-8.
 func quoteName(name string) string {
 	if len(name) > 64 {
-		name = name[:64] + "..."
+		cut := 64
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		name = name[:cut] + "..."
 	}
 	return name
 }

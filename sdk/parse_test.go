@@ -88,7 +88,7 @@ func TestParseMetadata(t *testing.T) {
 		// Limits.
 		{name: "string too long", body: `{"client_name":"` + long + `"}`, code: CodeInvalidClientMetadata, field: "client_name"},
 		{name: "array element too long", body: `{"contacts":["` + long + `"]}`, code: CodeInvalidClientMetadata, field: "contacts[0]"},
-		{name: "string longer than option", body: `{"client_name":"0123456789a"}`, opts: ParseOptions{MaxStringLength: 10},
+		{name: "string longer than option", body: `{"client_name":"0123456789ab"}`, opts: ParseOptions{MaxStringLength: 11},
 			code: CodeInvalidClientMetadata, field: "client_name"},
 		{name: "array too long", body: `{"redirect_uris":` + manyURIs + `}`, code: CodeInvalidClientMetadata, field: "redirect_uris"},
 		{name: "array longer than option", body: `{"grant_types":["a","b","c"]}`, opts: ParseOptions{MaxArrayLength: 2},
@@ -370,6 +370,8 @@ func TestMetadataCloneIsDeep(t *testing.T) {
 	}
 }
 
+// TestCountMembers checks that scanBody finds the members of the top-level
+// object, and only those; a repeated name is refused (want -1).
 func TestCountMembers(t *testing.T) {
 	tests := []struct {
 		name string
@@ -381,13 +383,21 @@ func TestCountMembers(t *testing.T) {
 		{name: "nested objects not counted", body: `{"a":{"b":1,"c":"d"},"e":[{"f":"g"}]}`, want: 2},
 		{name: "escaped quote in a value", body: `{"a":"x\"y:\"","b":1}`, want: 2},
 		{name: "escaped backslash", body: `{"a\\":"x\\","b":"\\\""}`, want: 2},
-		{name: "whitespace", body: " {\n \"a\" :\t \"x\" ,\r\n\"a\": true }", want: 2},
-		{name: "duplicate", body: `{"a":1,"a":2}`, want: 2},
+		{name: "whitespace", body: " {\n \"a\" :\t \"x\" ,\r\n\"a\": true }", want: -1},
+		{name: "whitespace distinct", body: " {\n \"a\" :\t \"x\" ,\r\n\"b\": true }", want: 2},
+		{name: "duplicate", body: `{"a":1,"a":2}`, want: -1},
+		{name: "duplicate spelled with an escape", body: `{"a":1,"\u0061":2}`, want: -1},
+		{name: "same name in different objects", body: `{"a":{"a":{"a":1}},"b":[{"a":1},{"a":2}]}`, want: 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := countMembers([]byte(tc.body)); got != tc.want {
-				t.Errorf("countMembers(%s) = %d, want %d", tc.body, got, tc.want)
+			members, err := scanBody([]byte(tc.body), ParseOptions{}.withDefaults())
+			got := len(members)
+			if err != nil {
+				got = -1
+			}
+			if got != tc.want {
+				t.Errorf("scanBody(%s) found %d members (err %v), want %d", tc.body, got, err, tc.want)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -27,6 +28,22 @@ var privateKeyMembers = map[string]bool{
 	"d": true, "p": true, "q": true, "dp": true, "dq": true, "qi": true,
 	"oth": true, "k": true, "priv": true,
 }
+
+// jwkMembersFolded maps the case-folded name of each JWK member of
+// RFC 7517 §4 and RFC 7518 §6 to its spelling. A member whose name equals
+// one of them ignoring case but not exactly is refused: a consumer that
+// matches names ignoring case (Go's encoding/json does, and the last value
+// wins) would read a key other than the one checked here.
+var jwkMembersFolded = func() map[string]string {
+	m := map[string]string{}
+	for _, name := range []string{
+		"kty", "use", "key_ops", "alg", "kid", "x5u", "x5c", "x5t", "x5t#S256",
+		"crv", "x", "y", "n", "e", "d", "p", "q", "dp", "dq", "qi", "oth", "k",
+	} {
+		m[foldName(name)] = name
+	}
+	return m
+}()
 
 // jweKeyAlgs are the key management algorithms of RFC 7518 §4.1 usable with
 // a public key.
@@ -163,6 +180,11 @@ func checkJWKS(raw json.RawMessage, p Policy) (json.RawMessage, error) {
 		// must be the keys every consumer sees.
 		return nil, metaErr("jwks", "must not contain duplicate members")
 	}
+	for name := range set {
+		if name != "keys" && strings.EqualFold(name, "keys") {
+			return nil, metaErr("jwks", "member %s differs from \"keys\" only in letter case (member names are case-sensitive)", q(name))
+		}
+	}
 	keysRaw, ok := set["keys"]
 	if !ok {
 		return nil, metaErr("jwks", "must have a \"keys\" member")
@@ -207,9 +229,19 @@ func checkJWK(field string, raw json.RawMessage, p Policy) error {
 	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
 		return metaErr(field, "must be a JSON object")
 	}
+	names := make([]string, 0, len(members))
 	for name := range members {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the first error reported does not depend on map order
+	for _, name := range names {
 		if privateKeyMembers[strings.ToLower(name)] {
 			return metaErr(field, "must not contain private or symmetric key material (member %s)", q(name))
+		}
+	}
+	for _, name := range names {
+		if known, twin := jwkMembersFolded[foldName(name)]; twin && known != name {
+			return metaErr(field, "member %s differs from %s only in letter case (member names are case-sensitive)", q(name), q(known))
 		}
 	}
 	for _, name := range []string{"kty", "kid", "alg", "use"} {
@@ -334,7 +366,9 @@ func scanDuplicates(dec *json.Decoder) (bool, error) {
 
 // CheckJWKS validates a client's JWK Set as the AuthMethod step does for
 // the jwks member: a JSON object whose "keys" are public asymmetric keys
-// (RFC 7517 §5), no private or symmetric key, algorithms allowed by p. The
+// (RFC 7517 §5), no private or symmetric key, algorithms allowed by p, no
+// duplicate member and no member whose name differs from "keys" or from a
+// JWK member of RFC 7517 §4 / RFC 7518 §6 only in letter case. The
 // server calls it on the document a client's jwks_uri serves (RFC 7591
 // §2). It returns the set compacted, or an *Error naming the member.
 func CheckJWKS(raw json.RawMessage, p Policy) (json.RawMessage, error) {

@@ -23,7 +23,9 @@ import (
 // The contract checked, beyond the sdk.Store documentation:
 //
 //   - Create stores the record exactly as given except Revision, which is 1
-//     whatever the caller set; Get returns it equal after Normalize. A
+//     whatever the caller set; Get returns it equal after Normalize, even
+//     with metadata nested sdk.MaxDepthLimit levels deep (the most
+//     sdk.ParseMetadata accepts). A
 //     duplicate client_id fails with sdk.ErrAlreadyExists and changes
 //     nothing (the loser's registration token hash is not indexed).
 //   - GetByRegistrationToken finds a record by its current hash only; an
@@ -87,6 +89,7 @@ type testCase struct {
 var cases = []testCase{
 	{"CreateGetRoundTrip", testCreateGetRoundTrip},
 	{"CreateGetZeroValues", testCreateGetZeroValues},
+	{"CreateGetDeepMetadata", testCreateGetDeepMetadata},
 	{"CreateSetsRevision", testCreateSetsRevision},
 	{"CreateDuplicateID", testCreateDuplicateID},
 	{"GetNotFound", testGetNotFound},

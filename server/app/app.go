@@ -99,6 +99,8 @@ func (a *App) build(ctx context.Context) error {
 		Parse: sdk.ParseOptions{
 			MaxStringLength: cfg.Server.MaxStringLength,
 			MaxArrayLength:  cfg.Server.MaxArrayLength,
+			MaxDepth:        cfg.Server.MaxDepth,
+			MaxUnknownBytes: cfg.Server.MaxUnknownBytes,
 		},
 		Fetch:  fetcher,
 		Logger: a.log.Named("pipeline"),

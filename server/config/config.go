@@ -81,10 +81,17 @@ type Server struct {
 	ShutdownTimeout time.Duration
 	// MaxBodyBytes is the largest request body accepted (413 beyond).
 	MaxBodyBytes int64
-	// MaxStringLength is the largest string accepted in client metadata.
+	// MaxStringLength is the largest string accepted anywhere in a
+	// request body, values and member names, in bytes once decoded.
 	MaxStringLength int
 	// MaxArrayLength is the largest array accepted in client metadata.
 	MaxArrayLength int
+	// MaxDepth bounds the nesting of objects and arrays in a
+	// request body (the body is level 1); at most sdk.MaxDepthLimit.
+	MaxDepth int
+	// MaxUnknownBytes bounds the unknown members a profile with
+	// keep_unknown_metadata keeps: names and values as sent, all together.
+	MaxUnknownBytes int
 	// TrustedProxies are the IP addresses and CIDR prefixes of proxies
 	// whose X-Forwarded-For header names the client; empty means the
 	// peer address is the client's, whatever the headers say.

@@ -12,8 +12,10 @@ package config
 //	  idle_timeout      = "60s"
 //	  shutdown_timeout  = "15s"
 //	  max_body_bytes    = 65536                  # 1024..10485760
-//	  max_string_length = 2048                   # > 0
+//	  max_string_length = 2048                   # >= 64; every string of a body, values and member names
 //	  max_array_length  = 64                     # > 0
+//	  max_nesting_depth = 32                     # 5..1000; objects and arrays in a body (the body is level 1)
+//	  max_unknown_metadata_bytes = 16384         # 1..10485760; unknown members kept (keep_unknown_metadata)
 //	  trusted_proxies   = []                     # IPs or CIDRs whose X-Forwarded-For is believed;
 //	                                             # empty: the peer address is the client's
 //	}

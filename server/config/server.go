@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/registrar-dcr/registrar/sdk"
 )
 
 // Defaults of the server block.
@@ -23,6 +25,11 @@ const (
 	defaultMaxStringLength = 2048
 	defaultMaxArrayLength  = 64
 	maxInt32               = 1<<31 - 1
+	// minMaxStringLength keeps every known member name within
+	// max_string_length, which bounds member names too.
+	minMaxStringLength = 64
+	// minMaxDepth admits a jwks key with an x5c array (level 5).
+	minMaxDepth = 5
 )
 
 // serverSchema is the body of the server block.
@@ -30,6 +37,7 @@ var serverSchema = schema([]string{
 	"listen", "public_base_url",
 	"read_timeout", "write_timeout", "idle_timeout", "shutdown_timeout",
 	"max_body_bytes", "max_string_length", "max_array_length",
+	"max_nesting_depth", "max_unknown_metadata_bytes",
 	"trusted_proxies",
 })
 
@@ -45,6 +53,8 @@ func (d *decoder) decodeServer(block *hcl.Block) Server {
 		MaxBodyBytes:    defaultMaxBodyBytes,
 		MaxStringLength: defaultMaxStringLength,
 		MaxArrayLength:  defaultMaxArrayLength,
+		MaxDepth:        sdk.DefaultMaxDepth,
+		MaxUnknownBytes: sdk.DefaultMaxUnknownBytes,
 	}
 
 	var listen string
@@ -73,11 +83,17 @@ func (d *decoder) decodeServer(block *hcl.Block) Server {
 	d.duration(a["shutdown_timeout"], &s.ShutdownTimeout, true, false)
 	d.integer(a["max_body_bytes"], &s.MaxBodyBytes, minMaxBodyBytes, maxMaxBodyBytes)
 	var n int64
-	if d.integer(a["max_string_length"], &n, 1, maxInt32) == set {
+	if d.integer(a["max_string_length"], &n, minMaxStringLength, maxInt32) == set {
 		s.MaxStringLength = int(n)
 	}
 	if d.integer(a["max_array_length"], &n, 1, maxInt32) == set {
 		s.MaxArrayLength = int(n)
+	}
+	if d.integer(a["max_nesting_depth"], &n, minMaxDepth, sdk.MaxDepthLimit) == set {
+		s.MaxDepth = int(n)
+	}
+	if d.integer(a["max_unknown_metadata_bytes"], &n, 1, maxMaxBodyBytes) == set {
+		s.MaxUnknownBytes = int(n)
 	}
 	d.decodeTrustedProxies(a["trusted_proxies"], &s.TrustedProxies)
 	return s

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -51,7 +52,8 @@ type Pipeline struct {
 	// BaseURL is the public base URL; registration_client_uri is
 	// BaseURL + "/connect/dcr/" + client_id.
 	BaseURL string
-	// Parse bounds the request body's strings and arrays.
+	// Parse bounds the request body: strings, arrays, nesting depth and
+	// (for profiles that keep them) unknown members; see parseOptions.
 	Parse sdk.ParseOptions
 	// Fetch reads the documents that jwks_uri and sector_identifier_uri
 	// point at; nil skips those checks.
@@ -113,9 +115,7 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 	if err := checkOrigin(prof, req.Origin); err != nil {
 		return sdk.Response{}, err
 	}
-	opts := p.Parse
-	opts.Update = false
-	md, reserved, err := sdk.ParseMetadata(req.Body, opts)
+	md, reserved, err := sdk.ParseMetadata(req.Body, p.parseOptions(prof, false))
 	if err != nil {
 		return sdk.Response{}, err
 	}
@@ -217,9 +217,7 @@ func (p *Pipeline) Update(ctx context.Context, req Request) (sdk.Response, error
 	if prof == nil {
 		return sdk.Response{}, sdk.ErrAccessDenied.WithDescription("the registration profile %q of this client is no longer configured", rc.Current.Profile)
 	}
-	opts := p.Parse
-	opts.Update = true
-	md, reserved, err := sdk.ParseMetadata(req.Body, opts)
+	md, reserved, err := sdk.ParseMetadata(req.Body, p.parseOptions(prof, true))
 	if err != nil {
 		return sdk.Response{}, err
 	}
@@ -344,8 +342,26 @@ func (p *Pipeline) revoke(ctx context.Context, c sdk.Client) {
 	p.log().Warn("registration access token used on another client's URI; token revoked", "client_id", c.ID)
 }
 
+// parseOptions are the sdk.ParseOptions of one create or update under
+// prof. MaxUnknownBytes bounds the unknown members a profile keeps
+// (keep_unknown_metadata); a profile that drops them ignores them as
+// RFC 7591 §2 requires, whatever their size (the body size still bounds
+// them, and every other rule of the body still applies to them).
+func (p *Pipeline) parseOptions(prof *Profile, update bool) sdk.ParseOptions {
+	opts := p.Parse
+	opts.Update = update
+	if !prof.Policy.KeepUnknownMetadata {
+		opts.MaxUnknownBytes = math.MaxInt
+	}
+	return opts
+}
+
 // checkUpdateMembers applies RFC 7592 §2.2 to the server-managed members of
-// an update body.
+// an update body. reserved comes from sdk.ParseMetadata with Update, which
+// omits a member sent as null: null for registration_client_uri,
+// client_id_issued_at, client_secret_expires_at, registration_access_token
+// or client_secret is no value, so nothing to refuse, and client_id: null
+// is a missing client_id.
 func checkUpdateMembers(cur sdk.Client, reserved map[string]json.RawMessage) error {
 	raw, ok := reserved["client_id"]
 	if !ok {

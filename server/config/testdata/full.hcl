@@ -10,6 +10,8 @@ server {
   max_body_bytes    = 131072
   max_string_length = 4096
   max_array_length  = 32
+  max_nesting_depth = 12
+  max_unknown_metadata_bytes = 4096
   trusted_proxies   = ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"]
 }
 

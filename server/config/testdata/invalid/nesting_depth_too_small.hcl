@@ -1,0 +1,11 @@
+server {
+  max_nesting_depth = 4
+}
+
+store "memory" {}
+
+profile "default" {
+  authentication {
+    anonymous = true
+  }
+}
