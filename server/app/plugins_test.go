@@ -50,9 +50,14 @@ func (k *keepTB) TempDir() string {
 	return dir
 }
 
-// pluginConfig is the e2e configuration with a plugin block and the given
-// extra blocks / profile attributes.
+// pluginConfig is the e2e configuration with a plugin block (per-call
+// timeout 500ms) and the given extra blocks / profile attributes.
 func pluginConfig(t *testing.T, pluginAttrs, top, profileAttrs string) string {
+	return pluginConfigTimeout(t, "500ms", pluginAttrs, top, profileAttrs)
+}
+
+// pluginConfigTimeout is pluginConfig with another per-call timeout.
+func pluginConfigTimeout(t *testing.T, timeout, pluginAttrs, top, profileAttrs string) string {
 	path, sum := buildTestPlugin(t)
 	return fmt.Sprintf(`
 server {
@@ -63,7 +68,7 @@ store "memory" {}
 plugin "tp" {
   path    = %q
   sha256  = %q
-  timeout = "500ms"
+  timeout = %q
 %s
 }
 %s
@@ -82,7 +87,7 @@ profile "default" {
   }
 %s
 }
-`, path, sum, pluginAttrs, top, profileAttrs)
+`, path, sum, timeout, pluginAttrs, top, profileAttrs)
 }
 
 func webClient(name string) map[string]any {
@@ -110,9 +115,11 @@ func TestPluginValidatorChain(t *testing.T) {
 
 // TestPluginCrashIsRestarted: a validator that crashes mid-request gets
 // that request a 503; nothing is stored; the host restarts the plugin and
-// the next request succeeds.
+// the next request succeeds. The next request waits for the restart
+// within its per-call timeout, so that timeout leaves room for starting a
+// plugin process on a loaded machine; the crash itself is seen at once.
 func TestPluginCrashIsRestarted(t *testing.T) {
-	s, err := startServerWith(t, pluginConfig(t, `env = { TESTPLUGIN_KINDS = "validator,store" }`,
+	s, err := startServerWith(t, pluginConfigTimeout(t, "10s", `env = { TESTPLUGIN_KINDS = "validator,store" }`,
 		"", `validators = ["rfc", "tp"]`))
 	if err != nil {
 		t.Fatal(err)
