@@ -1,5 +1,7 @@
 package sdk
 
+import "time"
+
 // Client is a registered client as the store keeps it: the accepted
 // metadata plus the values the server manages (RFC 7591 §3.2.1).
 //
@@ -51,6 +53,16 @@ func (c Client) Clone() Client {
 
 // HasSecret reports whether a client secret was issued to c.
 func (c Client) HasSecret() bool { return c.SecretHash != "" }
+
+// SecretExpired reports whether c has a secret whose
+// client_secret_expires_at (RFC 7591 §3.2.1) is at or before now. A secret
+// that never expires (0) and a client without a secret are not expired. A
+// processor issues a new secret on an RFC 7592 §2.2 update of such a
+// client, which the RFC allows, so the client is not left without a usable
+// one.
+func (c Client) SecretExpired(now time.Time) bool {
+	return c.HasSecret() && c.SecretExpiresAt != 0 && c.SecretExpiresAt <= now.Unix()
+}
 
 // Credentials are the plaintext values issued in this request. They appear
 // in the response only and are never stored or logged.
