@@ -186,3 +186,68 @@ func TestRetryBackoff(t *testing.T) {
 		t.Errorf("zero policy: backoff %v, want 0", d)
 	}
 }
+
+// TestRevokeRegistrationToken: the operator's revocation (registrar client
+// revoke-token) kills a live token, retries a concurrent write, and tells
+// an already revoked token and an unknown client apart.
+func TestRevokeRegistrationToken(t *testing.T) {
+	tests := []struct {
+		name        string
+		prepare     func(t *testing.T, h *harness, c clientInfo) string // returns the client id to revoke
+		hook        func(h *harness, call int, ctx context.Context, c sdk.Client) error
+		wantRevoked bool
+		wantErr     error
+		wantDead    bool
+	}{
+		{name: "live token", wantRevoked: true, wantDead: true},
+		{name: "already revoked", wantDead: true,
+			prepare: func(t *testing.T, h *harness, c clientInfo) string {
+				if _, err := RevokeRegistrationToken(t.Context(), h.store, c.ClientID, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+				return c.ClientID
+			}},
+		{name: "unknown client", wantErr: sdk.ErrNotFound,
+			prepare: func(*testing.T, *harness, clientInfo) string { return "no-such-client" }},
+		{name: "concurrent update", wantRevoked: true, wantDead: true,
+			hook: func(h *harness, call int, ctx context.Context, c sdk.Client) error {
+				if call == 1 {
+					cur, err := h.store.Get(ctx, c.ID)
+					if err != nil {
+						return err
+					}
+					cur.Metadata.ClientName = "renamed meanwhile"
+					_, err = h.store.Update(ctx, cur)
+					return err
+				}
+				return nil
+			}},
+		{name: "store unavailable", wantErr: sdk.ErrUnavailable,
+			hook: func(*harness, int, context.Context, sdk.Client) error { return sdk.ErrUnavailable }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, sdk.RotateOnUpdate)
+			c := h.register(t, "")
+			id := c.ClientID
+			if tc.prepare != nil {
+				id = tc.prepare(t, h, c)
+			}
+			var calls atomic.Int32
+			if tc.hook != nil {
+				h.store.set(func(s *hookStore) {
+					s.onUpdate = func(ctx context.Context, cl sdk.Client) error { return tc.hook(h, int(calls.Add(1)), ctx, cl) }
+				})
+			}
+			revoked, err := RevokeRegistrationToken(t.Context(), h.store, id, time.Now())
+			if revoked != tc.wantRevoked || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
+				t.Fatalf("revoked %v, err %v; want %v, %v", revoked, err, tc.wantRevoked, tc.wantErr)
+			}
+			h.store.set(func(s *hookStore) { s.onUpdate = nil })
+			_, err = h.p.Read(t.Context(), manage(c))
+			if dead := errors.Is(err, sdk.ErrInvalidToken); dead != tc.wantDead {
+				t.Fatalf("token dead: %v (%v), want %v", dead, err, tc.wantDead)
+			}
+		})
+	}
+}
