@@ -47,9 +47,9 @@ profile "fleet" {
 }
 `
 
-// startApp serves configText on a real loopback listener and returns its
+// startConcurrencyApp serves configText on a real loopback listener and returns its
 // base URL and the app, whose store the test may write to.
-func startApp(t *testing.T, configText string) (string, *app.App) {
+func startConcurrencyApp(t *testing.T, configText string) (string, *app.App) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.hcl")
 	if err := os.WriteFile(path, []byte(configText), 0o600); err != nil {
@@ -106,12 +106,12 @@ func TestConcurrentRegistrationsShareOneToken(t *testing.T) {
 	for storeName, storeBlock := range stores {
 		for _, tc := range tests {
 			t.Run(storeName+"/"+tc.name, func(t *testing.T) {
-				url, a := startApp(t, fmt.Sprintf(concurrencyConfig, storeBlock))
+				url, a := startConcurrencyApp(t, fmt.Sprintf(concurrencyConfig, storeBlock))
 				plain, rec, err := auth.IssueToken(t.Context(), a.Store(), auth.TokenRequest{Profile: "fleet", MaxUses: tc.maxUses}, time.Now())
 				if err != nil {
 					t.Fatal(err)
 				}
-				statuses := register(t, url, plain, callers)
+				statuses := registerAtOnce(t, url, plain, callers)
 				got := map[int]int{}
 				for _, s := range statuses {
 					got[s]++
@@ -134,9 +134,9 @@ func TestConcurrentRegistrationsShareOneToken(t *testing.T) {
 	}
 }
 
-// register sends n registrations at once, all released together, and
+// registerAtOnce sends n registrations at once, all released together, and
 // returns their statuses.
-func register(t *testing.T, url, token string, n int) []int {
+func registerAtOnce(t *testing.T, url, token string, n int) []int {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"client_name": "worker", "grant_types": []string{"client_credentials"}, "response_types": []string{}})
 	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: n, MaxIdleConnsPerHost: n}, Timeout: 30 * time.Second}
