@@ -47,8 +47,8 @@ profile "fleet" {
 }
 `
 
-// startConcurrencyApp serves configText on a real loopback listener and returns its
-// base URL and the app, whose store the test may write to.
+// startConcurrencyApp serves configText on a real loopback listener and
+// returns its base URL and the app, whose store the test may write to.
 func startConcurrencyApp(t *testing.T, configText string) (string, *app.App) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.hcl")
