@@ -1,12 +1,18 @@
 package sdk
 
+import "time"
+
 // Client is a registered client as the store keeps it: the accepted
 // metadata plus the values the server manages (RFC 7591 §3.2.1).
 //
 // A Client never holds a plaintext client secret or registration access
 // token: both are kept as SHA-256 hashes (hex), compared in constant time.
 // A secret for client_secret_jwt, which the authorization server must be
-// able to recover, is additionally kept sealed with AES-GCM.
+// able to recover, is additionally kept sealed with AES-GCM. Only the
+// processor and the store see the hashes and the sealed secret: in what
+// validators and the response generator receive
+// (RegistrationContext.ValidatorView, ResponseView) the hashes are
+// RedactedHash and the sealed secret is nil.
 type Client struct {
 	// ID is the client_id, unique in the store.
 	ID string `json:"client_id"`
@@ -52,8 +58,33 @@ func (c Client) Clone() Client {
 // HasSecret reports whether a client secret was issued to c.
 func (c Client) HasSecret() bool { return c.SecretHash != "" }
 
+// redacted returns c without its credential hashes (RedactedHash when
+// set) and without its sealed secret.
+func (c Client) redacted() Client {
+	if c.SecretHash != "" {
+		c.SecretHash = RedactedHash
+	}
+	if c.RegistrationTokenHash != "" {
+		c.RegistrationTokenHash = RedactedHash
+	}
+	c.SecretSealed = nil
+	return c
+}
+
+// SecretExpired reports whether c has a secret whose
+// client_secret_expires_at (RFC 7591 §3.2.1) is at or before now. A secret
+// that never expires (0) and a client without a secret are not expired. A
+// processor issues a new secret on an RFC 7592 §2.2 update of such a
+// client, which the RFC allows, so the client is not left without a usable
+// one.
+func (c Client) SecretExpired(now time.Time) bool {
+	return c.HasSecret() && c.SecretExpiresAt != 0 && c.SecretExpiresAt <= now.Unix()
+}
+
 // Credentials are the plaintext values issued in this request. They appear
-// in the response only and are never stored or logged.
+// in the response only and are never stored or logged; of the steps, only
+// the processor (which issues them) and the response generator (which
+// answers with them) receive them, never a validator.
 type Credentials struct {
 	// ClientSecret is set when a secret was issued or rotated.
 	ClientSecret string `json:"-"`

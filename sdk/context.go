@@ -119,6 +119,13 @@ const (
 // the result only what the step may change: validators Client.Metadata and
 // Items; the processor Client, Issued and Items. A step must not modify the
 // slices or maps of its argument in place.
+//
+// Only the processor handles credentials. Validators receive the
+// ValidatorView of the context (no plaintext credential, no hash, no
+// sealed secret) and the response generator the ResponseView (the
+// plaintext credentials it must answer with, no hash, no sealed secret);
+// the server applies the views to in-process steps and plugins alike, and
+// the plugin wire carries only the view.
 type RegistrationContext struct {
 	// Operation is what the caller asked for.
 	Operation Operation `json:"operation"`
@@ -138,10 +145,49 @@ type RegistrationContext struct {
 	Caller Caller `json:"caller"`
 	// Policy is the policy of the caller's profile.
 	Policy Policy `json:"policy"`
-	// Issued holds the plaintext credentials issued by this request.
+	// Issued holds the plaintext credentials issued by this request: the
+	// processor sets them, the response generator echoes them (RFC 7591
+	// §3.2.1, RFC 7592 §3), and no other step sees them. Empty until the
+	// processor ran; on a read or an update whose registration access token
+	// is not rotated, the server puts the token the caller presented here
+	// only for the response generator.
 	Issued Credentials `json:"-"`
 	// Items passes values between steps.
 	Items map[string]string `json:"items,omitempty"`
 	// Now is the request time; steps use it instead of the clock.
 	Now time.Time `json:"now"`
+}
+
+// RedactedHash stands in for a credential hash (Client.SecretHash,
+// Client.RegistrationTokenHash) in the views of a RegistrationContext that
+// validators and the response generator receive. It is not hex, so it never
+// equals the hash of any credential; Client.HasSecret still tells whether
+// the client has a secret.
+const RedactedHash = "redacted"
+
+// ValidatorView returns what a validator receives: rc without any
+// credential. Issued is empty, and in Client and Current the secret hash and
+// the registration access token hash are RedactedHash when set and the
+// sealed secret is nil. Everything else, SecretExpiresAt included, is kept.
+// A validator decides metadata (RFC 7591 §3.2.2); it never needs a
+// credential, and one it never receives cannot leak from it.
+func (rc RegistrationContext) ValidatorView() RegistrationContext {
+	rc = rc.ResponseView()
+	rc.Issued = Credentials{}
+	return rc
+}
+
+// ResponseView returns what the response generator receives: rc with the
+// plaintext credentials of Issued, which the client information response
+// carries once (RFC 7591 §3.2.1, RFC 7592 §3), but with the hashes
+// redacted and the sealed secret dropped as in ValidatorView. Whether the
+// client has a secret (Client.HasSecret) and when it expires
+// (Client.SecretExpiresAt) stay readable.
+func (rc RegistrationContext) ResponseView() RegistrationContext {
+	rc.Client = rc.Client.redacted()
+	if rc.Current != nil {
+		cur := rc.Current.redacted()
+		rc.Current = &cur
+	}
+	return rc
 }

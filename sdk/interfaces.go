@@ -11,6 +11,9 @@ import "context"
 // returns an *Error, usually ErrInvalidClientMetadata or
 // ErrInvalidRedirectURI refined with a description that names the field.
 // Any other error is answered as server_error and logged.
+//
+// A validator receives RegistrationContext.ValidatorView: no plaintext
+// credential and no hash or sealed secret of Client or Current.
 type Validator interface {
 	Validate(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
 }
@@ -21,7 +24,9 @@ type Validator interface {
 // (RFC 7591 §3.2.1, RFC 7592 §3).
 //
 // Process returns the context with Client completed and Issued holding the
-// plaintext values; they must not be stored or logged.
+// plaintext values; they must not be stored or logged. The processor is the
+// only step that receives the full context, hashes and sealed secret
+// included; Issued is empty when it is called.
 type Processor interface {
 	Process(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
 }
@@ -91,6 +96,13 @@ type Response struct {
 // empty 204 for delete (RFC 7592 §2.3). Errors are written by the server.
 //
 // registrationClientURI is the URI the client manages itself with.
+//
+// The generator receives RegistrationContext.ResponseView: Issued holds the
+// plaintext credentials to answer with (the client secret when one was
+// issued, the registration access token when one was issued or, unrotated,
+// presented), and Client.HasSecret and Client.SecretExpiresAt tell whether
+// to write client_secret_expires_at; the hashes are RedactedHash and the
+// sealed secret is nil.
 type ResponseGenerator interface {
 	Generate(ctx context.Context, rc RegistrationContext, registrationClientURI string) (Response, error)
 }

@@ -32,12 +32,13 @@ type controlClient struct{ client pb.PluginClient }
 
 func newControlClient(c *grpc.ClientConn) any { return &controlClient{pb.NewPluginClient(c)} }
 
-// callContext encodes rc, calls f and decodes the answer. On error it
-// returns rc unchanged.
+// callContext encodes rc with encode, calls f and decodes the answer. On
+// error it returns rc unchanged.
 func callContext(ctx context.Context, rc sdk.RegistrationContext,
+	encode func(*sdk.RegistrationContext) (*pb.RegistrationContext, error),
 	f func(context.Context, *pb.RegistrationContext, ...grpc.CallOption) (*pb.RegistrationContext, error),
 ) (sdk.RegistrationContext, error) {
-	in, err := convert.ContextToProto(&rc)
+	in, err := encode(&rc)
 	if err != nil {
 		return rc, encodeError(err)
 	}
@@ -52,17 +53,19 @@ func callContext(ctx context.Context, rc sdk.RegistrationContext,
 	return res, nil
 }
 
-// validatorClient is an sdk.Validator served by a plugin.
+// validatorClient is an sdk.Validator served by a plugin. It ships only
+// rc.ValidatorView(): a validator plugin never receives a plaintext
+// credential, a hash or a sealed secret.
 type validatorClient struct{ client pb.ValidatorClient }
 
 func newValidatorClient(c *grpc.ClientConn) any { return &validatorClient{pb.NewValidatorClient(c)} }
 
 func (v *validatorClient) Validate(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return callContext(ctx, rc, v.client.Validate)
+	return callContext(ctx, rc, convert.ValidatorContextToProto, v.client.Validate)
 }
 
 func (v *validatorClient) ValidateStep(ctx context.Context, name string, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return callContext(ctx, rc, func(ctx context.Context, in *pb.RegistrationContext, opts ...grpc.CallOption) (*pb.RegistrationContext, error) {
+	return callContext(ctx, rc, convert.ValidatorContextToProto, func(ctx context.Context, in *pb.RegistrationContext, opts ...grpc.CallOption) (*pb.RegistrationContext, error) {
 		return v.client.ValidateStep(ctx, &pb.StepRequest{Step: name, Context: in}, opts...)
 	})
 }
@@ -73,10 +76,12 @@ type processorClient struct{ client pb.ProcessorClient }
 func newProcessorClient(c *grpc.ClientConn) any { return &processorClient{pb.NewProcessorClient(c)} }
 
 func (p *processorClient) Process(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return callContext(ctx, rc, p.client.Process)
+	return callContext(ctx, rc, convert.ContextToProto, p.client.Process)
 }
 
-// responseClient is an sdk.ResponseGenerator served by a plugin.
+// responseClient is an sdk.ResponseGenerator served by a plugin. It ships
+// only rc.ResponseView(): the plaintext credentials to answer with, no hash
+// and no sealed secret.
 type responseClient struct{ client pb.ResponseGeneratorClient }
 
 func newResponseClient(c *grpc.ClientConn) any {
@@ -84,7 +89,7 @@ func newResponseClient(c *grpc.ClientConn) any {
 }
 
 func (r *responseClient) Generate(ctx context.Context, rc sdk.RegistrationContext, registrationClientURI string) (sdk.Response, error) {
-	in, err := convert.ContextToProto(&rc)
+	in, err := convert.ResponseContextToProto(&rc)
 	if err != nil {
 		return sdk.Response{}, encodeError(err)
 	}

@@ -67,6 +67,7 @@ type Authenticator struct {
 	opts   Options
 	tokens []staticHash
 	issued map[string]bool
+	locks  *tokenLocks // serialise the use counts of issued tokens
 }
 
 type staticHash struct {
@@ -76,7 +77,7 @@ type staticHash struct {
 
 // New returns an Authenticator.
 func New(opts Options) *Authenticator {
-	a := &Authenticator{opts: opts, issued: map[string]bool{}}
+	a := &Authenticator{opts: opts, issued: map[string]bool{}, locks: newTokenLocks()}
 	if a.opts.Now == nil {
 		a.opts.Now = time.Now
 	}
@@ -96,6 +97,7 @@ type Principal struct {
 
 	store TokenStore
 	token *sdk.InitialAccessToken // an issued token, whose uses count
+	locks *tokenLocks
 	now   func() time.Time
 }
 
@@ -177,6 +179,7 @@ func (a *Authenticator) issuedToken(ctx context.Context, token string) (Principa
 		Caller: sdk.Caller{Method: sdk.AuthInitialAccessToken, Profile: t.Profile, TokenID: t.ID},
 		store:  a.opts.Store,
 		token:  &t,
+		locks:  a.locks,
 		now:    a.opts.Now,
 	}, nil
 }
@@ -232,56 +235,87 @@ func unverifiedIssuer(token string) string {
 	return c.Iss
 }
 
-// maxConsumeAttempts bounds the compare-and-swap loop of Consume.
-const maxConsumeAttempts = 16
+// releaseTimeout bounds Consume's release, which its callers run
+// detached from the request.
+const releaseTimeout = 5 * time.Second
+
+// errTokenBusy answers a Consume whose request ended while it waited for
+// its turn on a token that many registrations use at once.
+var errTokenBusy = sdk.ErrTemporarilyUnavailable.WithDescription("the initial access token is in use by too many requests; try again")
 
 // Consume counts one use of the principal's issued initial access token,
-// atomically: of two concurrent registrations with a one-use token, one
-// gets nil and the other 401. It is a no-op for other credentials. The
-// returned release gives the use back, for a registration that failed
-// after Consume; it is safe to call once, and never nil.
+// exactly: of two concurrent registrations with a one-use token, one gets
+// nil and the other 401 (RFC 6750 §3.1, invalid_token), and N concurrent
+// registrations with a token of N or more uses all succeed. It is a no-op
+// for other credentials. The returned release gives the use back, for a
+// registration that failed after Consume; it is safe to call once, and
+// never nil.
+//
+// The count is a compare-and-swap on the token's revision
+// (sdk.Store.UpdateToken). Within the process the uses of one token take
+// turns (a per-token lock), so they never conflict with each other; a
+// conflict with another replica's write re-reads the token and retries
+// after a jittered backoff, for as long as ctx lasts. Errors: 401 when the
+// token is used up, expired, revoked or gone; 503 when the store fails or
+// ctx ends first.
 func (p Principal) Consume(ctx context.Context) (release func(context.Context), err error) {
 	if p.token == nil {
 		return func(context.Context) {}, nil
 	}
-	t := *p.token
-	for range maxConsumeAttempts {
-		if !t.Usable(p.now().Unix()) {
-			return nil, errTokenSpent
-		}
-		t.Uses++
-		updated, err := p.store.UpdateToken(ctx, t)
-		switch {
-		case err == nil:
-			return func(ctx context.Context) { p.release(ctx, updated) }, nil
-		case errors.Is(err, sdk.ErrNotFound):
-			return nil, errBadToken
-		case !errors.Is(err, sdk.ErrConflict):
-			return nil, unavailable(err)
-		}
-		if t, err = p.store.GetToken(ctx, p.token.Hash); err != nil {
-			if errors.Is(err, sdk.ErrNotFound) {
-				return nil, errBadToken
-			}
-			return nil, unavailable(err)
-		}
+	updated, err := p.add(ctx, *p.token, 1)
+	if err != nil {
+		return nil, err
 	}
-	return nil, sdk.ErrTemporarilyUnavailable.WithDescription("the initial access token is in use by too many requests; try again")
+	return func(ctx context.Context) { p.release(ctx, updated) }, nil
 }
 
 // release undoes one use, best effort: a failure leaves the use counted.
-func (p Principal) release(ctx context.Context, t sdk.InitialAccessToken) {
-	for range maxConsumeAttempts {
-		if t.Uses == 0 {
-			return
+// consumed is the record as Consume wrote it.
+func (p Principal) release(ctx context.Context, consumed sdk.InitialAccessToken) {
+	ctx, cancel := context.WithTimeout(ctx, releaseTimeout)
+	defer cancel()
+	_, _ = p.add(ctx, consumed, -1)
+}
+
+// add changes the token's use count by delta (+1 or -1) under the token's
+// lock, starting from the record t (or the fresher one this process last
+// wrote) and retrying conflicts with other replicas until ctx ends.
+func (p Principal) add(ctx context.Context, t sdk.InitialAccessToken, delta int64) (sdk.InitialAccessToken, error) {
+	id := p.token.ID
+	l, err := p.locks.lock(ctx, id)
+	if err != nil {
+		return sdk.InitialAccessToken{}, errTokenBusy.WithCause(err)
+	}
+	defer p.locks.unlock(id, l)
+	t = l.newer(t)
+	for conflicts := 0; ; {
+		if delta > 0 && !t.Usable(p.now().Unix()) {
+			return sdk.InitialAccessToken{}, errTokenSpent
 		}
-		t.Uses--
-		if _, err := p.store.UpdateToken(ctx, t); !errors.Is(err, sdk.ErrConflict) {
-			return
+		if delta < 0 && t.Uses == 0 {
+			return t, nil
 		}
-		var err error
+		t.Uses += delta
+		updated, err := p.store.UpdateToken(ctx, t)
+		switch {
+		case err == nil:
+			l.latest = &updated
+			return updated, nil
+		case errors.Is(err, sdk.ErrNotFound):
+			return sdk.InitialAccessToken{}, errBadToken
+		case !errors.Is(err, sdk.ErrConflict):
+			return sdk.InitialAccessToken{}, unavailable(err)
+		}
+		// Another replica wrote the token since it was read. The first
+		// conflict may only mean an old snapshot; later ones back off.
+		if conflicts++; conflicts > 1 && !conflictBackoff(ctx, conflicts-1) {
+			return sdk.InitialAccessToken{}, errTokenBusy.WithCause(ctx.Err())
+		}
 		if t, err = p.store.GetToken(ctx, p.token.Hash); err != nil {
-			return
+			if errors.Is(err, sdk.ErrNotFound) {
+				return sdk.InitialAccessToken{}, errBadToken
+			}
+			return sdk.InitialAccessToken{}, unavailable(err)
 		}
 	}
 }

@@ -53,10 +53,17 @@ func IssueToken(ctx context.Context, s sdk.Store, req TokenRequest, now time.Tim
 	return plain, stored, nil
 }
 
+// maxRevokeAttempts bounds RevokeToken's compare-and-swap loop; conflicts
+// (registrations counting uses meanwhile) back off between attempts.
+const maxRevokeAttempts = 16
+
 // RevokeToken revokes the issued token with the given ID; sdk.ErrNotFound
 // when there is none. Revoking a revoked token succeeds.
 func RevokeToken(ctx context.Context, s sdk.Store, id string) error {
-	for range maxConsumeAttempts {
+	for attempt := 1; attempt <= maxRevokeAttempts; attempt++ {
+		if attempt > 1 && !conflictBackoff(ctx, attempt-1) {
+			return ctx.Err()
+		}
 		tokens, err := s.ListTokens(ctx)
 		if err != nil {
 			return err

@@ -26,6 +26,7 @@ Commands:
   check   -config FILE   validate a configuration file and exit
   token   generate       print a new random token (initial access token or secret key)
   token   create|list|revoke  issue, list and revoke initial access tokens (registrar token help)
+  client  revoke-token   revoke a client's registration access token (registrar client help)
   version                print the version
 `
 
@@ -43,6 +44,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return check(args[1:], stdout, stderr)
 	case "token":
 		return token(args[1:], stdout, stderr)
+	case "client":
+		return client(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "registrar %s\n", Version)
 		return 0

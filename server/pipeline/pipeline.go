@@ -61,6 +61,10 @@ type Pipeline struct {
 	Logger hclog.Logger
 	// Now returns the request time; time.Now when nil.
 	Now func() time.Time
+
+	// revokeRetry bounds the revocation of a token presented on another
+	// client's URI; the zero value means defaultRevokeRetry.
+	revokeRetry retryPolicy
 }
 
 // Request is one HTTP request, reduced to what the pipeline needs.
@@ -192,7 +196,7 @@ func (p *Pipeline) undoCreate(ctx context.Context, c sdk.Client, release func(co
 
 // Read handles GET /connect/dcr/{client_id} (RFC 7592 §2.1).
 func (p *Pipeline) Read(ctx context.Context, req Request) (sdk.Response, error) {
-	rc, _, err := p.authorize(ctx, req, sdk.OperationRead)
+	rc, _, presented, err := p.authorize(ctx, req, sdk.OperationRead)
 	if err != nil {
 		return sdk.Response{}, err
 	}
@@ -204,13 +208,13 @@ func (p *Pipeline) Read(ctx context.Context, req Request) (sdk.Response, error) 
 			return sdk.Response{}, err
 		}
 	}
-	return p.respond(ctx, rc)
+	return p.respond(ctx, echoToken(rc, presented))
 }
 
 // Update handles PUT /connect/dcr/{client_id} (RFC 7592 §2.2): the body is
 // the complete new metadata and replaces the stored one.
 func (p *Pipeline) Update(ctx context.Context, req Request) (sdk.Response, error) {
-	rc, prof, err := p.authorize(ctx, req, sdk.OperationUpdate)
+	rc, prof, presented, err := p.authorize(ctx, req, sdk.OperationUpdate)
 	if err != nil {
 		return sdk.Response{}, err
 	}
@@ -245,12 +249,12 @@ func (p *Pipeline) Update(ctx context.Context, req Request) (sdk.Response, error
 		return sdk.Response{}, err
 	}
 	p.log().Info("client updated", "client_id", rc.Client.ID, "profile", prof.Name)
-	return p.respond(ctx, rc)
+	return p.respond(ctx, echoToken(rc, presented))
 }
 
 // Delete handles DELETE /connect/dcr/{client_id} (RFC 7592 §2.3).
 func (p *Pipeline) Delete(ctx context.Context, req Request) (sdk.Response, error) {
-	rc, _, err := p.authorize(ctx, req, sdk.OperationDelete)
+	rc, _, _, err := p.authorize(ctx, req, sdk.OperationDelete)
 	if err != nil {
 		return sdk.Response{}, err
 	}
@@ -269,32 +273,34 @@ func (p *Pipeline) Delete(ctx context.Context, req Request) (sdk.Response, error
 // wrong token and a revoked token all answer the same 401. A token that
 // belongs to another client than the one addressed is revoked.
 //
-// prof is nil when the client's profile is no longer configured.
-func (p *Pipeline) authorize(ctx context.Context, req Request, op sdk.Operation) (sdk.RegistrationContext, *Profile, error) {
+// prof is nil when the client's profile is no longer configured. presented
+// is the token the caller used: it stays out of rc, so that no validator
+// sees it, until echoToken hands it to the response generator.
+func (p *Pipeline) authorize(ctx context.Context, req Request, op sdk.Operation) (rc sdk.RegistrationContext, prof *Profile, presented string, _ error) {
 	token, ok := auth.BearerToken(req.Authorization)
 	if !ok {
 		if req.Authorization == "" {
-			return sdk.RegistrationContext{}, nil, sdk.ErrInvalidToken.WithDescription("a registration access token is required")
+			return rc, nil, "", sdk.ErrInvalidToken.WithDescription("a registration access token is required")
 		}
-		return sdk.RegistrationContext{}, nil, errBadToken
+		return rc, nil, "", errBadToken
 	}
 	hash := sdk.HashToken(token)
 	c, err := p.Store.GetByRegistrationToken(ctx, hash)
 	switch {
 	case errors.Is(err, sdk.ErrNotFound):
-		return sdk.RegistrationContext{}, nil, errBadToken
+		return rc, nil, "", errBadToken
 	case err != nil:
-		return sdk.RegistrationContext{}, nil, storeError(err)
+		return rc, nil, "", storeError(err)
 	}
 	if c.ID != req.ClientID || !sdk.TokenMatches(token, c.RegistrationTokenHash) {
 		p.revoke(ctx, c)
-		return sdk.RegistrationContext{}, nil, errBadToken
+		return rc, nil, "", errBadToken
 	}
-	prof := p.Profiles[c.Profile]
+	prof = p.Profiles[c.Profile]
 	if err := checkOrigin(prof, req.Origin); err != nil {
-		return sdk.RegistrationContext{}, nil, err
+		return rc, nil, "", err
 	}
-	rc := sdk.RegistrationContext{
+	rc = sdk.RegistrationContext{
 		Operation: op,
 		Client:    c.Clone(),
 		Current:   &c,
@@ -305,10 +311,20 @@ func (p *Pipeline) authorize(ctx context.Context, req Request, op sdk.Operation)
 	if prof != nil {
 		rc.Policy = prof.Policy
 	}
-	// The caller holds the token it just used; echo it unless rotated, so
-	// the answer carries registration_access_token (RFC 7592 §3).
-	rc.Issued.RegistrationAccessToken = token
-	return rc, prof, nil
+	return rc, prof, token, nil
+}
+
+// echoToken gives the response generator the registration access token
+// the caller presented when the request did not rotate it, so that the
+// answer of a read or update carries registration_access_token (RFC 7592
+// §3). A rotated (or revoked) token is never echoed: it no longer matches
+// the client's hash.
+func echoToken(rc sdk.RegistrationContext, presented string) sdk.RegistrationContext {
+	if rc.Issued.RegistrationAccessToken == "" && presented != "" &&
+		sdk.TokenMatches(presented, rc.Client.RegistrationTokenHash) {
+		rc.Issued.RegistrationAccessToken = presented
+	}
+	return rc
 }
 
 // checkQuota refuses a registration that would take the profile past its
@@ -327,19 +343,6 @@ func (p *Pipeline) checkQuota(ctx context.Context, prof *Profile) error {
 		return sdk.ErrAccessDenied.WithDescription("registration profile %q has reached its limit of %d clients", prof.Name, prof.MaxClients)
 	}
 	return nil
-}
-
-// revoke kills the registration access token of c after it was presented
-// for another client (RFC 7592 §2.1). Failures are logged: the caller gets
-// 401 either way.
-func (p *Pipeline) revoke(ctx context.Context, c sdk.Client) {
-	c.RegistrationTokenHash = ""
-	c.UpdatedAt = p.now().Unix()
-	if _, err := p.Store.Update(ctx, c); err != nil {
-		p.log().Error("cannot revoke a registration access token used on another client", "client_id", c.ID, "error", err)
-		return
-	}
-	p.log().Warn("registration access token used on another client's URI; token revoked", "client_id", c.ID)
 }
 
 // parseOptions are the sdk.ParseOptions of one create or update under
@@ -384,10 +387,12 @@ func checkUpdateMembers(cur sdk.Client, reserved map[string]json.RawMessage) err
 }
 
 // validate runs the profile's validator chain. Each validator may change
-// only the client metadata and the items.
+// only the client metadata and the items, and sees only rc.ValidatorView():
+// no plaintext credential, no hash, no sealed secret, whether it runs in
+// process or in a plugin.
 func (p *Pipeline) validate(ctx context.Context, prof *Profile, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
 	for _, v := range prof.Validators {
-		out, err := v.Validate(ctx, rc)
+		out, err := v.Validate(ctx, rc.ValidatorView())
 		if err != nil {
 			return rc, stepError(err)
 		}
@@ -398,8 +403,10 @@ func (p *Pipeline) validate(ctx context.Context, prof *Profile, rc sdk.Registrat
 }
 
 // process runs the processor, which may change the client, the issued
-// credentials and the items.
+// credentials and the items. It is the one step that sees the whole
+// context; Issued is empty when it is called.
 func (p *Pipeline) process(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	rc.Issued = sdk.Credentials{}
 	out, err := p.Processor.Process(ctx, rc)
 	if err != nil {
 		return rc, stepError(err)
@@ -413,6 +420,9 @@ func (p *Pipeline) process(ctx context.Context, rc sdk.RegistrationContext) (sdk
 	}
 	if out.Client.ID == "" || out.Client.RegistrationTokenHash == "" {
 		return rc, errors.New("pipeline: the processor returned a client without an id or a registration access token")
+	}
+	if out.Client.RegistrationTokenHash == sdk.RedactedHash || out.Client.SecretHash == sdk.RedactedHash {
+		return rc, errors.New("pipeline: the processor returned a client with a redacted credential hash")
 	}
 	rc.Client, rc.Issued, rc.Items = out.Client, out.Issued, out.Items
 	if rc.Issued.RegistrationAccessToken == "" && rc.Current != nil &&
@@ -436,8 +446,10 @@ func (p *Pipeline) write(ctx context.Context, rc sdk.RegistrationContext) (sdk.R
 	return rc, nil
 }
 
+// respond runs the response generator on rc.ResponseView(): the plaintext
+// credentials it answers with, but no hash and no sealed secret.
 func (p *Pipeline) respond(ctx context.Context, rc sdk.RegistrationContext) (sdk.Response, error) {
-	resp, err := p.Response.Generate(ctx, rc, p.ClientURI(rc.Client.ID))
+	resp, err := p.Response.Generate(ctx, rc.ResponseView(), p.ClientURI(rc.Client.ID))
 	if err != nil {
 		return sdk.Response{}, stepError(err)
 	}
@@ -483,16 +495,18 @@ func stepError(err error) error {
 	return err
 }
 
-// storeError maps a store failure to its answer: outages and deadlines are
-// 503, anything else is internal.
+// storeError maps a store failure to its answer: a stale revision is 409
+// (errConcurrentUpdate); an outage, a deadline and a canceled context are
+// 503, as stepError answers them; an *sdk.Error is kept; anything else is
+// internal (500, the cause in the log only).
 func storeError(err error) error {
 	if errors.Is(err, sdk.ErrConflict) {
 		return errConcurrentUpdate
 	}
-	if errors.Is(err, sdk.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, sdk.ErrUnavailable) {
 		return sdk.ErrTemporarilyUnavailable.WithCause(err)
 	}
-	return err
+	return stepError(err)
 }
 
 func firstPresent(m map[string]json.RawMessage, names ...string) string {

@@ -24,8 +24,10 @@ var _ sdk.Processor = Processor{}
 // method needs one (never for none, private_key_jwt or the TLS methods) and
 // a registration access token. On update it keeps the identity and the
 // secret while the auth method still needs one (a new secret when the
-// client had none or moves to client_secret_jwt without a sealed one), and
-// rotates the registration access token unless the policy says never. On
+// client had none, when its secret has expired — RFC 7592 §2.2 lets the
+// server issue a new one, and the answer then carries it with a future
+// client_secret_expires_at — or when it moves to client_secret_jwt without
+// a sealed one), and rotates the registration access token unless the policy says never. On
 // read it rotates the token only under RotateOnEveryUse.
 func (p Processor) Process(_ context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
 	now := rc.Now.Unix()
@@ -54,7 +56,7 @@ func (p Processor) Process(_ context.Context, rc sdk.RegistrationContext) (sdk.R
 		switch {
 		case !sdk.NeedsSecret(method):
 			rc.Client.SecretHash, rc.Client.SecretSealed, rc.Client.SecretExpiresAt = "", nil, 0
-		case !cur.HasSecret(), method == "client_secret_jwt" && cur.SecretSealed == nil:
+		case !cur.HasSecret(), cur.SecretExpired(rc.Now), method == "client_secret_jwt" && cur.SecretSealed == nil:
 			if err := p.issueSecret(&rc); err != nil {
 				return rc, err
 			}

@@ -92,18 +92,29 @@ func TestProcessorUpdateAndRead(t *testing.T) {
 		ID: "id", IssuedAt: 1, Profile: "p", Revision: 4,
 		Metadata:              sdk.Metadata{TokenEndpointAuthMethod: "client_secret_basic"},
 		SecretHash:            sdk.HashToken("old-secret"),
-		SecretExpiresAt:       99,
+		SecretExpiresAt:       5000, // after Now: a live secret
 		RegistrationTokenHash: sdk.HashToken("old-token"),
 	}
+	const now, lifetime = 2000, 600
 	tests := []struct {
 		name          string
 		op            sdk.Operation
 		method        string
 		rotation      string
+		expiresAt     int64 // the current secret's expiry; 0 keeps cur's
 		wantRotated   bool
 		wantNewSecret bool
 		wantNoSecret  bool
 	}{
+		// RFC 7592 §2.2: an update of a client whose secret has expired
+		// issues a new one, so the client is not left without a usable
+		// secret; a read never does.
+		{name: "update replaces an expired secret", op: sdk.OperationUpdate, method: "client_secret_basic", rotation: sdk.RotateNever, expiresAt: 99, wantNewSecret: true},
+		{name: "update replaces a secret expiring now", op: sdk.OperationUpdate, method: "client_secret_post", rotation: sdk.RotateOnUpdate, expiresAt: now, wantRotated: true, wantNewSecret: true},
+		{name: "update keeps a secret expiring next second", op: sdk.OperationUpdate, method: "client_secret_basic", rotation: sdk.RotateNever, expiresAt: now + 1},
+		{name: "update keeps a secret that never expires", op: sdk.OperationUpdate, method: "client_secret_basic", rotation: sdk.RotateNever, expiresAt: -1},
+		{name: "read leaves an expired secret", op: sdk.OperationRead, method: "client_secret_basic", rotation: sdk.RotateOnUpdate, expiresAt: 99},
+		{name: "expired secret dropped for none", op: sdk.OperationUpdate, method: "none", rotation: sdk.RotateNever, expiresAt: 99, wantNoSecret: true},
 		{name: "update rotates by default", op: sdk.OperationUpdate, method: "client_secret_basic", rotation: sdk.RotateOnUpdate, wantRotated: true},
 		{name: "update never rotates", op: sdk.OperationUpdate, method: "client_secret_basic", rotation: sdk.RotateNever},
 		{name: "update on every use", op: sdk.OperationUpdate, method: "client_secret_basic", rotation: sdk.RotateOnEveryUse, wantRotated: true},
@@ -113,10 +124,17 @@ func TestProcessorUpdateAndRead(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			cur := cur.Clone()
+			switch {
+			case tc.expiresAt < 0:
+				cur.SecretExpiresAt = 0
+			case tc.expiresAt > 0:
+				cur.SecretExpiresAt = tc.expiresAt
+			}
 			c := cur.Clone()
 			c.Metadata.TokenEndpointAuthMethod = tc.method
 			rc := sdk.RegistrationContext{Operation: tc.op, Current: &cur, Client: c,
-				Policy: sdk.Policy{TokenRotation: tc.rotation}, Now: time.Unix(2000, 0)}
+				Policy: sdk.Policy{TokenRotation: tc.rotation, ClientSecretLifetime: lifetime}, Now: time.Unix(now, 0)}
 			out, err := Processor{}.Process(context.Background(), rc)
 			if err != nil {
 				t.Fatal(err)
@@ -136,8 +154,16 @@ func TestProcessorUpdateAndRead(t *testing.T) {
 				if out.Client.HasSecret() || out.Issued.ClientSecret != "" {
 					t.Error("secret kept for auth method none")
 				}
-			case tc.op == sdk.OperationUpdate:
-				if out.Client.SecretHash != cur.SecretHash || out.Issued.ClientSecret != "" || out.Client.SecretExpiresAt != 99 {
+			case tc.wantNewSecret:
+				s := out.Issued.ClientSecret
+				if s == "" || !sdk.TokenMatches(s, out.Client.SecretHash) || out.Client.SecretHash == cur.SecretHash {
+					t.Error("the expired secret was not replaced by a new, issued one")
+				}
+				if out.Client.SecretExpiresAt != now+lifetime {
+					t.Errorf("client_secret_expires_at = %d, want %d", out.Client.SecretExpiresAt, now+lifetime)
+				}
+			default:
+				if out.Client.SecretHash != cur.SecretHash || out.Issued.ClientSecret != "" || out.Client.SecretExpiresAt != cur.SecretExpiresAt {
 					t.Error("the unchanged secret was replaced")
 				}
 			}

@@ -15,7 +15,8 @@
 // RFC 7592 §3): on create a client secret only for the secret-based auth
 // methods, expiring after the profile's client_secret_lifetime, and a
 // registration access token, both kept as SHA-256 hashes; on update the
-// identity and the secret are kept and the registration access token is
+// identity and the secret are kept (a new secret is issued when the current
+// one has expired, RFC 7592 §2.2) and the registration access token is
 // rotated unless the profile's rotation is "never"; on read the token is
 // rotated only under "on_every_use". It holds no secret encryption key, so
 // it refuses client_secret_jwt, whose secret the authorization server must

@@ -83,7 +83,7 @@ func (p *processor) Process(_ context.Context, rc sdk.RegistrationContext) (sdk.
 		switch {
 		case !sdk.NeedsSecret(method):
 			rc.Client.SecretHash, rc.Client.SecretSealed, rc.Client.SecretExpiresAt = "", nil, 0
-		case !cur.HasSecret(), method == sdk.AuthClientSecretJWT && cur.SecretSealed == nil:
+		case !cur.HasSecret(), cur.SecretExpired(rc.Now), method == sdk.AuthClientSecretJWT && cur.SecretSealed == nil:
 			if err := issueSecret(&rc); err != nil {
 				return rc, err
 			}

@@ -203,6 +203,41 @@ func TestTenantPrefix(t *testing.T) {
 			t.Error("the token was rotated under rotation never")
 		}
 
+		// RFC 7592 §2.2: an update of a client whose secret has expired
+		// issues a new secret with a future expiry and replaces the hash;
+		// one that expires later is kept.
+		for _, tc := range []struct {
+			name      string
+			expiresAt int64
+			wantNew   bool
+		}{
+			{"expired an hour ago", now.Unix(), true},
+			{"expiring at the update", now.Add(time.Hour).Unix(), true},
+			{"expiring a second after the update", now.Add(time.Hour).Unix() + 1, false},
+			{"never expiring", 0, false},
+		} {
+			saved := cur
+			cur.SecretExpiresAt = tc.expiresAt
+			out, err = update("client_secret_basic", sdk.RotateNever, nil)
+			cur = saved
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			s, c := out.Issued.ClientSecret, out.Client
+			if !tc.wantNew {
+				if s != "" || c.SecretHash != cur.SecretHash || c.SecretExpiresAt != tc.expiresAt {
+					t.Errorf("%s: the live secret was replaced", tc.name)
+				}
+				continue
+			}
+			if s == "" || !sdk.TokenMatches(s, c.SecretHash) || c.SecretHash == cur.SecretHash {
+				t.Errorf("%s: no new secret, or the old hash kept", tc.name)
+			}
+			if want := now.Add(time.Hour).Unix() + 60; c.SecretExpiresAt != want {
+				t.Errorf("%s: client_secret_expires_at %d, want %d", tc.name, c.SecretExpiresAt, want)
+			}
+		}
+
 		// Moving to a public client drops the secret.
 		out, err = update("none", "", nil)
 		if err != nil {

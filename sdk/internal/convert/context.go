@@ -9,7 +9,33 @@ import (
 	"github.com/registrar-dcr/registrar/sdk"
 )
 
-// ContextToProto converts a registration context. nil in, nil out.
+// ValidatorContextToProto converts what a validator may see of a
+// registration context, rc.ValidatorView(): no plaintext credential, no
+// hash, no sealed secret crosses the wire to a validator plugin. nil in,
+// nil out.
+func ValidatorContextToProto(rc *sdk.RegistrationContext) (*pb.RegistrationContext, error) {
+	if rc == nil {
+		return nil, nil
+	}
+	view := rc.ValidatorView()
+	return ContextToProto(&view)
+}
+
+// ResponseContextToProto converts what the response generator may see of a
+// registration context, rc.ResponseView(): the plaintext credentials it
+// answers with, but no hash and no sealed secret. nil in, nil out.
+func ResponseContextToProto(rc *sdk.RegistrationContext) (*pb.RegistrationContext, error) {
+	if rc == nil {
+		return nil, nil
+	}
+	view := rc.ResponseView()
+	return ContextToProto(&view)
+}
+
+// ContextToProto converts a whole registration context, credentials
+// included: it is what the processor receives and returns. A validator or
+// a response generator gets ValidatorContextToProto or
+// ResponseContextToProto instead. nil in, nil out.
 func ContextToProto(rc *sdk.RegistrationContext) (*pb.RegistrationContext, error) {
 	if rc == nil {
 		return nil, nil

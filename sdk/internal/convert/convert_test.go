@@ -1,6 +1,7 @@
 package convert
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -380,5 +381,78 @@ func TestNilInNilOut(t *testing.T) {
 	}
 	if ToStatus(nil) != nil || FromStatus(nil) != nil {
 		t.Error("error converters of nil")
+	}
+}
+
+// TestViewsCarryNoCredential: what crosses the wire to a validator holds
+// no plaintext credential, no hash and no sealed secret; what crosses to a
+// response generator holds the plaintext it answers with and nothing else
+// of the credentials. Both still tell whether the client has a secret and
+// when it expires.
+func TestViewsCarryNoCredential(t *testing.T) {
+	full := fullContext()
+	create := fullContext()
+	create.Operation = sdk.OperationCreate
+	create.Current = nil
+	noSecret := fullContext()
+	noSecret.Client.SecretHash, noSecret.Client.SecretSealed, noSecret.Client.SecretExpiresAt = "", nil, 0
+	noSecret.Current.SecretHash, noSecret.Current.SecretSealed = "", nil
+	noSecret.Issued.ClientSecret = ""
+
+	plaintext := [][]byte{[]byte(full.Issued.ClientSecret), []byte(full.Issued.RegistrationAccessToken)}
+	stored := [][]byte{
+		[]byte(full.Client.SecretHash), []byte(full.Client.RegistrationTokenHash), full.Client.SecretSealed,
+		[]byte(full.Current.SecretHash), []byte(full.Current.RegistrationTokenHash),
+	}
+	for _, tc := range []struct {
+		name          string
+		in            sdk.RegistrationContext
+		encode        func(*sdk.RegistrationContext) (*pb.RegistrationContext, error)
+		view          func(sdk.RegistrationContext) sdk.RegistrationContext
+		wantPlaintext bool
+	}{
+		{"validator update", full, ValidatorContextToProto, sdk.RegistrationContext.ValidatorView, false},
+		{"validator create", create, ValidatorContextToProto, sdk.RegistrationContext.ValidatorView, false},
+		{"validator without secret", noSecret, ValidatorContextToProto, sdk.RegistrationContext.ValidatorView, false},
+		{"response update", full, ResponseContextToProto, sdk.RegistrationContext.ResponseView, true},
+		{"response create", create, ResponseContextToProto, sdk.RegistrationContext.ResponseView, true},
+		{"response without secret", noSecret, ResponseContextToProto, sdk.RegistrationContext.ResponseView, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := tc.encode(&tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := proto.Marshal(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range stored {
+				if len(v) > 0 && bytes.Contains(b, v) {
+					t.Errorf("a hash or sealed secret crosses the wire: %q", v)
+				}
+			}
+			issued := map[string]bool{tc.in.Issued.ClientSecret: true, tc.in.Issued.RegistrationAccessToken: true}
+			for _, v := range plaintext {
+				want := tc.wantPlaintext && issued[string(v)]
+				if got := bytes.Contains(b, v); got != want {
+					t.Errorf("plaintext %q on the wire: %v, want %v", v, got, want)
+				}
+			}
+			got, err := ContextValueFromProto(wire(t, p))
+			if err != nil {
+				t.Fatal(err)
+			}
+			requireEqual(t, "view", tc.view(tc.in), got)
+			if got.Client.HasSecret() != tc.in.Client.HasSecret() || got.Client.SecretExpiresAt != tc.in.Client.SecretExpiresAt {
+				t.Errorf("the view hides whether the client has a secret (%v) or its expiry (%d)", got.Client.HasSecret(), got.Client.SecretExpiresAt)
+			}
+		})
+	}
+	if p, err := ValidatorContextToProto(nil); p != nil || err != nil {
+		t.Error("ValidatorContextToProto(nil)")
+	}
+	if p, err := ResponseContextToProto(nil); p != nil || err != nil {
+		t.Error("ResponseContextToProto(nil)")
 	}
 }

@@ -72,7 +72,11 @@ const (
 
 // Client is a registered client as the store keeps it: the accepted metadata
 // plus the values the server manages (RFC 7591 §3.2.1). It never holds a
-// plaintext client secret or registration access token.
+// plaintext client secret or registration access token. Only the processor
+// and the store receive the hashes and the sealed secret: in a context sent
+// to a validator or a response generator, secret_hash and
+// registration_token_hash are "redacted" when set (never a real hash) and
+// secret_sealed is empty.
 type Client struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// client_id, unique in the store.
@@ -83,16 +87,19 @@ type Client struct {
 	// client_id_issued_at, in seconds since the epoch.
 	IssuedAt int64 `protobuf:"varint,3,opt,name=issued_at,json=issuedAt,proto3" json:"issued_at,omitempty"`
 	// Hex SHA-256 of the client secret; empty when the client has no secret.
+	// "redacted" (when set) in a context sent to a validator or a response
+	// generator, so they can still tell whether the client has a secret.
 	SecretHash string `protobuf:"bytes,4,opt,name=secret_hash,json=secretHash,proto3" json:"secret_hash,omitempty"`
 	// The client secret sealed with the server's secret encryption key
 	// (AES-256-GCM, nonce first); set only for client_secret_jwt. Opaque to
-	// plugins.
+	// plugins; empty in a context sent to a validator or a response generator.
 	SecretSealed []byte `protobuf:"bytes,5,opt,name=secret_sealed,json=secretSealed,proto3" json:"secret_sealed,omitempty"`
 	// client_secret_expires_at, in seconds since the epoch; 0 means never
 	// (RFC 7591 §3.2.1). Meaningful only when secret_hash is set.
 	SecretExpiresAt int64 `protobuf:"varint,6,opt,name=secret_expires_at,json=secretExpiresAt,proto3" json:"secret_expires_at,omitempty"`
 	// Hex SHA-256 of the current registration access token (RFC 7592 §3).
-	// Empty means the token was revoked.
+	// Empty means the token was revoked. "redacted" (when set) in a context
+	// sent to a validator or a response generator.
 	RegistrationTokenHash string `protobuf:"bytes,7,opt,name=registration_token_hash,json=registrationTokenHash,proto3" json:"registration_token_hash,omitempty"`
 	// Name of the registration profile the client registered under.
 	Profile string `protobuf:"bytes,8,opt,name=profile,proto3" json:"profile,omitempty"`
@@ -473,7 +480,8 @@ func (x *Policy) GetInferNativeApplicationType() bool {
 
 // Credentials are the plaintext values issued by this request. They are
 // returned to the registering client once and must never be stored or
-// logged.
+// logged. Only the processor (which issues them) and the response generator
+// (which answers with them) receive them; a validator never does.
 type Credentials struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The client secret, when one was issued or rotated.
@@ -532,6 +540,11 @@ func (x *Credentials) GetRegistrationAccessToken() string {
 // pipeline. A step receives it and returns it with its changes; the server
 // takes from the result only what the step may change: a validator
 // client.metadata_json and items; the processor client, issued and items.
+//
+// Only the processor receives the whole context. A validator receives it
+// without issued and with the hashes of client and current "redacted" and
+// their sealed secrets empty; a response generator the same but with
+// issued.
 type RegistrationContext struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// What the caller asked for: "create", "read", "update" or "delete".
@@ -553,8 +566,11 @@ type RegistrationContext struct {
 	Caller *Caller `protobuf:"bytes,6,opt,name=caller,proto3" json:"caller,omitempty"`
 	// The policy of the caller's profile.
 	Policy *Policy `protobuf:"bytes,7,opt,name=policy,proto3" json:"policy,omitempty"`
-	// The plaintext credentials issued by this request (set by the
-	// processor).
+	// The plaintext credentials issued by this request, set by the
+	// processor: empty when the processor is called, absent in a validator's
+	// context. In a response generator's context it also holds, on a read or
+	// an update that did not rotate it, the registration access token the
+	// caller presented, to echo (RFC 7592 §3).
 	Issued *Credentials `protobuf:"bytes,8,opt,name=issued,proto3" json:"issued,omitempty"`
 	// String values passed between steps.
 	Items map[string]string `protobuf:"bytes,9,rep,name=items,proto3" json:"items,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
@@ -1111,7 +1127,8 @@ func (x *StepRequest) GetContext() *RegistrationContext {
 // GenerateRequest asks for the answer of a successful request.
 type GenerateRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The context as the pipeline finished it.
+	// The context as the pipeline finished it, with the hashes "redacted" and
+	// the sealed secrets empty (see RegistrationContext).
 	Context *RegistrationContext `protobuf:"bytes,1,opt,name=context,proto3" json:"context,omitempty"`
 	// The URI the client manages its registration with (RFC 7592 §1).
 	RegistrationClientUri string `protobuf:"bytes,2,opt,name=registration_client_uri,json=registrationClientUri,proto3" json:"registration_client_uri,omitempty"`

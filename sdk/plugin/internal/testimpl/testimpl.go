@@ -3,6 +3,7 @@ package testimpl
 import (
 	"cmp"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,7 +62,8 @@ type Config struct {
 	Fail bool `json:"fail"`
 	// Mode: "" normal; "crash" exits the process in the middle of Validate;
 	// "hang" blocks Validate forever, ignoring its context; "unhealthy"
-	// fails Health with sdk.ErrUnavailable.
+	// fails Health with sdk.ErrUnavailable; "report" makes Validate report
+	// the credentials it received (see ReportItems).
 	Mode string `json:"mode"`
 	// ClientIDPrefix prefixes the client ids the Processor assigns
 	// (default "tp-").
@@ -100,7 +102,7 @@ func Configure(_ context.Context, raw []byte) error {
 		return fmt.Errorf("configure: %w", &plugin.ConfigError{Attribute: "fail", Message: "must not be true"})
 	}
 	switch c.Mode {
-	case "", "crash", "hang", "unhealthy":
+	case "", "crash", "hang", "unhealthy", "report":
 	default:
 		return &plugin.ConfigError{Attribute: "mode", Message: fmt.Sprintf("unknown mode %q", c.Mode)}
 	}
@@ -141,6 +143,9 @@ func (s Steps) SoftwareStatement(ctx context.Context, rc sdk.RegistrationContext
 	case "hang":
 		select {} // ignore ctx: the host must not depend on the plugin giving up
 	}
+	if mode == "report" {
+		rc.Items = Report(rc)
+	}
 	if names := rc.Items[ItemGetenv]; names != "" {
 		items := maps.Clone(rc.Items)
 		for _, name := range strings.Split(names, ",") {
@@ -149,6 +154,34 @@ func (s Steps) SoftwareStatement(ctx context.Context, rc sdk.RegistrationContext
 		rc.Items = items
 	}
 	return s.DefaultSteps.SoftwareStatement(ctx, rc)
+}
+
+// ReportPrefix starts the names of the items that the "report" mode adds:
+// ReportPrefix + "issued.client_secret", "issued.registration_access_token",
+// and for "client" and "current": "secret_hash", "secret_sealed" (hex),
+// "registration_token_hash" — each the value the validator received, ""
+// when empty. A host test reads them to prove what a validator sees.
+const ReportPrefix = "testplugin.seen."
+
+// Report returns rc's items plus the report of the credentials rc holds.
+func Report(rc sdk.RegistrationContext) map[string]string {
+	items := maps.Clone(rc.Items)
+	if items == nil {
+		items = map[string]string{}
+	}
+	items[ReportPrefix+"issued.client_secret"] = rc.Issued.ClientSecret
+	items[ReportPrefix+"issued.registration_access_token"] = rc.Issued.RegistrationAccessToken
+	report := func(name string, c *sdk.Client) {
+		if c == nil {
+			return
+		}
+		items[ReportPrefix+name+".secret_hash"] = c.SecretHash
+		items[ReportPrefix+name+".secret_sealed"] = hex.EncodeToString(c.SecretSealed)
+		items[ReportPrefix+name+".registration_token_hash"] = c.RegistrationTokenHash
+	}
+	report("client", &rc.Client)
+	report("current", rc.Current)
+	return items
 }
 
 // RedirectURIs implements sdk.Steps: the default checks, then the company

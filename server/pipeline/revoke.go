@@ -1,0 +1,145 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/registrar-dcr/registrar/sdk"
+)
+
+// retryPolicy bounds the retries of a store write that must not be lost
+// with the request: at most attempts writes, sleeping a jittered backoff
+// from base doubling up to max between them, all within budget, measured
+// from the first attempt and detached from the request's cancellation.
+type retryPolicy struct {
+	attempts  int
+	base, max time.Duration
+	budget    time.Duration
+}
+
+// defaultRevokeRetry keeps a revocation within a few seconds, well inside
+// the server's write timeout, while riding out a short store outage (a
+// SQLite busy writer, a MongoDB primary election).
+var defaultRevokeRetry = retryPolicy{attempts: 6, base: 50 * time.Millisecond, max: time.Second, budget: 4 * time.Second}
+
+// backoff returns the pause before attempt n+1 (n ≥ 1): base·2^(n-1)
+// capped at max, of which the upper half is random, so replicas retrying
+// the same record do not collide again in step.
+func (r retryPolicy) backoff(n int) time.Duration {
+	d := r.base
+	for i := 1; i < n && d < r.max; i++ {
+		d *= 2
+	}
+	d = min(d, r.max)
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2)
+}
+
+// revoke kills the registration access token of c after it was presented
+// for another client's URI (RFC 7592 §2.1); the caller gets 401 either way.
+//
+// The write must not be lost with the request: it runs detached from the
+// request's cancellation, and a failed write is retried with backoff
+// (revokeRetry). A conflict re-reads the client: when its token is no
+// longer the presented one (rotated, revoked) or the client is gone, the
+// token is dead already. When every attempt fails the token stays valid,
+// and an error-level log line names the client (never the token) so that
+// the operator revokes it by hand (README, "HTTP API").
+func (p *Pipeline) revoke(ctx context.Context, c sdk.Client) {
+	r := p.revokeRetry
+	if r.attempts <= 0 {
+		r = defaultRevokeRetry
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.budget)
+	defer cancel()
+	hash := c.RegistrationTokenHash
+	for attempt := 1; ; attempt++ {
+		outcome, err := p.revokeOnce(ctx, &c, hash)
+		if err == nil {
+			p.log().Warn("registration access token used on another client's URI; "+outcome, "client_id", c.ID)
+			return
+		}
+		if attempt >= r.attempts || !sleep(ctx, r.backoff(attempt)) {
+			p.log().Error("cannot revoke a registration access token used on another client's URI: the token stays valid; revoke it by hand",
+				"client_id", c.ID, "attempts", attempt, "error", err)
+			return
+		}
+		p.log().Warn("cannot revoke a registration access token used on another client's URI; retrying",
+			"client_id", c.ID, "attempt", attempt, "error", err)
+	}
+}
+
+// revokeOnce writes c without its registration access token. On a conflict
+// it re-reads c: a token other than hash, or no client at all, means the
+// presented token is dead already; otherwise *c becomes the fresh record
+// for the next attempt. err is nil once the token is dead; outcome says
+// how.
+func (p *Pipeline) revokeOnce(ctx context.Context, c *sdk.Client, hash string) (outcome string, err error) {
+	revoked := *c
+	revoked.RegistrationTokenHash = ""
+	revoked.UpdatedAt = p.now().Unix()
+	_, err = p.Store.Update(ctx, revoked)
+	if errors.Is(err, sdk.ErrConflict) {
+		var cur sdk.Client
+		switch cur, err = p.Store.Get(ctx, c.ID); {
+		case err == nil && cur.RegistrationTokenHash != hash:
+			return "it was replaced meanwhile", nil
+		case err == nil:
+			*c = cur
+			return "", sdk.ErrConflict
+		}
+	}
+	switch {
+	case err == nil:
+		return "token revoked", nil
+	case errors.Is(err, sdk.ErrNotFound):
+		return "the client was deleted meanwhile", nil
+	}
+	return "", err
+}
+
+// sleep waits d, or until ctx is done; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// RevokeRegistrationToken revokes the registration access token of the
+// client clientID in s, for an operator (registrar client revoke-token):
+// the token stops working at once (RFC 7592 §2.1, 401 for any later use)
+// and the client can no longer manage its registration; it keeps its
+// client_id and credentials at the authorization server. revoked is false
+// when the client had no live token. A concurrent write is retried with
+// backoff within ctx. Errors: sdk.ErrNotFound for an unknown client; the
+// store's error when it cannot write.
+func RevokeRegistrationToken(ctx context.Context, s sdk.Store, clientID string, now time.Time) (revoked bool, err error) {
+	r := defaultRevokeRetry
+	for attempt := 1; ; attempt++ {
+		c, err := s.Get(ctx, clientID)
+		if err != nil {
+			return false, err
+		}
+		if c.RegistrationTokenHash == "" {
+			return false, nil
+		}
+		c.RegistrationTokenHash = ""
+		c.UpdatedAt = now.Unix()
+		_, err = s.Update(ctx, c)
+		if !errors.Is(err, sdk.ErrConflict) {
+			return err == nil, err
+		}
+		if attempt >= r.attempts || !sleep(ctx, r.backoff(attempt)) {
+			return false, err
+		}
+	}
+}
