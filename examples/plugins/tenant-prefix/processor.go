@@ -38,69 +38,32 @@ var _ sdk.Processor = (*processor)(nil)
 
 var errNotConfigured = errors.New("tenant-prefix: not configured")
 
-// Process implements sdk.Processor; see the package documentation.
-func (p *processor) Process(_ context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+// Process implements sdk.Processor; see the package documentation. It is
+// the SDK's built-in processor with one hook, the client_id: on create it
+// finds the caller's tenant, records it in Items and names the client
+// after it; everything about secrets and tokens is sdk.DefaultProcessor's.
+func (p *processor) Process(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
 	cfg := p.cfg.Load()
 	if cfg == nil {
 		return rc, errNotConfigured
 	}
-	switch rc.Operation {
-	case sdk.OperationCreate:
-		tenant, err := cfg.tenant(rc.Caller)
-		if err != nil {
-			return rc, err
-		}
-		random, err := sdk.RandomToken()
-		if err != nil {
-			return rc, err
-		}
-		rc.Client = sdk.Client{
-			ID:       tenant + "." + random,
-			Metadata: rc.Client.Metadata,
-			IssuedAt: rc.Now.Unix(),
-			Profile:  rc.Caller.Profile,
-		}
-		items := maps.Clone(rc.Items) // never change the argument's map
-		if items == nil {
-			items = map[string]string{}
-		}
-		items[itemTenant] = tenant
-		rc.Items = items
-		if err := issueSecret(&rc); err != nil {
-			return rc, err
-		}
-		return rc, issueToken(&rc)
-
-	case sdk.OperationUpdate:
-		if rc.Current == nil {
-			return rc, errors.New("tenant-prefix: update without the current client")
-		}
-		cur := *rc.Current
-		md := rc.Client.Metadata
-		rc.Client = cur.Clone() // the id, and with it the tenant, never change
-		rc.Client.Metadata = md
-		method := md.TokenEndpointAuthMethod
-		switch {
-		case !sdk.NeedsSecret(method):
-			rc.Client.SecretHash, rc.Client.SecretSealed, rc.Client.SecretExpiresAt = "", nil, 0
-		case !cur.HasSecret(), cur.SecretExpired(rc.Now), method == sdk.AuthClientSecretJWT && cur.SecretSealed == nil:
-			if err := issueSecret(&rc); err != nil {
-				return rc, err
-			}
-		case method != sdk.AuthClientSecretJWT:
-			rc.Client.SecretSealed = nil // no longer needs to be recoverable
-		}
-		if rc.Policy.TokenRotation != sdk.RotateNever {
-			return rc, issueToken(&rc)
-		}
-		return rc, nil
-
-	case sdk.OperationRead:
-		if rc.Policy.TokenRotation == sdk.RotateOnEveryUse {
-			return rc, issueToken(&rc)
-		}
+	if rc.Operation != sdk.OperationCreate {
+		return sdk.DefaultProcessor{}.Process(ctx, rc)
 	}
-	return rc, nil
+	tenant, err := cfg.tenant(rc.Caller)
+	if err != nil {
+		return rc, err
+	}
+	items := maps.Clone(rc.Items) // never change the argument's map
+	if items == nil {
+		items = map[string]string{}
+	}
+	items[itemTenant] = tenant
+	rc.Items = items
+	return sdk.DefaultProcessor{ClientID: func(context.Context, sdk.RegistrationContext) (string, error) {
+		random, err := sdk.RandomToken()
+		return tenant + "." + random, err
+	}}.Process(ctx, rc)
 }
 
 // tenant returns the caller's tenant: its claim, or the default.
@@ -117,42 +80,6 @@ func (c *config) tenant(caller sdk.Caller) (string, error) {
 		return "", sdk.ErrAccessDenied.WithDescription("the credential's %s claim is not a valid tenant name", c.claim)
 	}
 	return s, nil
-}
-
-// issueSecret issues a client secret when the auth method needs one.
-// client_secret_jwt is refused: its secret must be recoverable, and this
-// processor holds no key to seal it.
-func issueSecret(rc *sdk.RegistrationContext) error {
-	method := rc.Client.Metadata.TokenEndpointAuthMethod
-	if !sdk.NeedsSecret(method) {
-		return nil
-	}
-	if method == sdk.AuthClientSecretJWT {
-		return sdk.ErrInvalidClientMetadata.WithDescription("token_endpoint_auth_method: client_secret_jwt is not supported here (the secret would have to be recoverable); use private_key_jwt or client_secret_basic")
-	}
-	secret, err := sdk.RandomToken()
-	if err != nil {
-		return err
-	}
-	rc.Client.SecretHash = sdk.HashToken(secret)
-	rc.Client.SecretSealed = nil
-	rc.Client.SecretExpiresAt = 0
-	if lt := rc.Policy.ClientSecretLifetime; lt > 0 {
-		rc.Client.SecretExpiresAt = rc.Now.Unix() + lt
-	}
-	rc.Issued.ClientSecret = secret
-	return nil
-}
-
-// issueToken issues a new registration access token; the old one dies.
-func issueToken(rc *sdk.RegistrationContext) error {
-	token, err := sdk.RandomToken()
-	if err != nil {
-		return err
-	}
-	rc.Client.RegistrationTokenHash = sdk.HashToken(token)
-	rc.Issued.RegistrationAccessToken = token
-	return nil
 }
 
 // configure decodes and checks the config block:
