@@ -90,6 +90,9 @@ func DecodeConfig[T any](raw []byte) (T, error) {
 		}
 	}
 	for _, name := range names {
+		if bytes.Equal(bytes.TrimSpace(attrs[name]), []byte("null")) {
+			continue // absent, even for a field with its own UnmarshalJSON
+		}
 		// One attribute at a time, so that an error is the attribute's.
 		one, err := json.Marshal(map[string]json.RawMessage{name: attrs[name]})
 		if err != nil {

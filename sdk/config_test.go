@@ -73,7 +73,7 @@ func TestDecodeConfig(t *testing.T) {
 				TLS: &tlsConfig{CAFile: "/ca.pem", Insecure: true}, JWKS: json.RawMessage(`{"keys":[]}`),
 				Timeout: duration(5 * time.Second), Untagged: "u"},
 			attribute: "-"},
-		{name: "null is absent", raw: `{"uri": null, "allowed_domains": null, "tls": null}`, attribute: "-"},
+		{name: "null is absent", raw: `{"uri": null, "allowed_domains": null, "tls": null, "jwks": null, "timeout": null}`, attribute: "-"},
 
 		{name: "not an object", raw: `["a.example"]`, attribute: "", message: "must be an object"},
 		{name: "null block", raw: `null`, attribute: "", message: "must be an object"},

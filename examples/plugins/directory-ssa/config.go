@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -71,7 +70,7 @@ func (d *directory) configure(_ context.Context, s settings) error {
 		}
 	}
 
-	if s.JWKS == nil || bytes.Equal(bytes.TrimSpace(s.JWKS), []byte("null")) {
+	if s.JWKS == nil {
 		return required("jwks", "the directory's public keys as a JWK Set ({\"keys\": [...]})")
 	}
 	keys, err := parseJWKS(s.JWKS, s.Algorithms)
