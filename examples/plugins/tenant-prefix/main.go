@@ -43,8 +43,5 @@ import "github.com/registrar-dcr/registrar/sdk/plugin"
 
 func main() {
 	p := &processor{}
-	plugin.Serve(&plugin.ServeConfig{
-		Processor: p,
-		Configure: p.configure,
-	})
+	plugin.Serve(&plugin.ServeConfig{Processor: p}, plugin.WithConfig(p.configure))
 }

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"regexp"
-	"sync/atomic"
 
 	"github.com/registrar-dcr/registrar/sdk"
-	"github.com/registrar-dcr/registrar/sdk/plugin"
 )
 
 // tenantRE is a tenant name: it becomes the first part of a client_id, so
@@ -22,35 +17,39 @@ var tenantRE = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
 // new client, for the steps after it (a store, a response generator).
 const itemTenant = "tenant"
 
-// config is the decoded config block.
+// settings is the plugin's config block, decoded by sdk.DecodeConfig (the
+// json tags are the HCL attribute names); a nil field is an absent
+// attribute.
+type settings struct {
+	Claim         *string `json:"claim"`
+	DefaultTenant *string `json:"default_tenant"`
+}
+
+// config is the checked configuration.
 type config struct {
 	claim         string // the caller claim holding the tenant
 	defaultTenant string // "" refuses callers without the claim
 }
 
-// processor is the Processor. Its configuration is replaced as a whole by
-// configure.
+// processor is the Processor. Its configuration is set by configure, which
+// plugin.Serve runs before any call and never during one
+// (plugin.WithConfig), so Process reads it without a lock or a
+// not-configured check.
 type processor struct {
-	cfg atomic.Pointer[config]
+	cfg config
 }
 
 var _ sdk.Processor = (*processor)(nil)
-
-var errNotConfigured = errors.New("tenant-prefix: not configured")
 
 // Process implements sdk.Processor; see the package documentation. It is
 // the SDK's built-in processor with one hook, the client_id: on create it
 // finds the caller's tenant, records it in Items and names the client
 // after it; everything about secrets and tokens is sdk.DefaultProcessor's.
 func (p *processor) Process(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	cfg := p.cfg.Load()
-	if cfg == nil {
-		return rc, errNotConfigured
-	}
 	if rc.Operation != sdk.OperationCreate {
 		return sdk.DefaultProcessor{}.Process(ctx, rc)
 	}
-	tenant, err := cfg.tenant(rc.Caller)
+	tenant, err := p.cfg.tenant(rc.Caller)
 	if err != nil {
 		return rc, err
 	}
@@ -82,35 +81,27 @@ func (c *config) tenant(caller sdk.Caller) (string, error) {
 	return s, nil
 }
 
-// configure decodes and checks the config block:
+// configure checks the decoded config block:
 //
 //	{"claim": "tenant", "default_tenant": "public"}
 //
 // Both are optional: claim defaults to "tenant"; without default_tenant a
-// caller without the claim is refused.
-func (p *processor) configure(_ context.Context, raw []byte) error {
-	var attrs map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &attrs); err != nil || attrs == nil {
-		return &plugin.ConfigError{Message: "the config block must be an object"}
-	}
+// caller without the claim is refused. sdk.DecodeConfig has refused
+// unknown attributes and values that are not strings.
+func (p *processor) configure(_ context.Context, s settings) error {
 	cfg := config{claim: "tenant"}
-	for name, v := range attrs {
-		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-			continue
+	if s.Claim != nil {
+		if *s.Claim == "" {
+			return &sdk.ConfigError{Attribute: "claim", Message: "must be the name of a claim of the caller's bearer JWT"}
 		}
-		switch name {
-		case "claim":
-			if json.Unmarshal(v, &cfg.claim) != nil || cfg.claim == "" {
-				return &plugin.ConfigError{Attribute: name, Message: "must be the name of a claim of the caller's bearer JWT"}
-			}
-		case "default_tenant":
-			if json.Unmarshal(v, &cfg.defaultTenant) != nil || !tenantRE.MatchString(cfg.defaultTenant) {
-				return &plugin.ConfigError{Attribute: name, Message: fmt.Sprintf("must match %s", tenantRE)}
-			}
-		default:
-			return &plugin.ConfigError{Attribute: name, Message: "unknown attribute (this plugin takes claim and default_tenant)"}
-		}
+		cfg.claim = *s.Claim
 	}
-	p.cfg.Store(&cfg)
+	if s.DefaultTenant != nil {
+		if !tenantRE.MatchString(*s.DefaultTenant) {
+			return &sdk.ConfigError{Attribute: "default_tenant", Message: fmt.Sprintf("must match %s", tenantRE)}
+		}
+		cfg.defaultTenant = *s.DefaultTenant
+	}
+	p.cfg = cfg
 	return nil
 }
