@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -47,8 +48,8 @@ func (e *ConfigError) Error() string {
 // make a mistake in the HCL file an error that points at its line:
 //
 //   - an attribute that T does not name, at the top level or inside a nested
-//     struct, is refused instead of ignored; names match exactly, not
-//     case-insensitively;
+//     struct (also in a list or a map), is refused instead of ignored; names
+//     match exactly, not case-insensitively;
 //   - every refusal is a *ConfigError whose Attribute is the top-level
 //     attribute concerned ("" when the block is not an object), and whose
 //     Message says what was expected ("must be a whole number");
@@ -73,13 +74,7 @@ func DecodeConfig[T any](raw []byte) (T, error) {
 		return zero, &ConfigError{Message: "the config block must be an object"}
 	}
 	known := configAttributes(rt)
-	names := slices.Sorted(func(yield func(string) bool) {
-		for name := range attrs {
-			if !yield(name) {
-				return
-			}
-		}
-	})
+	names := slices.Sorted(maps.Keys(attrs))
 	for _, name := range names {
 		if !slices.Contains(known, name) {
 			takes := "no attributes"
@@ -92,6 +87,9 @@ func DecodeConfig[T any](raw []byte) (T, error) {
 	for _, name := range names {
 		if bytes.Equal(bytes.TrimSpace(attrs[name]), []byte("null")) {
 			continue // absent, even for a field with its own UnmarshalJSON
+		}
+		if msg := unknownNested(field(rt, name), attrs[name], ""); msg != "" {
+			return zero, &ConfigError{Attribute: name, Message: msg}
 		}
 		// One attribute at a time, so that an error is the attribute's.
 		one, err := json.Marshal(map[string]json.RawMessage{name: attrs[name]})
@@ -135,6 +133,97 @@ func configAttributes(t reflect.Type) []string {
 		names = append(names, name)
 	}
 	return names
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// field returns the type of the field of struct type t that encoding/json
+// fills from attribute name (configAttributes lists the names), or nil.
+func field(t reflect.Type, name string) reflect.Type {
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		n, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && n == "" && ft.Kind() == reflect.Struct {
+			if inner := field(ft, name); inner != nil {
+				return inner
+			}
+			continue
+		}
+		if n == "" {
+			n = f.Name
+		}
+		if f.IsExported() && n == name {
+			return f.Type
+		}
+	}
+	return nil
+}
+
+// unknownNested returns why raw, a value for type t, holds an object
+// member that t does not name exactly (encoding/json would match it
+// case-insensitively, or DisallowUnknownFields would refuse it without
+// saying where), or "". path is where raw is, for the message. A type with
+// its own UnmarshalJSON makes its own rules.
+func unknownNested(t reflect.Type, raw json.RawMessage, path string) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return ""
+	}
+	at := func(p string) string {
+		if path == "" {
+			return p
+		}
+		if strings.HasPrefix(p, "[") {
+			return path + p
+		}
+		return path + "." + p
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(raw, &members) != nil {
+			return "" // not an object: the decoder says what it must be
+		}
+		known := configAttributes(t)
+		for _, name := range slices.Sorted(maps.Keys(members)) {
+			if !slices.Contains(known, name) {
+				return fmt.Sprintf("%s: unknown attribute (takes %s)", at(name), strings.Join(known, ", "))
+			}
+			if msg := unknownNested(field(t, name), members[name], at(name)); msg != "" {
+				return msg
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return ""
+		}
+		for i, item := range items {
+			if msg := unknownNested(t.Elem(), item, at(fmt.Sprintf("[%d]", i))); msg != "" {
+				return msg
+			}
+		}
+	case reflect.Map:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(raw, &members) != nil {
+			return ""
+		}
+		for _, key := range slices.Sorted(maps.Keys(members)) {
+			if msg := unknownNested(t.Elem(), members[key], at(key)); msg != "" {
+				return msg
+			}
+		}
+	}
+	return ""
 }
 
 // decodeProblem turns an encoding/json error about attribute name into a

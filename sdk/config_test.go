@@ -32,9 +32,16 @@ type testConfig struct {
 	TLS      *tlsConfig          `json:"tls"`
 	JWKS     json.RawMessage     `json:"jwks"`
 	Timeout  duration            `json:"timeout"`
+	Servers  []server            `json:"servers"`
+	ByZone   map[string]*server  `json:"by_zone"`
 	Untagged string
 	Skipped  string `json:"-"`
 	hidden   string
+}
+
+type server struct {
+	Host string `json:"host"`
+	Port int    `json:"port"`
 }
 
 // duration is a field type with its own decoding.
@@ -65,13 +72,15 @@ func TestDecodeConfig(t *testing.T) {
 		{name: "nil", raw: "", attribute: "-"},
 		{name: "empty object", raw: `{}`, attribute: "-"},
 		{name: "every attribute", raw: `{"uri": "mongodb://x", "allowed_domains": ["a.example", "b.example"],
+			"servers": [{"host": "a", "port": 1}], "by_zone": {"eu": {"host": "b"}},
 			"max_lifetime": 60, "ratio": 0.5, "port": 8080, "enabled": true, "role_scopes": {"AISP": ["accounts"]},
 			"tls": {"ca_file": "/ca.pem", "insecure_skip_verify": true}, "jwks": {"keys": []}, "timeout": "5s",
 			"Untagged": "u", "region": "eu"}`,
 			want: testConfig{Embedded: Embedded{Region: "eu"}, URI: "mongodb://x", Domains: []string{"a.example", "b.example"},
 				Lifetime: 60, Ratio: 0.5, Port: 8080, Enabled: &yes, Roles: map[string][]string{"AISP": {"accounts"}},
 				TLS: &tlsConfig{CAFile: "/ca.pem", Insecure: true}, JWKS: json.RawMessage(`{"keys":[]}`),
-				Timeout: duration(5 * time.Second), Untagged: "u"},
+				Timeout: duration(5 * time.Second), Untagged: "u",
+				Servers: []server{{Host: "a", Port: 1}}, ByZone: map[string]*server{"eu": {Host: "b"}}},
 			attribute: "-"},
 		{name: "null is absent", raw: `{"uri": null, "allowed_domains": null, "tls": null, "jwks": null, "timeout": null}`, attribute: "-"},
 
@@ -93,7 +102,11 @@ func TestDecodeConfig(t *testing.T) {
 		{name: "boolean expected", raw: `{"enabled": "yes"}`, attribute: "enabled", message: "must be a boolean"},
 		{name: "map expected", raw: `{"role_scopes": ["AISP"]}`, attribute: "role_scopes", message: "must be an object whose values are lists of strings"},
 		{name: "nested type", raw: `{"tls": {"insecure_skip_verify": "no"}}`, attribute: "tls", message: "insecure_skip_verify: must be a boolean"},
-		{name: "nested unknown", raw: `{"tls": {"ca": "x"}}`, attribute: "tls", message: `unknown attribute "ca"`},
+		{name: "nested unknown", raw: `{"tls": {"ca": "x"}}`, attribute: "tls", message: `ca: unknown attribute (takes ca_file, insecure_skip_verify)`},
+		{name: "nested names are case-sensitive", raw: `{"tls": {"CA_FILE": "x"}}`, attribute: "tls", message: `CA_FILE: unknown attribute`},
+		{name: "unknown in a list", raw: `{"servers": [{"host": "a"}, {"host": "b", "prot": 1}]}`, attribute: "servers", message: `[1].prot: unknown attribute (takes host, port)`},
+		{name: "unknown in a map", raw: `{"by_zone": {"eu": {"hots": "a"}}}`, attribute: "by_zone", message: `eu.hots: unknown attribute`},
+		{name: "own decoder makes its own rules", raw: `{"timeout": "5s"}`, attribute: "-", want: testConfig{Timeout: duration(5 * time.Second)}},
 		{name: "own decoder", raw: `{"timeout": "soon"}`, attribute: "timeout", message: `must be a duration such as "5s"`},
 		{name: "embedded field", raw: `{"region": 3}`, attribute: "region", message: "must be a string"},
 	}
