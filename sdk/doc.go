@@ -5,8 +5,10 @@
 // client metadata and record types, the RegistrationContext that travels
 // through the registration pipeline, the interfaces of the four extension
 // points (Validator, Processor, Store, ResponseGenerator), the RFC error type,
-// and the built-in validation steps (Steps, DefaultSteps, Run) that a plugin
-// may embed and override one step at a time.
+// the built-in validation steps (Steps, DefaultSteps, Run) that a plugin
+// may embed and override one step at a time, the built-in processor
+// (DefaultProcessor, with a ClientID hook) and DecodeConfig, the typed
+// decoding of a plugin's config block.
 //
 // Every interface takes values and returns values: a step never reports its
 // result by mutating its argument, so a step behaves the same in-process and

@@ -9,8 +9,7 @@ func main() {
 	logger := plugin.DefaultLogger()
 	s := store.New(logger.Named("mongodb"))
 	plugin.Serve(&plugin.ServeConfig{
-		Store:     s, // its Health (a ping of the primary) is the plugin's health
-		Configure: s.Configure,
-		Logger:    logger,
-	})
+		Store:  s, // its Health (a ping of the primary) is the plugin's health
+		Logger: logger,
+	}, plugin.WithConfig(s.ConfigureSettings))
 }

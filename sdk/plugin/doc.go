@@ -4,11 +4,15 @@
 // For plugin authors, Serve is the whole main of a plugin binary:
 //
 //	func main() {
-//		plugin.Serve(&plugin.ServeConfig{
-//			Steps:     policy{},            // a struct embedding sdk.DefaultSteps
-//			Configure: configure,           // receives the plugin's config block as JSON
-//		})
+//		p := &policy{} // a struct embedding sdk.DefaultSteps
+//		plugin.Serve(&plugin.ServeConfig{Steps: p},
+//			plugin.WithConfig(p.configure)) // func(ctx, config) error: the typed config block
 //	}
+//
+// WithConfig decodes the plugin's config block with sdk.DecodeConfig and
+// hands it over before any other call, and never during one (calls before
+// the first successful configuration fail with sdk.ErrUnavailable), so a
+// plugin keeps its configuration in plain fields.
 //
 // A plugin serves one or more kinds: a Validator (or Steps, which serves
 // Validate through sdk.Run and every step alone through ValidateStep), a

@@ -1,26 +1,17 @@
 package plugin
 
-import "errors"
+import (
+	"errors"
 
-// ConfigError rejects one attribute of a plugin's configuration. A plugin's
-// Configure function returns it (possibly wrapped); on the host,
-// Instance.Configure returns it as a *ConfigError, so the server can point at
-// the attribute in its configuration file.
-type ConfigError struct {
-	// Attribute is the name of the rejected attribute of the plugin's config
-	// block; empty when the error concerns the whole block.
-	Attribute string
-	// Message says what is wrong, for the operator.
-	Message string
-}
+	"github.com/registrar-dcr/registrar/sdk"
+)
 
-// Error implements error.
-func (e *ConfigError) Error() string {
-	if e.Attribute == "" {
-		return "invalid plugin configuration: " + e.Message
-	}
-	return "invalid plugin configuration: " + e.Attribute + ": " + e.Message
-}
+// ConfigError rejects one attribute of a plugin's configuration; it is
+// sdk.ConfigError, so that sdk.DecodeConfig (which cannot import this
+// package) returns it. A plugin's Configure function returns it (possibly
+// wrapped); on the host, Instance.Configure returns it as a *ConfigError,
+// so the server can point at the attribute in its configuration file.
+type ConfigError = sdk.ConfigError
 
 // ErrNotServed is returned (wrapped) by the Instance methods that give access
 // to a kind the plugin does not serve.

@@ -39,7 +39,8 @@ type ServeConfig struct {
 	// configuration file as a JSON object ({} when the block is absent),
 	// once after every start and before any other call. Return a
 	// *ConfigError to reject an attribute. When Configure is nil the plugin
-	// accepts only an empty configuration.
+	// accepts only an empty configuration. The WithConfig option is the
+	// typed alternative, and also keeps calls out until it has succeeded.
 	Configure func(ctx context.Context, config []byte) error
 	// Health reports whether the plugin can serve requests; nil means
 	// healthy. A Store's Health is checked as well.
@@ -52,9 +53,14 @@ type ServeConfig struct {
 
 // Serve serves the plugin until the server closes it. It is meant to be the
 // last call of a plugin's main. It exits the process with status 1 when cfg
-// serves nothing, or when the binary is run by hand instead of by Registrar.
-func Serve(cfg *ServeConfig) {
-	set, err := cfg.pluginSet()
+// serves nothing, when opts contradict cfg, or when the binary is run by
+// hand instead of by Registrar.
+func Serve(cfg *ServeConfig, opts ...ServeOption) {
+	cfg, gate, err := applyOptions(cfg, opts)
+	var set goplugin.PluginSet
+	if err == nil {
+		set, err = cfg.pluginSet()
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "registrar plugin: %v\n", err)
 		os.Exit(1)
@@ -73,6 +79,9 @@ func Serve(cfg *ServeConfig) {
 		VersionedPlugins: map[int]goplugin.PluginSet{ProtocolVersion: set},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			opts = append(opts, grpc.ChainUnaryInterceptor(recoverPanics(logger)))
+			if gate != nil {
+				opts = append(opts, grpc.ChainUnaryInterceptor(gate.unary))
+			}
 			return goplugin.DefaultGRPCServer(opts)
 		},
 		Logger: logger,

@@ -66,13 +66,17 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.openStore(ctx); err != nil {
 		return err
 	}
-	var sealer *pipeline.Sealer
+	// The secret encryption key reaches the built-in processor only inside
+	// its sealer, built here from the configuration: never a global.
+	builtin := sdk.DefaultProcessor{}
 	if cfg.SecretKey != nil {
-		if sealer, err = pipeline.NewSealer(cfg.SecretKey); err != nil {
+		sealer, err := sdk.NewAESSealer(cfg.SecretKey)
+		if err != nil {
 			return err
 		}
+		builtin.Sealer = sealer
 	}
-	var proc sdk.Processor = pipeline.Processor{Sealer: sealer}
+	var proc sdk.Processor = builtin
 	if cfg.Processor != "" {
 		if proc, err = host.Processor(cfg.Processor); err != nil {
 			return err

@@ -137,7 +137,7 @@ func newHarness(t *testing.T, rotation string) *harness {
 			Now: h.clock}),
 		Profiles: map[string]*Profile{"p": {Name: "p", Policy: policy,
 			Validators: []sdk.Validator{sdk.StepsValidator{Steps: sdk.DefaultSteps{}}}}},
-		Processor:   Processor{},
+		Processor:   sdk.DefaultProcessor{},
 		Store:       h.store,
 		Response:    sdk.DefaultResponseGenerator{},
 		BaseURL:     "https://registrar.example.com",

@@ -68,7 +68,7 @@ func TestValidatorPluginSeesNoCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, err := NewSealer(make([]byte, 32))
+	sealer, err := sdk.NewAESSealer(make([]byte, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestValidatorPluginSeesNoCredential(t *testing.T) {
 				Auth: auth.New(auth.Options{Anonymous: "p"}),
 				Profiles: map[string]*Profile{"p": {Name: "p", Policy: policy,
 					Validators: []sdk.Validator{sdk.StepsValidator{Steps: sdk.DefaultSteps{}}, remote}}},
-				Processor: Processor{Sealer: sealer},
+				Processor: sdk.DefaultProcessor{Sealer: sealer},
 				Store:     store,
 				Response:  resp,
 				BaseURL:   "https://registrar.example.com",

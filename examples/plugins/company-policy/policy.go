@@ -1,54 +1,43 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/registrar-dcr/registrar/sdk"
-	"github.com/registrar-dcr/registrar/sdk/plugin"
 )
 
-// config is the decoded config block.
+// config is the plugin's config block, decoded by sdk.DecodeConfig (the
+// json tags are the HCL attribute names) and checked by configure.
 type config struct {
-	// allowedDomains are lowercase DNS names; a redirect URI's host must be
+	// AllowedDomains are lowercase DNS names; a redirect URI's host must be
 	// one of them or end with "." + one of them.
-	allowedDomains []string
-	// maxAccessTokenLifetime bounds access_token_lifetime, in seconds.
-	maxAccessTokenLifetime int64
+	AllowedDomains []string `json:"allowed_domains"`
+	// MaxAccessTokenLifetime bounds access_token_lifetime, in seconds.
+	MaxAccessTokenLifetime int64 `json:"max_access_token_lifetime"`
 }
 
 // allowedGrants are the only grant types the company allows.
 var allowedGrants = []string{sdk.GrantAuthorizationCode, sdk.GrantRefreshToken}
 
 // policy is the company's validator: the built-in steps with three of them
-// redefined. Its configuration is replaced as a whole by configure, so a
-// request always sees one consistent configuration.
+// redefined. Its configuration is set by configure, which plugin.Serve runs
+// before any step and never during one (plugin.WithConfig), so the steps
+// read it without a lock or a not-configured check.
 type policy struct {
 	sdk.DefaultSteps
-	cfg atomic.Pointer[config]
+	cfg config
 }
 
 var _ sdk.Steps = (*policy)(nil)
 
-// errNotConfigured is a plain error: the server logs it and answers
-// server_error. The server always configures a plugin before using it.
-var errNotConfigured = errors.New("company-policy: not configured")
-
 // RedirectURIs applies the built-in rules, then requires https and a host
 // in the allowed domains. Refusals are invalid_redirect_uri naming the URI.
 func (p *policy) RedirectURIs(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	cfg := p.cfg.Load()
-	if cfg == nil {
-		return rc, errNotConfigured
-	}
 	rc, err := p.DefaultSteps.RedirectURIs(ctx, rc)
 	if err != nil {
 		return rc, err
@@ -61,7 +50,7 @@ func (p *policy) RedirectURIs(ctx context.Context, rc sdk.RegistrationContext) (
 		if u.Scheme != "https" {
 			return rc, sdk.ErrInvalidRedirectURI.WithDescription("redirect_uris[%d]: must use https (company policy)", i)
 		}
-		if !cfg.domainAllowed(u.Hostname()) {
+		if !p.cfg.domainAllowed(u.Hostname()) {
 			return rc, sdk.ErrInvalidRedirectURI.WithDescription("redirect_uris[%d]: host %q is not in an allowed domain (company policy)", i, u.Hostname())
 		}
 	}
@@ -72,7 +61,7 @@ func (p *policy) RedirectURIs(ctx context.Context, rc sdk.RegistrationContext) (
 // one. DNS names are case-insensitive; a trailing dot is the same name.
 func (c *config) domainAllowed(host string) bool {
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	for _, d := range c.allowedDomains {
+	for _, d := range c.AllowedDomains {
 		if host == d || strings.HasSuffix(host, "."+d) {
 			return true
 		}
@@ -85,9 +74,6 @@ func (c *config) domainAllowed(host string) bool {
 // (token_endpoint_auth_method "none") clients; the built-in AuthMethod step
 // already refuses client_credentials for a public client.
 func (p *policy) GrantTypes(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	if p.cfg.Load() == nil {
-		return rc, errNotConfigured
-	}
 	rc, err := p.DefaultSteps.GrantTypes(ctx, rc)
 	if err != nil {
 		return rc, err
@@ -104,73 +90,47 @@ func (p *policy) GrantTypes(ctx context.Context, rc sdk.RegistrationContext) (sd
 // An absent lifetime stays absent: the authorization server's default
 // applies.
 func (p *policy) Extensions(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	cfg := p.cfg.Load()
-	if cfg == nil {
-		return rc, errNotConfigured
-	}
 	rc, err := p.DefaultSteps.Extensions(ctx, rc)
 	if err != nil {
 		return rc, err
 	}
-	if lt := rc.Client.Metadata.AccessTokenLifetime; lt != nil && *lt > cfg.maxAccessTokenLifetime {
-		return rc, sdk.ErrInvalidClientMetadata.WithDescription("access_token_lifetime: must not exceed %d seconds (company policy)", cfg.maxAccessTokenLifetime)
+	if lt := rc.Client.Metadata.AccessTokenLifetime; lt != nil && *lt > p.cfg.MaxAccessTokenLifetime {
+		return rc, sdk.ErrInvalidClientMetadata.WithDescription("access_token_lifetime: must not exceed %d seconds (company policy)", p.cfg.MaxAccessTokenLifetime)
 	}
 	return rc, nil
 }
 
-// configure decodes and checks the config block, a JSON object:
+// configure checks the decoded config block, a JSON object:
 //
 //	{"allowed_domains": ["example.com"], "max_access_token_lifetime": 3600}
 //
-// Both attributes are required. A rejected value is a *plugin.ConfigError
-// naming the attribute, which the server reports at its line in the HCL
-// file.
-func (p *policy) configure(_ context.Context, raw []byte) error {
-	var attrs map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &attrs); err != nil || attrs == nil {
-		return &plugin.ConfigError{Message: "the config block must be an object"}
+// sdk.DecodeConfig has refused unknown attributes and wrong types; both
+// attributes are required. A rejected value is a *sdk.ConfigError naming
+// the attribute, which the server reports at its line in the HCL file.
+func (p *policy) configure(_ context.Context, c config) error {
+	if c.AllowedDomains == nil {
+		return &sdk.ConfigError{Attribute: "allowed_domains", Message: "required: the DNS names redirect URIs may use, e.g. [\"example.com\"]"}
 	}
-	for name := range attrs {
-		if name != "allowed_domains" && name != "max_access_token_lifetime" {
-			return &plugin.ConfigError{Attribute: name, Message: "unknown attribute (this plugin takes allowed_domains and max_access_token_lifetime)"}
-		}
+	if len(c.AllowedDomains) == 0 {
+		return &sdk.ConfigError{Attribute: "allowed_domains", Message: "must hold at least one domain"}
 	}
-	var cfg config
-
-	domains, ok := attrs["allowed_domains"]
-	if !ok || isNull(domains) {
-		return &plugin.ConfigError{Attribute: "allowed_domains", Message: "required: the DNS names redirect URIs may use, e.g. [\"example.com\"]"}
-	}
-	var list []string
-	if err := json.Unmarshal(domains, &list); err != nil {
-		return &plugin.ConfigError{Attribute: "allowed_domains", Message: "must be a list of strings"}
-	}
-	if len(list) == 0 {
-		return &plugin.ConfigError{Attribute: "allowed_domains", Message: "must hold at least one domain"}
-	}
-	for i, d := range list {
+	var domains []string
+	for i, d := range c.AllowedDomains {
 		if why := checkDomain(d); why != "" {
-			return &plugin.ConfigError{Attribute: "allowed_domains", Message: fmt.Sprintf("[%d] %q: %s", i, d, why)}
+			return &sdk.ConfigError{Attribute: "allowed_domains", Message: fmt.Sprintf("[%d] %q: %s", i, d, why)}
 		}
 		d = strings.ToLower(d)
-		if !slices.Contains(cfg.allowedDomains, d) {
-			cfg.allowedDomains = append(cfg.allowedDomains, d)
+		if !slices.Contains(domains, d) {
+			domains = append(domains, d)
 		}
 	}
-
-	lifetime, ok := attrs["max_access_token_lifetime"]
-	if !ok || isNull(lifetime) {
-		return &plugin.ConfigError{Attribute: "max_access_token_lifetime", Message: "required: the longest access_token_lifetime a client may ask for, in seconds"}
+	c.AllowedDomains = domains
+	if c.MaxAccessTokenLifetime <= 0 {
+		return &sdk.ConfigError{Attribute: "max_access_token_lifetime", Message: "required: the longest access_token_lifetime a client may ask for, a positive whole number of seconds"}
 	}
-	if err := json.Unmarshal(lifetime, &cfg.maxAccessTokenLifetime); err != nil || cfg.maxAccessTokenLifetime <= 0 {
-		return &plugin.ConfigError{Attribute: "max_access_token_lifetime", Message: "must be a positive whole number of seconds"}
-	}
-
-	p.cfg.Store(&cfg)
+	p.cfg = c
 	return nil
 }
-
-func isNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
 
 // checkDomain returns why d is not a DNS name usable as an allowed domain,
 // or "".

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -13,10 +12,22 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/registrar-dcr/registrar/sdk/plugin"
+	"github.com/registrar-dcr/registrar/sdk"
 )
 
-// config is the decoded config block.
+// settings is the plugin's config block, decoded by sdk.DecodeConfig (the
+// json tags are the HCL attribute names); configure checks it and turns it
+// into a config.
+type settings struct {
+	Issuer string `json:"issuer"`
+	// JWKS is a JWK Set as an object, or a string holding its JSON (so
+	// that file("...") works); parseJWKS reads both.
+	JWKS       json.RawMessage     `json:"jwks"`
+	Algorithms []string            `json:"algorithms"`
+	RoleScopes map[string][]string `json:"role_scopes"`
+}
+
+// config is the checked configuration the steps use.
 type config struct {
 	issuer     string
 	keys       []jose.JSONWebKey // public signing keys only
@@ -35,65 +46,43 @@ var asymmetricAlgs = []string{
 // minRSABits is the smallest RSA modulus accepted (RFC 7518 §3.3).
 const minRSABits = 2048
 
-// configure decodes and checks the config block, a JSON object with
-// issuer, jwks (a JWK Set as an object, or as a string holding its JSON so
-// that file("...") works), algorithms and role_scopes, all required. A
-// rejected value is a *plugin.ConfigError naming the attribute.
-func (d *directory) configure(_ context.Context, raw []byte) error {
-	var attrs map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &attrs); err != nil || attrs == nil {
-		return &plugin.ConfigError{Message: "the config block must be an object"}
+// configure checks the decoded config block: issuer, jwks, algorithms and
+// role_scopes, all required (sdk.DecodeConfig has refused unknown
+// attributes and wrong types). A rejected value is a *sdk.ConfigError
+// naming the attribute.
+func (d *directory) configure(_ context.Context, s settings) error {
+	required := func(name, what string) error {
+		return &sdk.ConfigError{Attribute: name, Message: "required: " + what}
 	}
-	known := []string{"issuer", "jwks", "algorithms", "role_scopes"}
-	for name := range attrs {
-		if !slices.Contains(known, name) {
-			return &plugin.ConfigError{Attribute: name, Message: "unknown attribute (this plugin takes " + strings.Join(known, ", ") + ")"}
-		}
-	}
-	required := func(name, what string) (json.RawMessage, error) {
-		v, ok := attrs[name]
-		if !ok || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-			return nil, &plugin.ConfigError{Attribute: name, Message: "required: " + what}
-		}
-		return v, nil
-	}
-	var cfg config
-
-	v, err := required("issuer", "the directory's iss value, e.g. \"https://directory.example\"")
-	if err != nil {
-		return err
-	}
-	if json.Unmarshal(v, &cfg.issuer) != nil || strings.TrimSpace(cfg.issuer) == "" {
-		return &plugin.ConfigError{Attribute: "issuer", Message: "must be a non-empty string"}
+	if strings.TrimSpace(s.Issuer) == "" {
+		return required("issuer", "a non-empty string, the directory's iss value, e.g. \"https://directory.example\"")
 	}
 
-	if v, err = required("algorithms", "the JWS algorithms the directory signs with, e.g. [\"ES256\"]"); err != nil {
-		return err
+	if s.Algorithms == nil {
+		return required("algorithms", "the JWS algorithms the directory signs with, e.g. [\"ES256\"]")
 	}
-	if json.Unmarshal(v, &cfg.algorithms) != nil || len(cfg.algorithms) == 0 {
-		return &plugin.ConfigError{Attribute: "algorithms", Message: "must be a non-empty list of strings"}
+	if len(s.Algorithms) == 0 {
+		return &sdk.ConfigError{Attribute: "algorithms", Message: "must be a non-empty list of strings"}
 	}
-	for _, a := range cfg.algorithms {
+	for _, a := range s.Algorithms {
 		if !slices.Contains(asymmetricAlgs, a) {
-			return &plugin.ConfigError{Attribute: "algorithms", Message: fmt.Sprintf("%q is not accepted: use asymmetric algorithms only (%s)", a, strings.Join(asymmetricAlgs, ", "))}
+			return &sdk.ConfigError{Attribute: "algorithms", Message: fmt.Sprintf("%q is not accepted: use asymmetric algorithms only (%s)", a, strings.Join(asymmetricAlgs, ", "))}
 		}
 	}
 
-	if v, err = required("jwks", "the directory's public keys as a JWK Set ({\"keys\": [...]})"); err != nil {
-		return err
+	if s.JWKS == nil {
+		return required("jwks", "the directory's public keys as a JWK Set ({\"keys\": [...]})")
 	}
-	if cfg.keys, err = parseJWKS(v, cfg.algorithms); err != nil {
-		return &plugin.ConfigError{Attribute: "jwks", Message: err.Error()}
-	}
-
-	if v, err = required("role_scopes", "the scopes of each software role, e.g. {\"AISP\": [\"accounts\"]}"); err != nil {
-		return err
-	}
-	if json.Unmarshal(v, &cfg.roleScopes) != nil || len(cfg.roleScopes) == 0 {
-		return &plugin.ConfigError{Attribute: "role_scopes", Message: "must be an object mapping each role to a list of scopes"}
+	keys, err := parseJWKS(s.JWKS, s.Algorithms)
+	if err != nil {
+		return &sdk.ConfigError{Attribute: "jwks", Message: err.Error()}
 	}
 
-	d.cfg.Store(&cfg)
+	if len(s.RoleScopes) == 0 {
+		return required("role_scopes", "the scopes of each software role, e.g. {\"AISP\": [\"accounts\"]}")
+	}
+
+	d.cfg = config{issuer: s.Issuer, keys: keys, algorithms: s.Algorithms, roleScopes: s.RoleScopes}
 	return nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -24,15 +23,15 @@ const clockSkew = 60 * time.Second
 const maxStatementBytes = 16 << 10
 
 // directory is the validator: the built-in steps with three redefined.
-// Its configuration is replaced as a whole by configure.
+// Its configuration is set by configure, which plugin.Serve runs before any
+// step and never during one (plugin.WithConfig), so the steps read it
+// without a lock or a not-configured check.
 type directory struct {
 	sdk.DefaultSteps
-	cfg atomic.Pointer[config]
+	cfg config
 }
 
 var _ sdk.Steps = (*directory)(nil)
-
-var errNotConfigured = errors.New("directory-ssa: not configured")
 
 // statement is a verified software statement.
 type statement struct {
@@ -85,13 +84,12 @@ func (d *directory) Scopes(ctx context.Context, rc sdk.RegistrationContext) (sdk
 	if err != nil {
 		return rc, err
 	}
-	cfg := d.cfg.Load()
 	rc, err = d.DefaultSteps.Scopes(ctx, rc)
 	if err != nil || rc.Request.Scope == "" {
 		return rc, err
 	}
 	for _, s := range rc.Client.Metadata.Scopes() {
-		if !cfg.roleAllows(st.roles, s) {
+		if !d.cfg.roleAllows(st.roles, s) {
 			return rc, sdk.ErrInvalidClientMetadata.WithDescription("scope: %q is not allowed by the software statement's software_roles", s)
 		}
 	}
@@ -104,10 +102,7 @@ func (d *directory) Scopes(ctx context.Context, rc sdk.RegistrationContext) (sdk
 // called one at a time (ValidateStep), and a signature check costs well
 // under a millisecond.
 func (d *directory) verify(rc sdk.RegistrationContext) (*statement, error) {
-	cfg := d.cfg.Load()
-	if cfg == nil {
-		return nil, errNotConfigured
-	}
+	cfg := &d.cfg
 	raw := rc.Request.SoftwareStatement
 	if raw == "" {
 		return nil, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: required")

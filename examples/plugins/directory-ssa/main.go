@@ -55,8 +55,5 @@ import "github.com/registrar-dcr/registrar/sdk/plugin"
 
 func main() {
 	d := &directory{}
-	plugin.Serve(&plugin.ServeConfig{
-		Steps:     d,
-		Configure: d.configure,
-	})
+	plugin.Serve(&plugin.ServeConfig{Steps: d}, plugin.WithConfig(d.configure))
 }

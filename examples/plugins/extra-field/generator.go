@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/url"
-	"sync/atomic"
 
 	"github.com/registrar-dcr/registrar/sdk"
-	"github.com/registrar-dcr/registrar/sdk/plugin"
 )
 
 // member is the name of the added member.
@@ -21,9 +18,18 @@ type extra struct {
 	Docs    string `json:"docs,omitempty"`
 }
 
-// generator is the ResponseGenerator.
+// config is the plugin's config block, decoded by sdk.DecodeConfig.
+type config struct {
+	// DocsURL is optional (nil when absent); when set it must be an
+	// absolute http(s) URL.
+	DocsURL *string `json:"docs_url"`
+}
+
+// generator is the ResponseGenerator. Its configuration is set by
+// configure, which plugin.Serve runs before any call and never during one
+// (plugin.WithConfig).
 type generator struct {
-	docsURL atomic.Pointer[string]
+	docsURL string // "" when not configured
 }
 
 var _ sdk.ResponseGenerator = (*generator)(nil)
@@ -31,10 +37,6 @@ var _ sdk.ResponseGenerator = (*generator)(nil)
 // Generate implements sdk.ResponseGenerator: the default answer, with the
 // extra member appended to its JSON object.
 func (g *generator) Generate(ctx context.Context, rc sdk.RegistrationContext, registrationClientURI string) (sdk.Response, error) {
-	docs := g.docsURL.Load()
-	if docs == nil {
-		return sdk.Response{}, errors.New("extra-field: not configured")
-	}
 	resp, err := sdk.DefaultResponseGenerator{}.Generate(ctx, rc, registrationClientURI)
 	if err != nil || len(resp.Body) == 0 { // delete: 204, no body
 		return resp, err
@@ -50,7 +52,7 @@ func (g *generator) Generate(ctx context.Context, rc sdk.RegistrationContext, re
 	if profile == "" {
 		profile = rc.Caller.Profile
 	}
-	value, err := json.Marshal(extra{Profile: profile, Docs: *docs})
+	value, err := json.Marshal(extra{Profile: profile, Docs: g.docsURL})
 	if err != nil {
 		return sdk.Response{}, err
 	}
@@ -70,29 +72,17 @@ func (g *generator) Generate(ctx context.Context, rc sdk.RegistrationContext, re
 	return resp, nil
 }
 
-// configure decodes the config block, {"docs_url": "https://..."}. docs_url
-// is optional; when set it must be an absolute http(s) URL.
-func (g *generator) configure(_ context.Context, raw []byte) error {
-	var attrs map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &attrs); err != nil || attrs == nil {
-		return &plugin.ConfigError{Message: "the config block must be an object"}
-	}
+// configure checks the decoded config block, {"docs_url": "https://..."}.
+// docs_url is optional; when set it must be an absolute http(s) URL.
+func (g *generator) configure(_ context.Context, c config) error {
 	docs := ""
-	for name, v := range attrs {
-		if name != "docs_url" {
-			return &plugin.ConfigError{Attribute: name, Message: "unknown attribute (this plugin takes docs_url)"}
-		}
-		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-			continue
-		}
-		if json.Unmarshal(v, &docs) != nil {
-			return &plugin.ConfigError{Attribute: name, Message: "must be a string"}
-		}
+	if c.DocsURL != nil {
+		docs = *c.DocsURL
 		u, err := url.Parse(docs)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
-			return &plugin.ConfigError{Attribute: name, Message: "must be an absolute http or https URL"}
+			return &sdk.ConfigError{Attribute: "docs_url", Message: "must be an absolute http or https URL"}
 		}
 	}
-	g.docsURL.Store(&docs)
+	g.docsURL = docs
 	return nil
 }

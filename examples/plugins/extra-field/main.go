@@ -35,8 +35,5 @@ import "github.com/registrar-dcr/registrar/sdk/plugin"
 
 func main() {
 	g := &generator{}
-	plugin.Serve(&plugin.ServeConfig{
-		Response:  g,
-		Configure: g.configure,
-	})
+	plugin.Serve(&plugin.ServeConfig{Response: g}, plugin.WithConfig(g.configure))
 }

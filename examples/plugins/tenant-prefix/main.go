@@ -11,9 +11,10 @@
 // caller whose claim is not a valid tenant name is refused with
 // access_denied (403).
 //
-// Otherwise it does what the built-in processor does (RFC 7591 §3.2.1,
-// RFC 7592 §3): on create a client secret only for the secret-based auth
-// methods, expiring after the profile's client_secret_lifetime, and a
+// Otherwise it is the built-in processor, sdk.DefaultProcessor with a
+// ClientID hook, so it issues credentials exactly as the server does
+// (RFC 7591 §3.2.1, RFC 7592 §3): on create a client secret only for the
+// secret-based auth methods, expiring after the profile's client_secret_lifetime, and a
 // registration access token, both kept as SHA-256 hashes; on update the
 // identity and the secret are kept (a new secret is issued when the current
 // one has expired, RFC 7592 §2.2) and the registration access token is
@@ -42,8 +43,5 @@ import "github.com/registrar-dcr/registrar/sdk/plugin"
 
 func main() {
 	p := &processor{}
-	plugin.Serve(&plugin.ServeConfig{
-		Processor: p,
-		Configure: p.configure,
-	})
+	plugin.Serve(&plugin.ServeConfig{Processor: p}, plugin.WithConfig(p.configure))
 }

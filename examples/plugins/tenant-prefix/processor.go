@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"regexp"
-	"sync/atomic"
 
 	"github.com/registrar-dcr/registrar/sdk"
-	"github.com/registrar-dcr/registrar/sdk/plugin"
 )
 
 // tenantRE is a tenant name: it becomes the first part of a client_id, so
@@ -22,85 +17,52 @@ var tenantRE = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
 // new client, for the steps after it (a store, a response generator).
 const itemTenant = "tenant"
 
-// config is the decoded config block.
+// settings is the plugin's config block, decoded by sdk.DecodeConfig (the
+// json tags are the HCL attribute names); a nil field is an absent
+// attribute.
+type settings struct {
+	Claim         *string `json:"claim"`
+	DefaultTenant *string `json:"default_tenant"`
+}
+
+// config is the checked configuration.
 type config struct {
 	claim         string // the caller claim holding the tenant
 	defaultTenant string // "" refuses callers without the claim
 }
 
-// processor is the Processor. Its configuration is replaced as a whole by
-// configure.
+// processor is the Processor. Its configuration is set by configure, which
+// plugin.Serve runs before any call and never during one
+// (plugin.WithConfig), so Process reads it without a lock or a
+// not-configured check.
 type processor struct {
-	cfg atomic.Pointer[config]
+	cfg config
 }
 
 var _ sdk.Processor = (*processor)(nil)
 
-var errNotConfigured = errors.New("tenant-prefix: not configured")
-
-// Process implements sdk.Processor; see the package documentation.
-func (p *processor) Process(_ context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	cfg := p.cfg.Load()
-	if cfg == nil {
-		return rc, errNotConfigured
+// Process implements sdk.Processor; see the package documentation. It is
+// the SDK's built-in processor with one hook, the client_id: on create it
+// finds the caller's tenant, records it in Items and names the client
+// after it; everything about secrets and tokens is sdk.DefaultProcessor's.
+func (p *processor) Process(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	if rc.Operation != sdk.OperationCreate {
+		return sdk.DefaultProcessor{}.Process(ctx, rc)
 	}
-	switch rc.Operation {
-	case sdk.OperationCreate:
-		tenant, err := cfg.tenant(rc.Caller)
-		if err != nil {
-			return rc, err
-		}
+	tenant, err := p.cfg.tenant(rc.Caller)
+	if err != nil {
+		return rc, err
+	}
+	items := maps.Clone(rc.Items) // never change the argument's map
+	if items == nil {
+		items = map[string]string{}
+	}
+	items[itemTenant] = tenant
+	rc.Items = items
+	return sdk.DefaultProcessor{ClientID: func(context.Context, sdk.RegistrationContext) (string, error) {
 		random, err := sdk.RandomToken()
-		if err != nil {
-			return rc, err
-		}
-		rc.Client = sdk.Client{
-			ID:       tenant + "." + random,
-			Metadata: rc.Client.Metadata,
-			IssuedAt: rc.Now.Unix(),
-			Profile:  rc.Caller.Profile,
-		}
-		items := maps.Clone(rc.Items) // never change the argument's map
-		if items == nil {
-			items = map[string]string{}
-		}
-		items[itemTenant] = tenant
-		rc.Items = items
-		if err := issueSecret(&rc); err != nil {
-			return rc, err
-		}
-		return rc, issueToken(&rc)
-
-	case sdk.OperationUpdate:
-		if rc.Current == nil {
-			return rc, errors.New("tenant-prefix: update without the current client")
-		}
-		cur := *rc.Current
-		md := rc.Client.Metadata
-		rc.Client = cur.Clone() // the id, and with it the tenant, never change
-		rc.Client.Metadata = md
-		method := md.TokenEndpointAuthMethod
-		switch {
-		case !sdk.NeedsSecret(method):
-			rc.Client.SecretHash, rc.Client.SecretSealed, rc.Client.SecretExpiresAt = "", nil, 0
-		case !cur.HasSecret(), cur.SecretExpired(rc.Now), method == sdk.AuthClientSecretJWT && cur.SecretSealed == nil:
-			if err := issueSecret(&rc); err != nil {
-				return rc, err
-			}
-		case method != sdk.AuthClientSecretJWT:
-			rc.Client.SecretSealed = nil // no longer needs to be recoverable
-		}
-		if rc.Policy.TokenRotation != sdk.RotateNever {
-			return rc, issueToken(&rc)
-		}
-		return rc, nil
-
-	case sdk.OperationRead:
-		if rc.Policy.TokenRotation == sdk.RotateOnEveryUse {
-			return rc, issueToken(&rc)
-		}
-	}
-	return rc, nil
+		return tenant + "." + random, err
+	}}.Process(ctx, rc)
 }
 
 // tenant returns the caller's tenant: its claim, or the default.
@@ -119,71 +81,27 @@ func (c *config) tenant(caller sdk.Caller) (string, error) {
 	return s, nil
 }
 
-// issueSecret issues a client secret when the auth method needs one.
-// client_secret_jwt is refused: its secret must be recoverable, and this
-// processor holds no key to seal it.
-func issueSecret(rc *sdk.RegistrationContext) error {
-	method := rc.Client.Metadata.TokenEndpointAuthMethod
-	if !sdk.NeedsSecret(method) {
-		return nil
-	}
-	if method == sdk.AuthClientSecretJWT {
-		return sdk.ErrInvalidClientMetadata.WithDescription("token_endpoint_auth_method: client_secret_jwt is not supported here (the secret would have to be recoverable); use private_key_jwt or client_secret_basic")
-	}
-	secret, err := sdk.RandomToken()
-	if err != nil {
-		return err
-	}
-	rc.Client.SecretHash = sdk.HashToken(secret)
-	rc.Client.SecretSealed = nil
-	rc.Client.SecretExpiresAt = 0
-	if lt := rc.Policy.ClientSecretLifetime; lt > 0 {
-		rc.Client.SecretExpiresAt = rc.Now.Unix() + lt
-	}
-	rc.Issued.ClientSecret = secret
-	return nil
-}
-
-// issueToken issues a new registration access token; the old one dies.
-func issueToken(rc *sdk.RegistrationContext) error {
-	token, err := sdk.RandomToken()
-	if err != nil {
-		return err
-	}
-	rc.Client.RegistrationTokenHash = sdk.HashToken(token)
-	rc.Issued.RegistrationAccessToken = token
-	return nil
-}
-
-// configure decodes and checks the config block:
+// configure checks the decoded config block:
 //
 //	{"claim": "tenant", "default_tenant": "public"}
 //
 // Both are optional: claim defaults to "tenant"; without default_tenant a
-// caller without the claim is refused.
-func (p *processor) configure(_ context.Context, raw []byte) error {
-	var attrs map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &attrs); err != nil || attrs == nil {
-		return &plugin.ConfigError{Message: "the config block must be an object"}
-	}
+// caller without the claim is refused. sdk.DecodeConfig has refused
+// unknown attributes and values that are not strings.
+func (p *processor) configure(_ context.Context, s settings) error {
 	cfg := config{claim: "tenant"}
-	for name, v := range attrs {
-		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
-			continue
+	if s.Claim != nil {
+		if *s.Claim == "" {
+			return &sdk.ConfigError{Attribute: "claim", Message: "must be the name of a claim of the caller's bearer JWT"}
 		}
-		switch name {
-		case "claim":
-			if json.Unmarshal(v, &cfg.claim) != nil || cfg.claim == "" {
-				return &plugin.ConfigError{Attribute: name, Message: "must be the name of a claim of the caller's bearer JWT"}
-			}
-		case "default_tenant":
-			if json.Unmarshal(v, &cfg.defaultTenant) != nil || !tenantRE.MatchString(cfg.defaultTenant) {
-				return &plugin.ConfigError{Attribute: name, Message: fmt.Sprintf("must match %s", tenantRE)}
-			}
-		default:
-			return &plugin.ConfigError{Attribute: name, Message: "unknown attribute (this plugin takes claim and default_tenant)"}
-		}
+		cfg.claim = *s.Claim
 	}
-	p.cfg.Store(&cfg)
+	if s.DefaultTenant != nil {
+		if !tenantRE.MatchString(*s.DefaultTenant) {
+			return &sdk.ConfigError{Attribute: "default_tenant", Message: fmt.Sprintf("must match %s", tenantRE)}
+		}
+		cfg.defaultTenant = *s.DefaultTenant
+	}
+	p.cfg = cfg
 	return nil
 }

@@ -5,10 +5,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
 	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 
-	"github.com/registrar-dcr/registrar/sdk/plugin"
+	"github.com/registrar-dcr/registrar/sdk"
 )
 
 // Defaults of the configuration.
@@ -126,13 +126,60 @@ func (c Config) clientOptions() (*options.ClientOptions, error) {
 	return opts, nil
 }
 
-// configAttributes are the attributes of the plugin's config block.
-var configAttributes = []string{
-	"uri", "database", "clients_collection", "tokens_collection", "jti_collection",
-	"write_concern", "read_preference", "connect_timeout", "operation_timeout", "tls",
+// Settings is the plugin's config block as written in the server's HCL
+// file, decoded by sdk.DecodeConfig: the json tags are the attribute names,
+// and an unknown attribute or a value of the wrong type is refused there,
+// naming the attribute. A nil pointer is an absent attribute; Config checks
+// the values and applies the defaults.
+type Settings struct {
+	// URI is required: mongodb:// or mongodb+srv://.
+	URI               string  `json:"uri"`
+	Database          *string `json:"database"`
+	ClientsCollection *string `json:"clients_collection"`
+	TokensCollection  *string `json:"tokens_collection"`
+	JTICollection     *string `json:"jti_collection"`
+	// WriteConcern is "majority" or a positive number of members, as a
+	// number or a string.
+	WriteConcern json.RawMessage `json:"write_concern"`
+	// ReadPreference is primary, primaryPreferred, secondary,
+	// secondaryPreferred or nearest.
+	ReadPreference   *string      `json:"read_preference"`
+	ConnectTimeout   *Timeout     `json:"connect_timeout"`
+	OperationTimeout *Timeout     `json:"operation_timeout"`
+	TLS              *TLSSettings `json:"tls"`
 }
 
-var tlsAttributes = []string{"ca_file", "cert_file", "key_file", "insecure_skip_verify"}
+// TLSSettings is the tls attribute of the config block.
+type TLSSettings struct {
+	CAFile             string `json:"ca_file"`
+	CertFile           string `json:"cert_file"`
+	KeyFile            string `json:"key_file"`
+	InsecureSkipVerify bool   `json:"insecure_skip_verify"`
+}
+
+// Timeout is a duration attribute: a string such as "5s" or "500ms",
+// positive and at most 10m.
+type Timeout time.Duration
+
+// UnmarshalJSON implements json.Unmarshaler; its errors are the messages
+// sdk.DecodeConfig reports for the attribute.
+func (t *Timeout) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return errors.New(`must be a duration string such as "5s" or "500ms"`)
+	}
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("must be a duration such as \"5s\" or \"500ms\" (got %q)", s)
+	case d <= 0:
+		return fmt.Errorf("must be positive (got %q)", s)
+	case d > 10*time.Minute:
+		return fmt.Errorf("must be at most 10m (got %q)", s)
+	}
+	*t = Timeout(d)
+	return nil
+}
 
 // ParseConfig parses the plugin's config block (a JSON object):
 //
@@ -149,29 +196,23 @@ var tlsAttributes = []string{"ca_file", "cert_file", "key_file", "insecure_skip_
 //	  "tls": {"ca_file": "", "cert_file": "", "key_file": "", "insecure_skip_verify": false}
 //	}
 //
-// Every rejected value is a *plugin.ConfigError naming the attribute (a
-// top-level key; problems inside tls name "tls"). Messages never contain the
-// URI's password.
+// It is sdk.DecodeConfig into Settings, then Settings.Config. Every rejected
+// value is a *sdk.ConfigError naming the attribute (a top-level key;
+// problems inside tls name "tls"). Messages never contain the URI's
+// password.
 func ParseConfig(raw []byte) (Config, error) {
-	var attrs map[string]json.RawMessage
-	if len(bytes.TrimSpace(raw)) == 0 {
-		raw = []byte("{}")
-	}
-	if err := json.Unmarshal(raw, &attrs); err != nil || attrs == nil {
-		return Config{}, &plugin.ConfigError{Message: "the configuration must be a JSON object"}
-	}
-	for name := range attrs {
-		if !slices.Contains(configAttributes, name) {
-			return Config{}, cfgErr(name, "unknown attribute; the attributes are %s", strings.Join(configAttributes, ", "))
-		}
-	}
-	var c Config
-	var err error
-
-	// uri
-	if c.URI, err = stringAttr(attrs, "uri"); err != nil {
+	st, err := sdk.DecodeConfig[Settings](raw)
+	if err != nil {
 		return Config{}, err
 	}
+	return st.Config()
+}
+
+// Config checks the settings and returns the Config they describe, with
+// the defaults applied. Every rejected value is a *sdk.ConfigError naming
+// the attribute.
+func (st Settings) Config() (Config, error) {
+	c := Config{URI: st.URI}
 	if strings.TrimSpace(c.URI) == "" {
 		return Config{}, cfgErr("uri", "required: a MongoDB connection string such as mongodb://host:27017/")
 	}
@@ -183,30 +224,28 @@ func ParseConfig(raw []byte) (Config, error) {
 	}
 
 	// database, collections
-	if c.Database, err = stringAttr(attrs, "database"); err != nil {
-		return Config{}, err
-	}
-	if _, set := attrs["database"]; set {
-		if msg := databaseNameProblem(c.Database); msg != "" {
+	if st.Database != nil {
+		if msg := databaseNameProblem(*st.Database); msg != "" {
 			return Config{}, cfgErr("database", "%s", msg)
 		}
+		c.Database = *st.Database
 	}
 	for _, coll := range []struct {
 		attr string
+		src  *string
 		dst  *string
 	}{
-		{"clients_collection", &c.ClientsCollection},
-		{"tokens_collection", &c.TokensCollection},
-		{"jti_collection", &c.JTICollection},
+		{"clients_collection", st.ClientsCollection, &c.ClientsCollection},
+		{"tokens_collection", st.TokensCollection, &c.TokensCollection},
+		{"jti_collection", st.JTICollection, &c.JTICollection},
 	} {
-		if *coll.dst, err = stringAttr(attrs, coll.attr); err != nil {
-			return Config{}, err
+		if coll.src == nil {
+			continue
 		}
-		if _, set := attrs[coll.attr]; set {
-			if msg := collectionNameProblem(*coll.dst); msg != "" {
-				return Config{}, cfgErr(coll.attr, "%s", msg)
-			}
+		if msg := collectionNameProblem(*coll.src); msg != "" {
+			return Config{}, cfgErr(coll.attr, "%s", msg)
 		}
+		*coll.dst = *coll.src
 	}
 	if d := c.withDefaults(); d.TokensCollection == d.ClientsCollection {
 		return Config{}, cfgErr("tokens_collection", "must differ from clients_collection (%q)", d.ClientsCollection)
@@ -214,77 +253,33 @@ func ParseConfig(raw []byte) (Config, error) {
 		return Config{}, cfgErr("jti_collection", "must differ from clients_collection and tokens_collection (%q)", d.JTICollection)
 	}
 
-	// write_concern
-	if v, set := attrs["write_concern"]; set {
-		if c.WriteConcern, err = parseWriteConcern(v); err != nil {
+	var err error
+	if st.WriteConcern != nil {
+		if c.WriteConcern, err = parseWriteConcern(st.WriteConcern); err != nil {
 			return Config{}, err
 		}
 	}
-
-	// read_preference
-	if _, set := attrs["read_preference"]; set {
-		s, err := stringAttr(attrs, "read_preference")
-		if err != nil {
-			return Config{}, err
-		}
-		if c.ReadPreference, err = parseReadPreference(s); err != nil {
+	if st.ReadPreference != nil {
+		if c.ReadPreference, err = parseReadPreference(*st.ReadPreference); err != nil {
 			return Config{}, err
 		}
 	}
-
-	// timeouts
-	if c.ConnectTimeout, err = durationAttr(attrs, "connect_timeout"); err != nil {
-		return Config{}, err
+	if st.ConnectTimeout != nil {
+		c.ConnectTimeout = time.Duration(*st.ConnectTimeout)
 	}
-	if c.OperationTimeout, err = durationAttr(attrs, "operation_timeout"); err != nil {
-		return Config{}, err
+	if st.OperationTimeout != nil {
+		c.OperationTimeout = time.Duration(*st.OperationTimeout)
 	}
-
-	// tls
-	if v, set := attrs["tls"]; set {
-		if c.TLS, err = parseTLS(v); err != nil {
+	if st.TLS != nil {
+		if c.TLS, err = st.TLS.config(); err != nil {
 			return Config{}, err
 		}
 	}
 	return c.withDefaults(), nil
 }
 
-func cfgErr(attr, format string, args ...any) *plugin.ConfigError {
-	return &plugin.ConfigError{Attribute: attr, Message: fmt.Sprintf(format, args...)}
-}
-
-// stringAttr returns the string value of attrs[name], "" when absent.
-func stringAttr(attrs map[string]json.RawMessage, name string) (string, error) {
-	v, ok := attrs[name]
-	if !ok {
-		return "", nil
-	}
-	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
-		return "", cfgErr(name, "must be a string")
-	}
-	return s, nil
-}
-
-func durationAttr(attrs map[string]json.RawMessage, name string) (time.Duration, error) {
-	if _, ok := attrs[name]; !ok {
-		return 0, nil
-	}
-	s, err := stringAttr(attrs, name)
-	if err != nil {
-		return 0, cfgErr(name, "must be a duration string such as \"5s\" or \"500ms\"")
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, cfgErr(name, "must be a duration such as \"5s\" or \"500ms\" (got %q)", s)
-	}
-	if d <= 0 {
-		return 0, cfgErr(name, "must be positive (got %q)", s)
-	}
-	if d > 10*time.Minute {
-		return 0, cfgErr(name, "must be at most 10m (got %q)", s)
-	}
-	return d, nil
+func cfgErr(attr, format string, args ...any) *sdk.ConfigError {
+	return &sdk.ConfigError{Attribute: attr, Message: fmt.Sprintf(format, args...)}
 }
 
 // parseWriteConcern accepts "majority" or a positive number of members, as
@@ -336,64 +331,30 @@ func parseReadPreference(s string) (*readpref.ReadPref, error) {
 		"must be one of primary, primaryPreferred, secondary, secondaryPreferred, nearest (got %q)", s)
 }
 
-func parseTLS(v json.RawMessage) (*tls.Config, error) {
-	var attrs map[string]json.RawMessage
-	if err := json.Unmarshal(v, &attrs); err != nil || attrs == nil {
-		return nil, cfgErr("tls", "must be an object with %s", strings.Join(tlsAttributes, ", "))
-	}
-	for name := range attrs {
-		if !slices.Contains(tlsAttributes, name) {
-			return nil, cfgErr("tls", "%s: unknown attribute; the attributes are %s", name, strings.Join(tlsAttributes, ", "))
-		}
-	}
-	str := func(name string) (string, error) {
-		s, err := stringAttr(attrs, name)
-		if err != nil {
-			return "", cfgErr("tls", "%s: must be a string", name)
-		}
-		return s, nil
-	}
-	caFile, err := str("ca_file")
-	if err != nil {
-		return nil, err
-	}
-	certFile, err := str("cert_file")
-	if err != nil {
-		return nil, err
-	}
-	keyFile, err := str("key_file")
-	if err != nil {
-		return nil, err
-	}
-	var insecure bool
-	if raw, ok := attrs["insecure_skip_verify"]; ok {
-		if err := json.Unmarshal(raw, &insecure); err != nil {
-			return nil, cfgErr("tls", "insecure_skip_verify: must be a boolean")
-		}
-	}
-
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure} //nolint:gosec // operator's explicit choice
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
+// config returns the TLS configuration of the connections.
+func (t TLSSettings) config() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: t.InsecureSkipVerify} //nolint:gosec // operator's explicit choice
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
 		if err != nil {
 			return nil, cfgErr("tls", "ca_file: %v", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, cfgErr("tls", "ca_file: %s holds no PEM certificate", caFile)
+			return nil, cfgErr("tls", "ca_file: %s holds no PEM certificate", t.CAFile)
 		}
 		cfg.RootCAs = pool
 	}
 	switch {
-	case certFile != "" && keyFile != "":
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	case t.CertFile != "" && t.KeyFile != "":
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
 		if err != nil {
 			return nil, cfgErr("tls", "cert_file/key_file: %v", err)
 		}
 		cfg.Certificates = []tls.Certificate{cert}
-	case certFile != "":
+	case t.CertFile != "":
 		return nil, cfgErr("tls", "cert_file is set without key_file")
-	case keyFile != "":
+	case t.KeyFile != "":
 		return nil, cfgErr("tls", "key_file is set without cert_file")
 	}
 	return cfg, nil

@@ -138,13 +138,24 @@ func Open(ctx context.Context, cfg Config, logger hclog.Logger) (*Store, error) 
 	return s, nil
 }
 
-// Configure is the plugin's Configure function: it parses the config block
-// (see ParseConfig), connects, creates the indexes and replaces the
-// previous connection, if any. A rejected attribute is a
-// *plugin.ConfigError; a database that cannot be reached within the connect
-// timeout is an error matching sdk.ErrUnavailable.
+// Configure parses a config block (see ParseConfig) and applies it as
+// ConfigureSettings does.
 func (s *Store) Configure(ctx context.Context, raw []byte) error {
 	cfg, err := ParseConfig(raw)
+	if err != nil {
+		return err
+	}
+	return s.open(ctx, cfg)
+}
+
+// ConfigureSettings is the plugin's configure function, which
+// plugin.WithConfig hands the decoded config block: it checks the settings
+// (Settings.Config), connects, creates the indexes and replaces the
+// previous connection, if any. A rejected attribute is a *sdk.ConfigError;
+// a database that cannot be reached within the connect timeout is an error
+// matching sdk.ErrUnavailable.
+func (s *Store) ConfigureSettings(ctx context.Context, st Settings) error {
+	cfg, err := st.Config()
 	if err != nil {
 		return err
 	}
