@@ -47,7 +47,7 @@ var mutations = []mutation{
 	// Unknown members: kept when the policy keeps unknown metadata.
 	func(r *rand.Rand, m map[string]any) { m[fmt.Sprintf("x_ext_%d", r.IntN(4))] = pick(r, texts) },
 	func(r *rand.Rand, m map[string]any) {
-		m[fmt.Sprintf("x_nested_%d", r.IntN(4))] = raw(nested(1+r.IntN(24), pick(r, texts)))
+		m[fmt.Sprintf("x_nested_%d", r.IntN(4))] = raw(nested(1+r.IntN(48), pick(r, texts)))
 	},
 	func(r *rand.Rand, m map[string]any) {
 		m["x_values"] = raw(`[0,-0,1e2,12345678901234567890,0.5,true,false,null,"",{},[]]`)

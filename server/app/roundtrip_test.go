@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -118,20 +117,4 @@ func FuzzLifecycle(f *testing.F) {
 			t.Fatalf("body %q:\n%v", body, err)
 		}
 	})
-}
-
-// TestSeedsAreRequests keeps the seed extraction honest: every seed is a
-// JSON object without a member the server manages.
-func TestSeedsAreRequests(t *testing.T) {
-	for _, b := range roundtrip.Seeds(t) {
-		var m map[string]any
-		if err := json.Unmarshal(b, &m); err != nil {
-			t.Fatalf("seed %s: %v", b, err)
-		}
-		for _, k := range roundtrip.ServerManaged {
-			if _, ok := m[k]; ok {
-				t.Errorf("seed %s holds %s", b, k)
-			}
-		}
-	}
 }
