@@ -131,20 +131,108 @@ func clip(b []byte) []byte {
 // read's own metadata that is refused or changes a member, or a delete
 // that does not remove the client.
 func (c Client) Lifecycle(body []byte) (refused *Refusal, err error) {
+	created, refused, err := c.create(body)
+	if created == nil {
+		return refused, err
+	}
+	return nil, c.settle(created.id, created.token, created.answer, "create")
+}
+
+// UpdateLifecycle registers base, which the server must accept, then
+// sends body as its RFC 7592 §2.2 update, with the client_id member added
+// at the front of the object (a body that is not an object goes as it
+// is). When the update is accepted, the client goes through the rest of
+// Lifecycle: read, update with what the read returned, read, delete. A
+// refused update is returned as a Refusal, after the client is deleted.
+func (c Client) UpdateLifecycle(base, body []byte) (refused *Refusal, err error) {
+	created, refused, err := c.create(base)
+	if created == nil {
+		if err == nil {
+			err = fmt.Errorf("the base body %s is refused: %d %s: %s", clip(base), refused.Status, refused.Error, refused.Description)
+		}
+		return nil, err
+	}
+	path := "/connect/dcr/" + url.PathEscape(created.id)
+	updated, err := c.do("PUT", path, created.token, withClientID(body, created.id))
+	if err != nil {
+		return nil, fmt.Errorf("update: %w", err)
+	}
+	switch {
+	case updated.status == http.StatusOK:
+		token := created.token
+		if t := updated.str("registration_access_token"); t != "" {
+			token = t
+		}
+		return nil, c.settle(created.id, token, updated, "update")
+	case updated.status < 400:
+		return nil, fmt.Errorf("update answered %d, want 200 or a 4xx", updated.status)
+	}
+	refused = &Refusal{Status: updated.status, Error: updated.str("error"), Description: updated.str("error_description")}
+	// A refused update changes nothing: the client reads as created.
+	read, err := c.do("GET", path, created.token, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read after a refused update: %w", err)
+	}
+	if read.status != http.StatusOK {
+		return nil, fmt.Errorf("read after a refused update answered %d, want 200: %s", read.status, clip(read.raw))
+	}
+	if d := diff(created.obj, read.obj, "client_secret", "registration_access_token"); d != nil {
+		return nil, fmt.Errorf("a refused update changed %s", d)
+	}
+	token := created.token
+	if t := read.str("registration_access_token"); t != "" {
+		token = t
+	}
+	if del, err := c.do("DELETE", path, token, nil); err != nil || del.status != http.StatusNoContent {
+		return nil, fmt.Errorf("delete after a refused update: %d %v", del.status, err)
+	}
+	return refused, nil
+}
+
+// withClientID adds "client_id":id at the front of a JSON object.
+func withClientID(body []byte, id string) []byte {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return body
+	}
+	member, _ := json.Marshal(id)
+	out := append([]byte(`{"client_id":`), member...)
+	rest := trimmed[1:]
+	if r := bytes.TrimLeft(rest, " \t\r\n"); len(r) > 0 && r[0] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, rest...)
+}
+
+// registered is a client the server accepted.
+type registered struct {
+	answer
+	id, token string
+}
+
+// create registers body: the client, or the refusal, or an error.
+func (c Client) create(body []byte) (*registered, *Refusal, error) {
 	created, err := c.do("POST", "/connect/dcr", c.Token, body)
 	if err != nil {
-		return nil, fmt.Errorf("create: %w", err)
+		return nil, nil, fmt.Errorf("create: %w", err)
 	}
 	if created.status != http.StatusCreated {
 		if created.status < 400 {
-			return nil, fmt.Errorf("create answered %d, want 201 or a 4xx", created.status)
+			return nil, nil, fmt.Errorf("create answered %d, want 201 or a 4xx", created.status)
 		}
-		return &Refusal{Status: created.status, Error: created.str("error"), Description: created.str("error_description")}, nil
+		return nil, &Refusal{Status: created.status, Error: created.str("error"), Description: created.str("error_description")}, nil
 	}
-	id, token := created.str("client_id"), created.str("registration_access_token")
-	if id == "" || token == "" || created.str("registration_client_uri") == "" {
-		return nil, fmt.Errorf("create: 201 without client_id, registration_access_token or registration_client_uri: %s", clip(created.raw))
+	r := &registered{answer: created, id: created.str("client_id"), token: created.str("registration_access_token")}
+	if r.id == "" || r.token == "" || created.str("registration_client_uri") == "" {
+		return nil, nil, fmt.Errorf("create: 201 without client_id, registration_access_token or registration_client_uri: %s", clip(created.raw))
 	}
+	return r, nil, nil
+}
+
+// settle checks a client whose last answer (of a create or an update) was
+// last: a read returns the same; an update with what the read returned
+// succeeds and changes nothing; a read returns that; a delete removes it.
+func (c Client) settle(id, token string, last answer, step string) error {
 	path := "/connect/dcr/" + url.PathEscape(id)
 	next := func(a answer) { // rotation "on_every_use" sends a new token with each answer
 		if t := a.str("registration_access_token"); t != "" {
@@ -154,13 +242,13 @@ func (c Client) Lifecycle(body []byte) (refused *Refusal, err error) {
 
 	read, err := c.do("GET", path, token, nil)
 	if err != nil {
-		return nil, fmt.Errorf("read after create: %w", err)
+		return fmt.Errorf("read after %s: %w", step, err)
 	}
 	if read.status != http.StatusOK {
-		return nil, fmt.Errorf("read after create answered %d, want 200: %s", read.status, clip(read.raw))
+		return fmt.Errorf("read after %s answered %d, want 200: %s", step, read.status, clip(read.raw))
 	}
-	if d := diff(created.obj, read.obj, "client_secret", "registration_access_token"); d != nil {
-		return nil, fmt.Errorf("read differs from the create's answer in %s", d)
+	if d := diff(last.obj, read.obj, "client_secret", "registration_access_token"); d != nil {
+		return fmt.Errorf("read differs from the %s's answer in %s", step, d)
 	}
 	next(read)
 
@@ -175,47 +263,47 @@ func (c Client) Lifecycle(body []byte) (refused *Refusal, err error) {
 	}
 	updated, err := c.do("PUT", path, token, marshal(update))
 	if err != nil {
-		return nil, fmt.Errorf("update with the read's metadata: %w", err)
+		return fmt.Errorf("update with the read's metadata: %w", err)
 	}
 	if updated.status != http.StatusOK {
-		return nil, fmt.Errorf("update with the read's metadata answered %d, want 200: %s", updated.status, clip(updated.raw))
+		return fmt.Errorf("update with the read's metadata answered %d, want 200: %s", updated.status, clip(updated.raw))
 	}
 	ignore := []string{"client_secret", "registration_access_token"}
 	if updated.str("client_secret") != "" { // a new secret may come with a new expiry
 		ignore = append(ignore, "client_secret_expires_at")
 	}
 	if d := diff(read.obj, updated.obj, ignore...); d != nil {
-		return nil, fmt.Errorf("update with the read's metadata changed %s", d)
+		return fmt.Errorf("update with the read's metadata changed %s", d)
 	}
 	next(updated)
 
 	reread, err := c.do("GET", path, token, nil)
 	if err != nil {
-		return nil, fmt.Errorf("read after update: %w", err)
+		return fmt.Errorf("read after update: %w", err)
 	}
 	if reread.status != http.StatusOK {
-		return nil, fmt.Errorf("read after update answered %d, want 200: %s", reread.status, clip(reread.raw))
+		return fmt.Errorf("read after update answered %d, want 200: %s", reread.status, clip(reread.raw))
 	}
 	if d := diff(updated.obj, reread.obj, "client_secret", "registration_access_token"); d != nil {
-		return nil, fmt.Errorf("read differs from the update's answer in %s", d)
+		return fmt.Errorf("read differs from the update's answer in %s", d)
 	}
 	next(reread)
 
 	del, err := c.do("DELETE", path, token, nil)
 	if err != nil {
-		return nil, fmt.Errorf("delete: %w", err)
+		return fmt.Errorf("delete: %w", err)
 	}
 	if del.status != http.StatusNoContent || len(del.raw) != 0 {
-		return nil, fmt.Errorf("delete answered %d %q, want 204 without a body", del.status, clip(del.raw))
+		return fmt.Errorf("delete answered %d %q, want 204 without a body", del.status, clip(del.raw))
 	}
 	gone, err := c.do("GET", path, token, nil)
 	if err != nil {
-		return nil, fmt.Errorf("read after delete: %w", err)
+		return fmt.Errorf("read after delete: %w", err)
 	}
 	if gone.status != http.StatusUnauthorized {
-		return nil, fmt.Errorf("read after delete answered %d, want 401", gone.status)
+		return fmt.Errorf("read after delete answered %d, want 401", gone.status)
 	}
-	return nil, nil
+	return nil
 }
 
 // Refusal is a create the server refused with a 4xx.

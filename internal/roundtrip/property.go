@@ -28,7 +28,7 @@ const ProfilePolicy = `
 // Corpus returns the seed bodies followed by n variations of them (see
 // Variations), plus every committed input of the fuzz targets named in
 // fuzzDirs (testdata/fuzz/<name>/ files in Go's corpus format, relative to
-// the module root) whose value is a single []byte: an input that once
+// the module root) whose first value is a []byte: an input that once
 // broke the lifecycle keeps being checked on every store.
 func Corpus(tb testing.TB, n int, fuzzDirs ...string) [][]byte {
 	tb.Helper()
@@ -50,13 +50,18 @@ func Corpus(tb testing.TB, n int, fuzzDirs ...string) [][]byte {
 	return bodies
 }
 
-// Property runs Lifecycle for each body, one error per
-// failing body (its index and a clipped copy of it), and fails when fewer
-// than minAccepted bodies were accepted: a property over no accepted body
-// would prove nothing.
+// Base is the registration UpdateLifecycle updates: a web client every
+// profile of roundtrip.ProfilePolicy accepts.
+var Base = []byte(`{"client_name":"base","redirect_uris":["https://app.example.com/cb"]}`)
+
+// Property runs Lifecycle for each body, and UpdateLifecycle with each
+// body as the update of Base: one error per failing body (its index and
+// a clipped copy of it). It fails when fewer than minAccepted bodies were
+// accepted as a create: a property over no accepted body would prove
+// nothing.
 func Property(t *testing.T, c Client, bodies [][]byte, minAccepted int) {
 	t.Helper()
-	accepted := 0
+	accepted, updates := 0, 0
 	refusals := map[string]int{}
 	for i, b := range bodies {
 		refused, err := c.Lifecycle(b)
@@ -68,28 +73,36 @@ func Property(t *testing.T, c Client, bodies [][]byte, minAccepted int) {
 		if err != nil {
 			t.Errorf("body %d %q:\n%v", i, clip(b), err)
 		}
+		refused, err = c.UpdateLifecycle(Base, b)
+		if refused == nil && err == nil {
+			updates++
+		}
+		if err != nil {
+			t.Errorf("body %d as an update %q:\n%v", i, clip(b), err)
+		}
 	}
-	t.Logf("%d of %d bodies accepted", accepted, len(bodies))
+	t.Logf("%d of %d bodies accepted on create, %d on update", accepted, len(bodies), updates)
 	for r, n := range refusals {
 		t.Logf("refused %d×: %s", n, r)
 	}
-	if accepted < minAccepted {
-		t.Errorf("only %d of %d bodies accepted, want at least %d: the property would prove little", accepted, len(bodies), minAccepted)
+	if accepted < minAccepted || updates < minAccepted {
+		t.Errorf("only %d (create) and %d (update) of %d bodies accepted, want at least %d: the property would prove little",
+			accepted, updates, len(bodies), minAccepted)
 	}
 }
 
-// corpusBytes decodes a file of Go's fuzz corpus format holding one []byte
-// value ("go test fuzz v1" then `[]byte("...")`).
+// corpusBytes decodes the first value of a file of Go's fuzz corpus format
+// ("go test fuzz v1", then one value a line) when it is a []byte.
 func corpusBytes(s string) ([]byte, bool) {
-	header, rest, ok := strings.Cut(s, "\n")
-	if !ok || header != "go test fuzz v1" {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) < 2 || lines[0] != "go test fuzz v1" {
 		return nil, false
 	}
-	rest = strings.TrimSpace(rest)
-	if !strings.HasPrefix(rest, "[]byte(") || !strings.HasSuffix(rest, ")") || strings.Contains(rest, "\n") {
+	first := strings.TrimSpace(lines[1])
+	if !strings.HasPrefix(first, "[]byte(") || !strings.HasSuffix(first, ")") {
 		return nil, false
 	}
-	v, err := strconv.Unquote(rest[len("[]byte(") : len(rest)-1])
+	v, err := strconv.Unquote(first[len("[]byte(") : len(first)-1])
 	if err != nil {
 		return nil, false
 	}

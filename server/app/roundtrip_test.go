@@ -85,16 +85,18 @@ store "plugin" {
 	}
 }
 
-// FuzzLifecycle sends a registration body through the real HTTP handler on
-// SQLite (a temporary directory) and, when it is accepted, reads, updates
+// FuzzLifecycle sends a body through the real HTTP handler on SQLite (a
+// temporary directory), as a registration or (asUpdate) as the RFC 7592
+// update of a registered client, and, when it is accepted, reads, updates
 // with what the read returned, and deletes the client: any 5xx, malformed
-// answer or mismatch fails (roundtrip.Client.Lifecycle). The seeds are the
-// README's bodies, the golden answers' and a few variations of them; `make
-// fuzz` runs it.
+// answer or mismatch fails (roundtrip.Client.Lifecycle, UpdateLifecycle).
+// The seeds are the README's bodies, the golden answers' and a few
+// variations of them; `make fuzz` runs it.
 func FuzzLifecycle(f *testing.F) {
 	seeds := roundtrip.Seeds(f)
 	for _, b := range append(seeds, roundtrip.Variations(seeds, 24, 1)...) {
-		f.Add(b)
+		f.Add(b, false)
+		f.Add(b, true)
 	}
 	dir := f.TempDir()
 	path := filepath.Join(dir, "config.hcl")
@@ -112,9 +114,15 @@ func FuzzLifecycle(f *testing.F) {
 	}
 	f.Cleanup(func() { a.Close() })
 	c := roundtrip.Client{HTTP: roundtrip.HandlerClient(a.Handler()), URL: "http://registrar.test"}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		if _, err := c.Lifecycle(body); err != nil {
-			t.Fatalf("body %q:\n%v", body, err)
+	f.Fuzz(func(t *testing.T, body []byte, asUpdate bool) {
+		var err error
+		if asUpdate {
+			_, err = c.UpdateLifecycle(roundtrip.Base, body)
+		} else {
+			_, err = c.Lifecycle(body)
+		}
+		if err != nil {
+			t.Fatalf("body %q (update %v):\n%v", body, asUpdate, err)
 		}
 	})
 }
