@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
@@ -45,21 +46,25 @@ var roundtripFuzzDirs = []string{
 }
 
 // TestAcceptedBodiesStayReadable is the property of issue 9 item 2 on the
-// built-in stores, over a real listener: for any body the server accepts,
-// the stored record decodes, GET returns it, and PUT of what GET returned
-// succeeds and changes nothing; then DELETE removes it. The bodies are the
-// README's and the golden files' plus bounded variations of them (see
-// internal/roundtrip). The MongoDB store runs the same property in
-// plugins/mongodb.
+// built-in stores (memory also with the other token rotations), over a
+// real listener: for any body the server accepts, as a registration or as
+// an update, the stored record decodes, GET returns it, and PUT of what
+// GET returned succeeds and changes nothing; then DELETE removes it. The
+// bodies are the README's and the golden files' plus bounded variations
+// of them and the committed fuzz inputs (see internal/roundtrip). The
+// MongoDB store runs the same property in plugins/mongodb.
 func TestAcceptedBodiesStayReadable(t *testing.T) {
 	bodies := roundtrip.Corpus(t, 120, roundtripFuzzDirs...)
 	stores := []struct {
-		name  string
-		store func(t *testing.T) string
+		name   string
+		store  func(t *testing.T) string
+		policy string // added to the policy block
 	}{
-		{"memory", func(*testing.T) string { return `store "memory" {}` }},
-		{"sqlite", func(*testing.T) string { return `store "sqlite" { path = "registrar.db" }` }},
-		{"sqlite_over_plugin_wire", func(t *testing.T) string {
+		{name: "memory", store: memoryStore},
+		{name: "memory_rotation_on_every_use", store: memoryStore, policy: `registration_token_rotation = "on_every_use"`},
+		{name: "memory_rotation_never", store: memoryStore, policy: `registration_token_rotation = "never"`},
+		{name: "sqlite", store: func(*testing.T) string { return `store "sqlite" { path = "registrar.db" }` }},
+		{name: "sqlite_over_plugin_wire", store: func(t *testing.T) string {
 			bin := plugintest.Build(t, "github.com/registrar-dcr/registrar/server/stores/sqlite/internal/sqliteplugin")
 			return fmt.Sprintf(`
 plugin "sqlite-wire" {
@@ -76,7 +81,9 @@ store "plugin" {
 	}
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
-			s, err := startServerWith(t, roundtripConfig(st.store(t)))
+			text := strings.Replace(roundtripConfig(st.store(t)), "keep_unknown_metadata       = true",
+				"keep_unknown_metadata       = true\n    "+st.policy, 1)
+			s, err := startServerWith(t, text)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,6 +91,8 @@ store "plugin" {
 		})
 	}
 }
+
+func memoryStore(*testing.T) string { return `store "memory" {}` }
 
 // FuzzLifecycle sends a body through the real HTTP handler on SQLite (a
 // temporary directory), as a registration or (asUpdate) as the RFC 7592
