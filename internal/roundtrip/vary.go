@@ -120,6 +120,44 @@ var mutations = []mutation{
 		m["post_logout_redirect_uris"] = []string{"https://app.example.com/bye"}
 		m["frontchannel_logout_uri"] = "https://app.example.com/fc"
 	},
+	// OpenID Connect members.
+	func(r *rand.Rand, m map[string]any) {
+		m["subject_type"] = pick(r, []string{"public", "pairwise"})
+		m["id_token_signed_response_alg"] = pick(r, []string{"ES256", "RS256", "PS256"})
+		m["default_acr_values"] = []string{"urn:mace:incommon:iap:silver"}
+		m["require_auth_time"] = true
+	},
+	func(r *rand.Rand, m map[string]any) {
+		m["userinfo_signed_response_alg"] = "ES256"
+		m["userinfo_encrypted_response_alg"] = pick(r, []string{"RSA-OAEP-256", "ECDH-ES"})
+		m["userinfo_encrypted_response_enc"] = pick(r, []string{"A128GCM", "A256CBC-HS512"})
+		m["id_token_encrypted_response_alg"] = "ECDH-ES+A128KW"
+	},
+	func(r *rand.Rand, m map[string]any) {
+		m["request_object_signing_alg"] = "ES256"
+		m["request_uris"] = []string{"https://app.example.com/ro#" + pick(r, []string{"a", "b"})}
+		m["initiate_login_uri"] = "https://app.example.com/login"
+	},
+	func(r *rand.Rand, m map[string]any) {
+		m["backchannel_logout_uri"] = "https://app.example.com/bc"
+		m["backchannel_logout_session_required"] = r.IntN(2) == 0
+		m["allowed_identity_token_signing_algorithms"] = []string{"ES256", "RS256"}
+		m["require_client_secret"] = r.IntN(2) == 0
+	},
+	func(r *rand.Rand, m map[string]any) {
+		if r.IntN(2) == 0 {
+			m["grant_types"], m["response_types"] = []string{"implicit"}, []string{"id_token"}
+		} else {
+			m["grant_types"], m["response_types"] = []string{"authorization_code", "implicit"}, []string{"code id_token"}
+		}
+		m["redirect_uris"] = []string{"https://app.example.com/cb"}
+	},
+	func(r *rand.Rand, m map[string]any) {
+		m["token_endpoint_auth_method"] = "private_key_jwt"
+		m["token_endpoint_auth_signing_alg"] = "ES256"
+		m["jwks"] = raw(`{"keys":[` + ECKey + `]}`)
+		delete(m, "jwks_uri")
+	},
 	// Removals.
 	func(r *rand.Rand, m map[string]any) {
 		keys := make([]string, 0, len(m))
