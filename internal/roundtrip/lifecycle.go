@@ -313,7 +313,9 @@ type Refusal struct {
 }
 
 // diff returns the names of the members that differ between a and b,
-// ignoring the named ones, or nil.
+// ignoring the named ones, or nil. A member whose value is null counts as
+// absent (RFC 7592 §2.2 reads null as omitted): a create keeps an unknown
+// member sent as null and echoes it, an update drops it.
 func diff(a, b map[string]any, ignore ...string) []string {
 	var out []string
 	for k, v := range a {
