@@ -2,9 +2,12 @@ package sdk_test
 
 import (
 	"bytes"
+	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"reflect"
 	"strings"
 	"testing"
@@ -132,7 +135,9 @@ var jwksPolicy = sdk.Policy{SigningAlgs: []string{"RS256", "RS384", "RS512", "PS
 // carries private or symmetric key material under any letter case, no
 // "oct" key type, nothing that go-jose (which matches member names
 // case-insensitively, as encoding/json does) decodes as a private or
-// symmetric key.
+// symmetric key, an HMAC or "none" alg, or an RSA key under
+// sdk.MinRSAKeyBits; encoding/json decoding into a struct (case-insensitive,
+// last value wins) likewise.
 func FuzzCheckJWKS(f *testing.F) {
 	f.Add([]byte(`{"keys":[` + roundtrip.ECKey + `]}`))
 	f.Add([]byte(`{"keys":[` + strings.TrimSuffix(roundtrip.ECKey, "}") + `,"kid":"k1","use":"sig","alg":"ES256"}]}`))
@@ -162,7 +167,10 @@ func FuzzCheckJWKS(f *testing.F) {
 // §6.3.2, §6.4; "priv" of RFC 9964).
 var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k", "priv"}
 
-// onlyPublicKeys checks an accepted JWK Set as a consumer would read it.
+// onlyPublicKeys checks an accepted JWK Set as its consumers read it:
+// member by member under any letter case; as encoding/json decodes it
+// into a struct (names matched case-insensitively, the last value wins);
+// and as go-jose decodes it.
 func onlyPublicKeys(set []byte) error {
 	if !utf8.Valid(set) || !json.Valid(set) {
 		return fmt.Errorf("the set is not valid UTF-8 JSON")
@@ -193,6 +201,18 @@ func onlyPublicKeys(set []byte) error {
 			}
 		}
 	}
+	var folded struct {
+		Keys []struct {
+			Kty, Alg, Use, N string
+		}
+	}
+	if err := json.Unmarshal(set, &folded); err == nil {
+		for i, k := range folded.Keys {
+			if err := foldedKeyProblem(k.Kty, k.Alg, k.N); err != "" {
+				return fmt.Errorf("encoding/json reads key %d with %s", i, err)
+			}
+		}
+	}
 	var jwks jose.JSONWebKeySet
 	if err := json.Unmarshal(set, &jwks); err != nil {
 		return nil // go-jose reads no key at all from it: nothing private either
@@ -201,8 +221,32 @@ func onlyPublicKeys(set []byte) error {
 		if !k.IsPublic() {
 			return fmt.Errorf("go-jose reads key %d as private or symmetric (%T)", i, k.Key)
 		}
+		if err := foldedKeyProblem("", k.Algorithm, ""); err != "" {
+			return fmt.Errorf("go-jose reads key %d with %s", i, err)
+		}
+		if pub, ok := k.Key.(*rsa.PublicKey); ok && pub.N.BitLen() < sdk.MinRSAKeyBits {
+			return fmt.Errorf("go-jose reads key %d as a %d-bit RSA key", i, pub.N.BitLen())
+		}
 	}
 	return nil
+}
+
+// foldedKeyProblem describes what is wrong with a key's kty, alg and n as
+// a consumer decoded them: a symmetric type, an HMAC or "none" alg, an RSA
+// modulus under sdk.MinRSAKeyBits. "" when nothing is.
+func foldedKeyProblem(kty, alg, n string) string {
+	switch a := strings.ToUpper(alg); {
+	case strings.EqualFold(kty, "oct"):
+		return "kty \"oct\""
+	case strings.HasPrefix(a, "HS"), a == "NONE":
+		return fmt.Sprintf("alg %q", alg)
+	}
+	if n != "" {
+		if b, err := base64.RawURLEncoding.DecodeString(n); err == nil && new(big.Int).SetBytes(b).BitLen() < sdk.MinRSAKeyBits {
+			return fmt.Sprintf("a %d-bit RSA modulus", new(big.Int).SetBytes(b).BitLen())
+		}
+	}
+	return ""
 }
 
 // canonical re-encodes a JSON value: object members sorted, numbers as
