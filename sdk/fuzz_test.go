@@ -24,7 +24,9 @@ import (
 // update) survives, unchanged, the JSON encoding of the record the stores
 // keep (json.Marshal of sdk.Client, as the SQLite and MongoDB stores write
 // it), the plugin wire's converter, and a second ParseMetadata of the
-// metadata a read echoes. A refused body is refused with an *sdk.Error.
+// metadata a read echoes; and a consumer decoding the echo with
+// encoding/json (case-insensitive) sees the known members the server
+// checked. A refused body is refused with an *sdk.Error.
 // Seeds: the README's bodies and the golden answers (internal/roundtrip).
 func FuzzMetadataRoundTrip(f *testing.F) {
 	for _, b := range roundtrip.Seeds(f) {
@@ -98,8 +100,47 @@ func roundTrip(md sdk.Metadata, opts sdk.ParseOptions) error {
 	if got := normalized(again); !reflect.DeepEqual(got, want) {
 		return fmt.Errorf("the echo parses to other metadata:\n got %#v\nwant %#v", got, want)
 	}
+
+	// A consumer that decodes the echo into a struct with encoding/json
+	// (member names matched case-insensitively, the last value wins) must
+	// see the known members the server checked, not a twin of another
+	// letter case.
+	folded := reflect.New(knownFieldsType)
+	if err := json.Unmarshal(echo, folded.Interface()); err != nil {
+		return fmt.Errorf("the echo %q does not decode into the known fields: %v", echo, err)
+	}
+	w := reflect.ValueOf(want)
+	for i := 0; i < knownFieldsType.NumField(); i++ {
+		got, exp := folded.Elem().Field(i), w.FieldByName(knownFieldsType.Field(i).Name)
+		if got.Kind() == reflect.Slice && got.Len() == 0 {
+			got = reflect.Zero(got.Type())
+		}
+		same := reflect.DeepEqual(got.Interface(), exp.Interface())
+		if raw, ok := got.Interface().(json.RawMessage); ok {
+			same = bytes.Equal(canonical(raw), canonical(exp.Interface().(json.RawMessage)))
+		}
+		if !same {
+			name, _, _ := strings.Cut(knownFieldsType.Field(i).Tag.Get("json"), ",")
+			return fmt.Errorf("encoding/json reads %s of the echo %q as %#v, the server checked %#v",
+				name, echo, got.Interface(), exp.Interface())
+		}
+	}
 	return nil
 }
+
+// knownFieldsType is a struct of the known fields of sdk.Metadata, with
+// their JSON tags and without its JSON methods: what a consumer decoding
+// the metadata with encoding/json sees.
+var knownFieldsType = func() reflect.Type {
+	t := reflect.TypeOf(sdk.Metadata{})
+	var fields []reflect.StructField
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.Tag.Get("json") != "-" {
+			fields = append(fields, reflect.StructField{Name: f.Name, Type: f.Type, Tag: f.Tag})
+		}
+	}
+	return reflect.StructOf(fields)
+}()
 
 // normalized is md up to what JSON cannot tell apart: an extension value
 // in canonical form (the stores' encoding may write "&" as "\u0026", as

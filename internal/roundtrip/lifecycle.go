@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/registrar-dcr/registrar/sdk"
 )
 
 // Client drives a Registrar's registration endpoint.
@@ -104,7 +106,48 @@ func (c Client) do(method, path, token string, body []byte) (answer, error) {
 	if a.status >= 400 && a.str("error") == "" {
 		return a, fmt.Errorf("%s without an error code: %s", where, clip(raw))
 	}
+	if twins := caseTwins(a.obj); twins != "" {
+		return a, fmt.Errorf("%s with %s: a consumer matching names case-insensitively (encoding/json) takes one for the other", where, twins)
+	}
 	return a, nil
+}
+
+// jwkMembers are the registered JWK member names (RFC 7517 §4, RFC 7518
+// §6): a key may carry them once, in this letter case.
+var jwkMembers = []string{"kty", "use", "key_ops", "alg", "kid", "x5u", "x5c", "x5t", "x5t#S256",
+	"crv", "x", "y", "n", "e", "d", "p", "q", "dp", "dq", "qi", "oth", "r", "t", "k", "priv"}
+
+// caseTwins names a member of the answer, of its jwks or of one of its
+// keys whose name equals a registered member's name (client metadata,
+// "keys", a JWK member) ignoring letter case but not exactly (issue 9
+// item 3); "" when there is none.
+func caseTwins(obj map[string]any) string {
+	top := append(sdk.KnownFields(), sdk.ReservedMembers...)
+	type level struct {
+		obj   map[string]any
+		names []string
+	}
+	levels := []level{{obj, top}}
+	if jwks, ok := obj["jwks"].(map[string]any); ok {
+		levels = append(levels, level{jwks, []string{"keys"}})
+		if keys, ok := jwks["keys"].([]any); ok {
+			for _, k := range keys {
+				if m, ok := k.(map[string]any); ok {
+					levels = append(levels, level{m, jwkMembers})
+				}
+			}
+		}
+	}
+	for _, l := range levels {
+		for name := range l.obj {
+			for _, known := range l.names {
+				if name != known && strings.EqualFold(name, known) {
+					return fmt.Sprintf("the member %q, a twin of %q", name, known)
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // credential matches the credentials of an answer, which a failure message

@@ -89,3 +89,30 @@ func TestClipHidesCredentials(t *testing.T) {
 		t.Errorf("clip = %s, want %s", got, want)
 	}
 }
+
+func TestCaseTwins(t *testing.T) {
+	tests := []struct {
+		name string
+		obj  map[string]any
+		want bool
+	}{
+		{name: "nil", obj: nil},
+		{name: "empty", obj: map[string]any{}},
+		{name: "known members", obj: map[string]any{"redirect_uris": []any{}, "client_name": "x"}},
+		{name: "unknown members of two cases", obj: map[string]any{"x_a": 1, "X_A": 2}},
+		{name: "language tags of two cases", obj: map[string]any{"client_name#fr": "a", "client_name#FR": "b"}},
+		{name: "twin of a known member", obj: map[string]any{"redirect_uris": []any{}, "REDIRECT_URIS": []any{}}, want: true},
+		{name: "lone twin", obj: map[string]any{"Grant_Types": []any{}}, want: true},
+		{name: "twin of a reserved member", obj: map[string]any{"Client_ID": "x"}, want: true},
+		{name: "twin of keys", obj: map[string]any{"jwks": map[string]any{"keys": []any{}, "KEYS": []any{}}}, want: true},
+		{name: "twin in a key", obj: map[string]any{"jwks": map[string]any{"keys": []any{map[string]any{"kty": "EC", "KTY": "oct"}}}}, want: true},
+		{name: "clean key", obj: map[string]any{"jwks": map[string]any{"keys": []any{map[string]any{"kty": "EC", "x_note": 1}}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := caseTwins(tc.obj); (got != "") != tc.want {
+				t.Errorf("caseTwins = %q, want a twin: %v", got, tc.want)
+			}
+		})
+	}
+}
