@@ -26,7 +26,8 @@ import (
 // it), the plugin wire's converter, and a second ParseMetadata of the
 // metadata a read echoes; and a consumer decoding the echo with
 // encoding/json (case-insensitive) sees the known members the server
-// checked. A refused body is refused with an *sdk.Error.
+// checked. A body that is not valid UTF-8 is refused, with an *sdk.Error
+// as every refusal.
 // Seeds: the README's bodies and the golden answers (internal/roundtrip).
 func FuzzMetadataRoundTrip(f *testing.F) {
 	for _, b := range roundtrip.Seeds(f) {
@@ -44,6 +45,11 @@ func FuzzMetadataRoundTrip(f *testing.F) {
 					t.Fatalf("update=%v: refused with %T %v, want an *sdk.Error", opts.Update, err, err)
 				}
 				continue
+			}
+			if !utf8.Valid(body) {
+				// RFC 8259 §8.1: one rule for every string of the body,
+				// known member or not (issue 9 item 4).
+				t.Fatalf("update=%v: accepted a body that is not valid UTF-8", opts.Update)
 			}
 			if err := roundTrip(md, opts); err != nil {
 				t.Fatalf("update=%v: %v", opts.Update, err)
