@@ -134,7 +134,9 @@ var mutations = []mutation{
 		m["id_token_encrypted_response_alg"] = "ECDH-ES+A128KW"
 	},
 	func(r *rand.Rand, m map[string]any) {
-		m["request_object_signing_alg"] = "ES256"
+		m["request_object_signing_alg"] = "ES256" // verifiable only with the client's keys
+		m["jwks"] = raw(`{"keys":[` + ECKey + `]}`)
+		delete(m, "jwks_uri")
 		m["request_uris"] = []string{"https://app.example.com/ro#" + pick(r, []string{"a", "b"})}
 		m["initiate_login_uri"] = "https://app.example.com/login"
 	},
