@@ -59,6 +59,23 @@ node-deps: ## Install the npm packages the tests use (stock client library and M
 	@[ -d $(MCP_CHECK)/node_modules/@modelcontextprotocol/sdk ] || npm ci --prefix $(MCP_CHECK) --no-audit --no-fund
 	@[ -d examples/plugins/node-validator/node_modules/@grpc/grpc-js ] || npm ci --prefix examples/plugins/node-validator --no-audit --no-fund
 
+FUZZTIME  ?= 30s
+FUZZFLAGS ?=
+# Every fuzz target, as package:Name; `go test -fuzz` runs one at a time.
+FUZZ_TARGETS := ./sdk:FuzzMetadataRoundTrip ./sdk:FuzzCheckJWKS ./server/app:FuzzLifecycle \
+	./server/auth:FuzzBearerVerify ./server/config:FuzzParse
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME (30s; FUZZFLAGS="-parallel 1" on a shared machine)
+	@for f in $$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include='*_test.go' sdk server plugins internal | cut -c6-); do \
+		case " $(FUZZ_TARGETS) " in *":$$f "*) ;; *) echo "fuzz target $$f is not in FUZZ_TARGETS"; exit 1;; esac; \
+	done
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "$(GO) test -run '^\$$' -fuzz '^$$name\$$' -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg || exit 1; \
+	done
+
 .PHONY: bench
 bench: build ## Run Go benchmarks and a bounded load run, and print the figures
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./sdk/... ./server/... ./plugins/...
