@@ -326,6 +326,7 @@ func TestCheckJWKSNames(t *testing.T) {
 		{name: "duplicate JWK member", set: `{"keys":[` + ecWithout + `,"x":"AAAA"}]}`, want: "jwks: must not contain duplicate members"},
 		{name: "KEYS", set: `{"keys":[` + ecJWK + `],"KEYS":[]}`, want: `jwks: member "KEYS" differs from "keys" only in letter case (member names are case-sensitive)`},
 		{name: "Kid", set: jwks(ecWithout + `,"Kid":"other"}`), want: `jwks.keys[0]: member "Kid" differs from "kid" only in letter case (member names are case-sensitive)`},
+		{name: "invalid UTF-8 in an unknown JWK member", set: jwks(ecWithout + ",\"x_n\":\"\xff\"}"), want: "jwks: must be valid UTF-8"},
 		{name: "first twin in name order", set: jwks(ecWithout + `,"Y":"a","Crv":"P-384"}`), want: `jwks.keys[0]: member "Crv" differs from "crv" only in letter case (member names are case-sensitive)`},
 	}
 	for _, tc := range tests {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -171,6 +172,11 @@ func isHMACAlg(alg string) bool { return alg == "HS256" || alg == "HS384" || alg
 
 // checkJWKS validates a client's JWK Set and returns it compacted.
 func checkJWKS(raw json.RawMessage, p Policy) (json.RawMessage, error) {
+	if !utf8.Valid(raw) {
+		// encoding/json would read invalid bytes as U+FFFD, while the set
+		// kept and echoed would still hold them (RFC 8259 §8.1).
+		return nil, metaErr("jwks", "must be valid UTF-8")
+	}
 	var set map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &set); err != nil || set == nil {
 		return nil, metaErr("jwks", "must be a JWK Set object")
@@ -366,7 +372,7 @@ func scanDuplicates(dec *json.Decoder) (bool, error) {
 
 // CheckJWKS validates a client's JWK Set as the AuthMethod step does for
 // the jwks member: a JSON object whose "keys" are public asymmetric keys
-// (RFC 7517 §5), no private or symmetric key, algorithms allowed by p, no
+// (RFC 7517 §5) in valid UTF-8, no private or symmetric key, algorithms allowed by p, no
 // duplicate member and no member whose name differs from "keys" or from a
 // JWK member of RFC 7517 §4 / RFC 7518 §6 only in letter case. The
 // server calls it on the document a client's jwks_uri serves (RFC 7591
