@@ -64,12 +64,6 @@ func (v *validatorClient) Validate(ctx context.Context, rc sdk.RegistrationConte
 	return callContext(ctx, rc, convert.ValidatorContextToProto, v.client.Validate)
 }
 
-func (v *validatorClient) ValidateStep(ctx context.Context, name string, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return callContext(ctx, rc, convert.ValidatorContextToProto, func(ctx context.Context, in *pb.RegistrationContext, opts ...grpc.CallOption) (*pb.RegistrationContext, error) {
-		return v.client.ValidateStep(ctx, &pb.StepRequest{Step: name, Context: in}, opts...)
-	})
-}
-
 // processorClient is an sdk.Processor served by a plugin.
 type processorClient struct{ client pb.ProcessorClient }
 

@@ -11,8 +11,7 @@
 //	}
 //
 // A plugin serves one or more kinds: a Validator (or Steps, which serves
-// Validate through sdk.Run and every step alone through ValidateStep), a
-// Processor, a Store and a ResponseGenerator. It returns sdk values and sdk
+// Validate through sdk.Run), a Processor, a Store and a ResponseGenerator. It returns sdk values and sdk
 // errors exactly as an in-process implementation does: an *sdk.Error crosses
 // the wire with its code, description and HTTP status unchanged (its cause
 // does not cross), the store sentinels (sdk.ErrNotFound, ErrAlreadyExists,

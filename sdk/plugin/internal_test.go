@@ -3,7 +3,6 @@ package plugin
 import (
 	"context"
 	"errors"
-	"reflect"
 	"slices"
 	"testing"
 
@@ -15,70 +14,29 @@ import (
 	"github.com/registrar-dcr/registrar/sdk/internal/convert"
 )
 
-// recordingSteps reports which step ran.
-type recordingSteps struct{ sdk.DefaultSteps }
-
-func mark(name string) stepFunc {
-	return func(_ context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-		rc.Items = map[string]string{"ran": name}
-		return rc, nil
+// TestNoPerStepRPC: the v1 protocol has no per-step validation (the server
+// never called it): the Validator service has Validate alone, and the
+// removed DescribeResponse.steps is reserved so that its number and name
+// are never reused with another meaning.
+func TestNoPerStepRPC(t *testing.T) {
+	file := pb.File_registrar_plugin_v1_plugin_proto
+	validator := file.Services().ByName("Validator")
+	if validator == nil {
+		t.Fatal("no Validator service")
 	}
-}
-
-func (recordingSteps) SoftwareStatement(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("SoftwareStatement")(ctx, rc)
-}
-func (recordingSteps) ApplicationType(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("ApplicationType")(ctx, rc)
-}
-func (recordingSteps) GrantTypes(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("GrantTypes")(ctx, rc)
-}
-func (recordingSteps) RedirectURIs(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("RedirectURIs")(ctx, rc)
-}
-func (recordingSteps) AuthMethod(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("AuthMethod")(ctx, rc)
-}
-func (recordingSteps) Scopes(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("Scopes")(ctx, rc)
-}
-func (recordingSteps) Names(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("Names")(ctx, rc)
-}
-func (recordingSteps) OpenIDConnect(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("OpenIDConnect")(ctx, rc)
-}
-func (recordingSteps) Extensions(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("Extensions")(ctx, rc)
-}
-func (recordingSteps) Unknown(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("Unknown")(ctx, rc)
-}
-
-// TestStepNamesCoverSteps fails when sdk.Steps gains a method that has no
-// step name, or when a name dispatches to the wrong method.
-func TestStepNamesCoverSteps(t *testing.T) {
-	iface := reflect.TypeFor[sdk.Steps]()
-	if iface.NumMethod() != len(stepNames) {
-		t.Fatalf("sdk.Steps has %d methods, sdk/plugin names %d steps", iface.NumMethod(), len(stepNames))
+	var methods []string
+	for i := range validator.Methods().Len() {
+		methods = append(methods, string(validator.Methods().Get(i).Name()))
 	}
-	var ran []string
-	for _, name := range AllSteps() {
-		f := step(recordingSteps{}, name)
-		if f == nil {
-			t.Fatalf("step %q dispatches to nothing", name)
-		}
-		rc, _ := f(t.Context(), sdk.RegistrationContext{})
-		ran = append(ran, rc.Items["ran"])
+	if !slices.Equal(methods, []string{"Validate"}) {
+		t.Errorf("Validator methods = %v, want [Validate]", methods)
 	}
-	for i := range iface.NumMethod() {
-		if m := iface.Method(i).Name; !slices.Contains(ran, m) {
-			t.Errorf("no step name dispatches to Steps.%s", m)
-		}
+	if file.Messages().ByName("StepRequest") != nil {
+		t.Error("StepRequest is still part of the protocol")
 	}
-	if step(recordingSteps{}, "RedirectURIs") != nil {
-		t.Error("Go method names are not step names")
+	describe := (&pb.DescribeResponse{}).ProtoReflect().Descriptor()
+	if describe.Fields().ByNumber(2) != nil || !describe.ReservedRanges().Has(2) || !describe.ReservedNames().Has("steps") {
+		t.Error("DescribeResponse field 2 (steps) is not removed and reserved")
 	}
 }
 
@@ -148,10 +106,6 @@ func TestBadRequestsAreInvalidArgument(t *testing.T) {
 	_, err := v.Validate(t.Context(), &pb.RegistrationContext{RequestMetadataJson: []byte(`{`)})
 	if status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("got %v", err)
-	}
-	_, err = v.ValidateStep(t.Context(), &pb.StepRequest{Step: StepScopes})
-	if status.Code(err) != codes.Unimplemented {
-		t.Fatalf("ValidateStep without Steps: %v", err)
 	}
 }
 

@@ -62,7 +62,6 @@ type Instance struct {
 	client  *goplugin.Client
 	control *controlClient
 	kinds   []string
-	steps   []string
 
 	validator *validatorClient
 	processor *processorClient
@@ -186,7 +185,6 @@ func (in *Instance) describe(ctx context.Context, rpc goplugin.ClientProtocol) e
 	if err != nil {
 		return fmt.Errorf("not a Registrar plugin, or it failed to answer Describe: %w", convert.FromStatus(err))
 	}
-	in.steps = slices.Clone(d.GetSteps())
 	for _, kind := range d.GetKinds() {
 		if slices.Contains(in.kinds, kind) {
 			continue
@@ -222,10 +220,6 @@ func (in *Instance) Kinds() []string { return slices.Clone(in.kinds) }
 // Serves reports whether the plugin serves kind.
 func (in *Instance) Serves(kind string) bool { return slices.Contains(in.kinds, kind) }
 
-// Steps returns the validation steps the plugin serves one by one through
-// ValidateStep; empty when it serves a plain Validator.
-func (in *Instance) Steps() []string { return slices.Clone(in.steps) }
-
 func (in *Instance) notServed(kind string) error {
 	return fmt.Errorf("plugin %q does not serve %s: %w", in.name, kind, ErrNotServed)
 }
@@ -237,17 +231,6 @@ func (in *Instance) Validator() (sdk.Validator, error) {
 		return nil, in.notServed(KindValidator)
 	}
 	return in.validator, nil
-}
-
-// ValidateStep runs one validation step (StepRedirectURIs, ...) as the
-// plugin's Steps define it. The error wraps ErrNotServed when the plugin has
-// no validator and errors.ErrUnsupported when it serves a Validator rather
-// than Steps; an unknown step is a plain error.
-func (in *Instance) ValidateStep(ctx context.Context, step string, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	if in.validator == nil {
-		return rc, in.notServed(KindValidator)
-	}
-	return in.validator.ValidateStep(ctx, step, rc)
 }
 
 // Processor returns the plugin's processor, or an error wrapping

@@ -24,8 +24,8 @@ type ServeConfig struct {
 	// both.
 	Validator sdk.Validator
 	// Steps serves the validator kind too: Validate runs every step with
-	// sdk.Run, and the host may also call a single step (ValidateStep).
-	// Usually a struct that embeds sdk.DefaultSteps and redefines a step.
+	// sdk.Run (through sdk.StepsValidator). Usually a struct that embeds
+	// sdk.DefaultSteps and redefines a step.
 	Steps sdk.Steps
 	// Processor serves the processor kind.
 	Processor sdk.Processor
@@ -105,12 +105,9 @@ func (cfg *ServeConfig) pluginSet() (goplugin.PluginSet, error) {
 	ctl := &controlServer{cfg: cfg}
 	set := goplugin.PluginSet{}
 	if validator != nil {
-		v := &validatorServer{impl: validator, steps: cfg.Steps}
+		v := &validatorServer{impl: validator}
 		set[KindValidator] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterValidatorServer(s, v) }}
 		ctl.kinds = append(ctl.kinds, KindValidator)
-		if cfg.Steps != nil {
-			ctl.steps = AllSteps()
-		}
 	}
 	if cfg.Processor != nil {
 		p := &processorServer{impl: cfg.Processor}

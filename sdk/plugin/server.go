@@ -33,7 +33,6 @@ type controlServer struct {
 	pb.UnimplementedPluginServer
 	cfg   *ServeConfig
 	kinds []string
-	steps []string
 }
 
 func (s *controlServer) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
@@ -73,12 +72,12 @@ func (s *controlServer) Health(ctx context.Context, _ *pb.HealthRequest) (*pb.He
 }
 
 func (s *controlServer) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
-	return &pb.DescribeResponse{Kinds: s.kinds, Steps: s.steps}, nil
+	return &pb.DescribeResponse{Kinds: s.kinds}, nil
 }
 
 // serveContext runs f on a decoded registration context and encodes its
 // result.
-func serveContext(ctx context.Context, in *pb.RegistrationContext, f stepFunc) (*pb.RegistrationContext, error) {
+func serveContext(ctx context.Context, in *pb.RegistrationContext, f func(context.Context, sdk.RegistrationContext) (sdk.RegistrationContext, error)) (*pb.RegistrationContext, error) {
 	rc, err := convert.ContextValueFromProto(in)
 	if err != nil {
 		return nil, badRequest(err)
@@ -97,23 +96,11 @@ func serveContext(ctx context.Context, in *pb.RegistrationContext, f stepFunc) (
 // validatorServer serves the Validator service.
 type validatorServer struct {
 	pb.UnimplementedValidatorServer
-	impl  sdk.Validator
-	steps sdk.Steps // nil unless the plugin serves Steps
+	impl sdk.Validator
 }
 
 func (s *validatorServer) Validate(ctx context.Context, in *pb.RegistrationContext) (*pb.RegistrationContext, error) {
 	return serveContext(ctx, in, s.impl.Validate)
-}
-
-func (s *validatorServer) ValidateStep(ctx context.Context, in *pb.StepRequest) (*pb.RegistrationContext, error) {
-	if s.steps == nil {
-		return nil, status.Error(codes.Unimplemented, "this plugin serves a Validator, not validation steps")
-	}
-	f := step(s.steps, in.GetStep())
-	if f == nil {
-		return nil, status.Errorf(codes.InvalidArgument, "unknown validation step %q", in.GetStep())
-	}
-	return serveContext(ctx, in.GetContext(), f)
 }
 
 // processorServer serves the Processor service.

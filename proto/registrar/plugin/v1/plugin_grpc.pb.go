@@ -262,8 +262,7 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Validator_Validate_FullMethodName     = "/registrar.plugin.v1.Validator/Validate"
-	Validator_ValidateStep_FullMethodName = "/registrar.plugin.v1.Validator/ValidateStep"
+	Validator_Validate_FullMethodName = "/registrar.plugin.v1.Validator/Validate"
 )
 
 // ValidatorClient is the client API for Validator service.
@@ -278,11 +277,6 @@ type ValidatorClient interface {
 	// Error detail, usually invalid_client_metadata or invalid_redirect_uri
 	// with a description that names the member.
 	Validate(ctx context.Context, in *RegistrationContext, opts ...grpc.CallOption) (*RegistrationContext, error)
-	// ValidateStep runs one step of the built-in validator's sequence as the
-	// plugin redefined it, so that the server can interleave the plugin's
-	// steps with its own. UNIMPLEMENTED when the plugin does not serve steps;
-	// INVALID_ARGUMENT for an unknown step name.
-	ValidateStep(ctx context.Context, in *StepRequest, opts ...grpc.CallOption) (*RegistrationContext, error)
 }
 
 type validatorClient struct {
@@ -303,16 +297,6 @@ func (c *validatorClient) Validate(ctx context.Context, in *RegistrationContext,
 	return out, nil
 }
 
-func (c *validatorClient) ValidateStep(ctx context.Context, in *StepRequest, opts ...grpc.CallOption) (*RegistrationContext, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(RegistrationContext)
-	err := c.cc.Invoke(ctx, Validator_ValidateStep_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // ValidatorServer is the server API for Validator service.
 // All implementations must embed UnimplementedValidatorServer
 // for forward compatibility.
@@ -325,11 +309,6 @@ type ValidatorServer interface {
 	// Error detail, usually invalid_client_metadata or invalid_redirect_uri
 	// with a description that names the member.
 	Validate(context.Context, *RegistrationContext) (*RegistrationContext, error)
-	// ValidateStep runs one step of the built-in validator's sequence as the
-	// plugin redefined it, so that the server can interleave the plugin's
-	// steps with its own. UNIMPLEMENTED when the plugin does not serve steps;
-	// INVALID_ARGUMENT for an unknown step name.
-	ValidateStep(context.Context, *StepRequest) (*RegistrationContext, error)
 	mustEmbedUnimplementedValidatorServer()
 }
 
@@ -342,9 +321,6 @@ type UnimplementedValidatorServer struct{}
 
 func (UnimplementedValidatorServer) Validate(context.Context, *RegistrationContext) (*RegistrationContext, error) {
 	return nil, status.Error(codes.Unimplemented, "method Validate not implemented")
-}
-func (UnimplementedValidatorServer) ValidateStep(context.Context, *StepRequest) (*RegistrationContext, error) {
-	return nil, status.Error(codes.Unimplemented, "method ValidateStep not implemented")
 }
 func (UnimplementedValidatorServer) mustEmbedUnimplementedValidatorServer() {}
 func (UnimplementedValidatorServer) testEmbeddedByValue()                   {}
@@ -385,24 +361,6 @@ func _Validator_Validate_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
-func _Validator_ValidateStep_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(StepRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(ValidatorServer).ValidateStep(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Validator_ValidateStep_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(ValidatorServer).ValidateStep(ctx, req.(*StepRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
 // Validator_ServiceDesc is the grpc.ServiceDesc for Validator service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -413,10 +371,6 @@ var Validator_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Validate",
 			Handler:    _Validator_Validate_Handler,
-		},
-		{
-			MethodName: "ValidateStep",
-			Handler:    _Validator_ValidateStep_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
