@@ -3,10 +3,13 @@ package plugin
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
@@ -117,3 +120,71 @@ func TestConfigErrorText(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+// TestStoreKindNotServedIsUnsupported: a plugin that serves clients alone
+// registers no TokenStore or JTIStore service, and a call to one arrives on
+// the host as UNIMPLEMENTED, that is errors.ErrUnsupported ("not
+// supported"), never as a store sentinel such as ErrNotFound.
+func TestStoreKindNotServedIsUnsupported(t *testing.T) {
+	set, err := (&ServeConfig{Store: clientsOnly{}}).pluginSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := set[KindTokenStore]; ok {
+		t.Error("a clients-only store serves token_store")
+	}
+	if _, ok := set[KindJTIStore]; ok {
+		t.Error("a clients-only store serves jti_store")
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	for _, p := range set {
+		if err := p.(*kindPlugin).GRPCServer(nil, srv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+
+	tokens := newTokenStoreClient(conn).(*tokenStoreClient)
+	jtis := newJTIStoreClient(conn).(*jtiStoreClient)
+	clients := newStoreClient(conn).(*storeClient)
+	_, errGet := tokens.GetToken(t.Context(), "hash")
+	_, errList := tokens.ListTokens(t.Context())
+	errMark := jtis.MarkJTIUsed(t.Context(), "key", 2, 1)
+	for name, err := range map[string]error{"GetToken": errGet, "ListTokens": errList, "MarkJTIUsed": errMark} {
+		if !errors.Is(err, errors.ErrUnsupported) || errors.Is(err, sdk.ErrNotFound) || errors.Is(err, sdk.ErrAlreadyExists) {
+			t.Errorf("%s: %v, want errors.ErrUnsupported", name, err)
+		}
+	}
+	if _, err := clients.Get(t.Context(), "c1"); !errors.Is(err, sdk.ErrNotFound) {
+		t.Errorf("Get of the served client store: %v, want ErrNotFound", err)
+	}
+}
+
+// clientsOnly is a ClientStore that knows no client.
+type clientsOnly struct{}
+
+func (clientsOnly) Create(context.Context, sdk.Client) (sdk.Client, error) {
+	return sdk.Client{}, errors.ErrUnsupported
+}
+func (clientsOnly) Get(context.Context, string) (sdk.Client, error) {
+	return sdk.Client{}, sdk.ErrNotFound
+}
+func (clientsOnly) GetByRegistrationToken(context.Context, string) (sdk.Client, error) {
+	return sdk.Client{}, sdk.ErrNotFound
+}
+func (clientsOnly) Update(context.Context, sdk.Client) (sdk.Client, error) {
+	return sdk.Client{}, sdk.ErrNotFound
+}
+func (clientsOnly) Delete(context.Context, string, int64) error         { return sdk.ErrNotFound }
+func (clientsOnly) CountClients(context.Context, string) (int64, error) { return 0, nil }
+func (clientsOnly) Health(context.Context) error                        { return nil }

@@ -66,6 +66,8 @@ type Instance struct {
 	validator *validatorClient
 	processor *processorClient
 	store     *storeClient
+	tokens    *tokenStoreClient
+	jtis      *jtiStoreClient
 	response  *responseClient
 }
 
@@ -201,6 +203,10 @@ func (in *Instance) describe(ctx context.Context, rpc goplugin.ClientProtocol) e
 			in.processor = c
 		case *storeClient:
 			in.store = c
+		case *tokenStoreClient:
+			in.tokens = c
+		case *jtiStoreClient:
+			in.jtis = c
 		case *responseClient:
 			in.response = c
 		}
@@ -242,12 +248,46 @@ func (in *Instance) Processor() (sdk.Processor, error) {
 	return in.processor, nil
 }
 
-// Store returns the plugin's store, or an error wrapping ErrNotServed.
+// Store returns the plugin's whole store (sdk.Store), or an error wrapping
+// ErrNotServed when the plugin does not serve all of KindStore,
+// KindTokenStore and KindJTIStore.
 func (in *Instance) Store() (sdk.Store, error) {
+	switch {
+	case in.store == nil:
+		return nil, in.notServed(KindStore)
+	case in.tokens == nil:
+		return nil, in.notServed(KindTokenStore)
+	case in.jtis == nil:
+		return nil, in.notServed(KindJTIStore)
+	}
+	return fullStore{in.store, in.tokens, in.jtis}, nil
+}
+
+// ClientStore returns the plugin's client store, or an error wrapping
+// ErrNotServed.
+func (in *Instance) ClientStore() (sdk.ClientStore, error) {
 	if in.store == nil {
 		return nil, in.notServed(KindStore)
 	}
 	return in.store, nil
+}
+
+// TokenStore returns the plugin's initial access token store, or an error
+// wrapping ErrNotServed.
+func (in *Instance) TokenStore() (sdk.TokenStore, error) {
+	if in.tokens == nil {
+		return nil, in.notServed(KindTokenStore)
+	}
+	return in.tokens, nil
+}
+
+// JTIStore returns the plugin's jti store, or an error wrapping
+// ErrNotServed.
+func (in *Instance) JTIStore() (sdk.JTIStore, error) {
+	if in.jtis == nil {
+		return nil, in.notServed(KindJTIStore)
+	}
+	return in.jtis, nil
 }
 
 // Response returns the plugin's response generator, or an error wrapping

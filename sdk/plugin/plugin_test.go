@@ -347,6 +347,70 @@ func TestStoreConformance(t *testing.T) {
 	})
 }
 
+// TestClientsOnlyStorePlugin: a plugin whose store keeps clients alone
+// serves the store kind and not token_store or jti_store, and its clients
+// pass the clients part of the conformance suite over the wire.
+func TestClientsOnlyStorePlugin(t *testing.T) {
+	t.Parallel()
+	env := []string{"TESTPLUGIN_KINDS=store", "TESTPLUGIN_STORE=clients"}
+	inst := start(t, env...)
+	if got := inst.Kinds(); !slices.Equal(got, []string{plugin.KindStore}) {
+		t.Fatalf("Kinds() = %v, want [store]", got)
+	}
+	_, errStore := inst.Store()
+	_, errTokens := inst.TokenStore()
+	_, errJTI := inst.JTIStore()
+	for name, err := range map[string]error{"Store": errStore, "TokenStore": errTokens, "JTIStore": errJTI} {
+		if !errors.Is(err, plugin.ErrNotServed) {
+			t.Errorf("%s(): %v, want ErrNotServed", name, err)
+		}
+	}
+	storetest.RunClients(t, func(t *testing.T) sdk.ClientStore {
+		s, err := start(t, env...).ClientStore()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+// TestStoreParts: the parts of a whole store plugin, as a server that
+// composes stores uses them, reach the same store.
+func TestStoreParts(t *testing.T) {
+	t.Parallel()
+	inst := start(t, "TESTPLUGIN_KINDS=store")
+	tokens, err := inst.TokenStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jtis, err := inst.JTIStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := inst.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokens.CreateToken(t.Context(), storetest.SampleToken("iat-parts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := whole.GetToken(t.Context(), tok.Hash); err != nil || got != tok {
+		t.Fatalf("GetToken through Store() = %+v, %v; want %+v", got, err, tok)
+	}
+	if err := jtis.MarkJTIUsed(t.Context(), "iss\x00jti", 2_000_000_000, 1_700_000_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := whole.MarkJTIUsed(t.Context(), "iss\x00jti", 2_000_000_000, 1_700_000_000); !errors.Is(err, sdk.ErrAlreadyExists) {
+		t.Fatalf("replay through Store(): %v, want ErrAlreadyExists", err)
+	}
+	for name, health := range map[string]func(context.Context) error{"tokens": tokens.Health, "jtis": jtis.Health, "whole": whole.Health} {
+		if err := health(t.Context()); err != nil {
+			t.Errorf("%s Health: %v", name, err)
+		}
+	}
+}
+
 // TestStoreConformanceInProcess checks the test plugin's store itself, so
 // that a failure of TestStoreConformance points at the wire.
 func TestStoreConformanceInProcess(t *testing.T) {

@@ -23,8 +23,13 @@ var Handshake = goplugin.HandshakeConfig{
 const (
 	KindValidator = "validator"
 	KindProcessor = "processor"
-	KindStore     = "store"
-	KindResponse  = "response"
+	// KindStore serves clients (sdk.ClientStore).
+	KindStore = "store"
+	// KindTokenStore serves initial access tokens (sdk.TokenStore).
+	KindTokenStore = "token_store"
+	// KindJTIStore serves software-statement jtis (sdk.JTIStore).
+	KindJTIStore = "jti_store"
+	KindResponse = "response"
 )
 
 // controlKey names the Plugin service (Configure, Health, Describe) in the

@@ -29,9 +29,14 @@ type ServeConfig struct {
 	Steps sdk.Steps
 	// Processor serves the processor kind.
 	Processor sdk.Processor
-	// Store serves the store kind. Its Health is part of the plugin's
-	// health.
-	Store sdk.Store
+	// Store serves the store kind (clients). When it also implements
+	// sdk.TokenStore and sdk.JTIStore (as a whole sdk.Store does), the
+	// plugin serves initial access tokens and jtis too; a store that
+	// implements sdk.ClientStore alone leaves them to another store of the
+	// server (the token_store and jti_store kinds are then not served, and
+	// their services answer UNIMPLEMENTED). Its Health is part of the
+	// plugin's health.
+	Store sdk.ClientStore
 	// Response serves the response kind.
 	Response sdk.ResponseGenerator
 
@@ -118,6 +123,16 @@ func (cfg *ServeConfig) pluginSet() (goplugin.PluginSet, error) {
 		st := &storeServer{impl: cfg.Store}
 		set[KindStore] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterStoreServer(s, st) }}
 		ctl.kinds = append(ctl.kinds, KindStore)
+		if ts, ok := cfg.Store.(sdk.TokenStore); ok {
+			tst := &tokenStoreServer{impl: ts}
+			set[KindTokenStore] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterTokenStoreServer(s, tst) }}
+			ctl.kinds = append(ctl.kinds, KindTokenStore)
+		}
+		if js, ok := cfg.Store.(sdk.JTIStore); ok {
+			jst := &jtiStoreServer{impl: js}
+			set[KindJTIStore] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterJTIStoreServer(s, jst) }}
+			ctl.kinds = append(ctl.kinds, KindJTIStore)
+		}
 	}
 	if cfg.Response != nil {
 		r := &responseServer{impl: cfg.Response}

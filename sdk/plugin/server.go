@@ -131,10 +131,22 @@ func (s *responseServer) Generate(ctx context.Context, in *pb.GenerateRequest) (
 	return &pb.Response{Status: int32(resp.Status), Body: resp.Body}, nil
 }
 
-// storeServer serves the Store service.
+// storeServer serves the Store service (clients).
 type storeServer struct {
 	pb.UnimplementedStoreServer
-	impl sdk.Store
+	impl sdk.ClientStore
+}
+
+// tokenStoreServer serves the TokenStore service.
+type tokenStoreServer struct {
+	pb.UnimplementedTokenStoreServer
+	impl sdk.TokenStore
+}
+
+// jtiStoreServer serves the JTIStore service.
+type jtiStoreServer struct {
+	pb.UnimplementedJTIStoreServer
+	impl sdk.JTIStore
 }
 
 // storeCall decodes a client, runs f on it and encodes the result.
@@ -225,7 +237,7 @@ func tokenCall(ctx context.Context, in *pb.InitialAccessToken,
 	return convert.InitialAccessTokenToProto(&out), nil
 }
 
-func (s *storeServer) CreateToken(ctx context.Context, in *pb.CreateTokenRequest) (*pb.CreateTokenResponse, error) {
+func (s *tokenStoreServer) CreateToken(ctx context.Context, in *pb.CreateTokenRequest) (*pb.CreateTokenResponse, error) {
 	t, err := tokenCall(ctx, in.GetToken(), s.impl.CreateToken)
 	if err != nil {
 		return nil, err
@@ -233,7 +245,7 @@ func (s *storeServer) CreateToken(ctx context.Context, in *pb.CreateTokenRequest
 	return &pb.CreateTokenResponse{Token: t}, nil
 }
 
-func (s *storeServer) GetToken(ctx context.Context, in *pb.GetTokenRequest) (*pb.GetTokenResponse, error) {
+func (s *tokenStoreServer) GetToken(ctx context.Context, in *pb.GetTokenRequest) (*pb.GetTokenResponse, error) {
 	t, err := s.impl.GetToken(ctx, in.GetHash())
 	if err != nil {
 		return nil, convert.ToStatus(err)
@@ -241,7 +253,7 @@ func (s *storeServer) GetToken(ctx context.Context, in *pb.GetTokenRequest) (*pb
 	return &pb.GetTokenResponse{Token: convert.InitialAccessTokenToProto(&t)}, nil
 }
 
-func (s *storeServer) ListTokens(ctx context.Context, _ *pb.ListTokensRequest) (*pb.ListTokensResponse, error) {
+func (s *tokenStoreServer) ListTokens(ctx context.Context, _ *pb.ListTokensRequest) (*pb.ListTokensResponse, error) {
 	list, err := s.impl.ListTokens(ctx)
 	if err != nil {
 		return nil, convert.ToStatus(err)
@@ -249,7 +261,7 @@ func (s *storeServer) ListTokens(ctx context.Context, _ *pb.ListTokensRequest) (
 	return &pb.ListTokensResponse{Tokens: convert.InitialAccessTokensToProto(list)}, nil
 }
 
-func (s *storeServer) UpdateToken(ctx context.Context, in *pb.UpdateTokenRequest) (*pb.UpdateTokenResponse, error) {
+func (s *tokenStoreServer) UpdateToken(ctx context.Context, in *pb.UpdateTokenRequest) (*pb.UpdateTokenResponse, error) {
 	t, err := tokenCall(ctx, in.GetToken(), s.impl.UpdateToken)
 	if err != nil {
 		return nil, err
@@ -257,7 +269,7 @@ func (s *storeServer) UpdateToken(ctx context.Context, in *pb.UpdateTokenRequest
 	return &pb.UpdateTokenResponse{Token: t}, nil
 }
 
-func (s *storeServer) MarkJTIUsed(ctx context.Context, in *pb.MarkJTIUsedRequest) (*pb.MarkJTIUsedResponse, error) {
+func (s *jtiStoreServer) MarkJTIUsed(ctx context.Context, in *pb.MarkJTIUsedRequest) (*pb.MarkJTIUsedResponse, error) {
 	if err := s.impl.MarkJTIUsed(ctx, in.GetKey(), in.GetExpiresAt(), in.GetNow()); err != nil {
 		return nil, convert.ToStatus(err)
 	}

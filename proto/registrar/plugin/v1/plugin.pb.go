@@ -7,8 +7,9 @@
 //
 //   validator  (service Validator)          checks and decides client metadata
 //   processor  (service Processor)          assigns ids, issues credentials
-//   store      (service Store)              keeps client records, initial
-//                                           access tokens and jti records
+//   store      (service Store)              keeps client records
+//   token_store (service TokenStore)        keeps initial access tokens
+//   jti_store  (service JTIStore)           records used software statements
 //   response   (service ResponseGenerator)  writes the success answer
 //
 // Every plugin also serves the Plugin service (configuration, health, and
@@ -1011,9 +1012,12 @@ func (*DescribeRequest) Descriptor() ([]byte, []int) {
 // DescribeResponse tells what the plugin serves.
 type DescribeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The extension points served, among "validator", "processor", "store"
-	// and "response". Each one means that the matching service is registered
-	// on the connection.
+	// The extension points served, among "validator", "processor", "store",
+	// "token_store", "jti_store" and "response". Each one means that the
+	// matching service is registered on the connection; a service not
+	// announced answers UNIMPLEMENTED ("not supported"). A store plugin may
+	// serve "store" alone and leave initial access tokens and jtis to another
+	// store of the server.
 	Kinds         []string `protobuf:"bytes,1,rep,name=kinds,proto3" json:"kinds,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2470,19 +2474,22 @@ const file_registrar_plugin_v1_plugin_proto_rawDesc = "" +
 	"\tValidator\x12^\n" +
 	"\bValidate\x12(.registrar.plugin.v1.RegistrationContext\x1a(.registrar.plugin.v1.RegistrationContext2j\n" +
 	"\tProcessor\x12]\n" +
-	"\aProcess\x12(.registrar.plugin.v1.RegistrationContext\x1a(.registrar.plugin.v1.RegistrationContext2\x91\b\n" +
+	"\aProcess\x12(.registrar.plugin.v1.RegistrationContext\x1a(.registrar.plugin.v1.RegistrationContext2\xb3\x04\n" +
 	"\x05Store\x12Q\n" +
 	"\x06Create\x12\".registrar.plugin.v1.CreateRequest\x1a#.registrar.plugin.v1.CreateResponse\x12H\n" +
 	"\x03Get\x12\x1f.registrar.plugin.v1.GetRequest\x1a .registrar.plugin.v1.GetResponse\x12\x81\x01\n" +
 	"\x16GetByRegistrationToken\x122.registrar.plugin.v1.GetByRegistrationTokenRequest\x1a3.registrar.plugin.v1.GetByRegistrationTokenResponse\x12Q\n" +
 	"\x06Update\x12\".registrar.plugin.v1.UpdateRequest\x1a#.registrar.plugin.v1.UpdateResponse\x12Q\n" +
 	"\x06Delete\x12\".registrar.plugin.v1.DeleteRequest\x1a#.registrar.plugin.v1.DeleteResponse\x12c\n" +
-	"\fCountClients\x12(.registrar.plugin.v1.CountClientsRequest\x1a).registrar.plugin.v1.CountClientsResponse\x12`\n" +
+	"\fCountClients\x12(.registrar.plugin.v1.CountClientsRequest\x1a).registrar.plugin.v1.CountClientsResponse2\x88\x03\n" +
+	"\n" +
+	"TokenStore\x12`\n" +
 	"\vCreateToken\x12'.registrar.plugin.v1.CreateTokenRequest\x1a(.registrar.plugin.v1.CreateTokenResponse\x12W\n" +
 	"\bGetToken\x12$.registrar.plugin.v1.GetTokenRequest\x1a%.registrar.plugin.v1.GetTokenResponse\x12]\n" +
 	"\n" +
 	"ListTokens\x12&.registrar.plugin.v1.ListTokensRequest\x1a'.registrar.plugin.v1.ListTokensResponse\x12`\n" +
-	"\vUpdateToken\x12'.registrar.plugin.v1.UpdateTokenRequest\x1a(.registrar.plugin.v1.UpdateTokenResponse\x12`\n" +
+	"\vUpdateToken\x12'.registrar.plugin.v1.UpdateTokenRequest\x1a(.registrar.plugin.v1.UpdateTokenResponse2l\n" +
+	"\bJTIStore\x12`\n" +
 	"\vMarkJTIUsed\x12'.registrar.plugin.v1.MarkJTIUsedRequest\x1a(.registrar.plugin.v1.MarkJTIUsedResponse2d\n" +
 	"\x11ResponseGenerator\x12O\n" +
 	"\bGenerate\x12$.registrar.plugin.v1.GenerateRequest\x1a\x1d.registrar.plugin.v1.ResponseBGZEgithub.com/registrar-dcr/registrar/proto/registrar/plugin/v1;pluginv1b\x06proto3"
@@ -2572,11 +2579,11 @@ var file_registrar_plugin_v1_plugin_proto_depIdxs = []int32{
 	21, // 27: registrar.plugin.v1.Store.Update:input_type -> registrar.plugin.v1.UpdateRequest
 	23, // 28: registrar.plugin.v1.Store.Delete:input_type -> registrar.plugin.v1.DeleteRequest
 	26, // 29: registrar.plugin.v1.Store.CountClients:input_type -> registrar.plugin.v1.CountClientsRequest
-	28, // 30: registrar.plugin.v1.Store.CreateToken:input_type -> registrar.plugin.v1.CreateTokenRequest
-	30, // 31: registrar.plugin.v1.Store.GetToken:input_type -> registrar.plugin.v1.GetTokenRequest
-	32, // 32: registrar.plugin.v1.Store.ListTokens:input_type -> registrar.plugin.v1.ListTokensRequest
-	34, // 33: registrar.plugin.v1.Store.UpdateToken:input_type -> registrar.plugin.v1.UpdateTokenRequest
-	36, // 34: registrar.plugin.v1.Store.MarkJTIUsed:input_type -> registrar.plugin.v1.MarkJTIUsedRequest
+	28, // 30: registrar.plugin.v1.TokenStore.CreateToken:input_type -> registrar.plugin.v1.CreateTokenRequest
+	30, // 31: registrar.plugin.v1.TokenStore.GetToken:input_type -> registrar.plugin.v1.GetTokenRequest
+	32, // 32: registrar.plugin.v1.TokenStore.ListTokens:input_type -> registrar.plugin.v1.ListTokensRequest
+	34, // 33: registrar.plugin.v1.TokenStore.UpdateToken:input_type -> registrar.plugin.v1.UpdateTokenRequest
+	36, // 34: registrar.plugin.v1.JTIStore.MarkJTIUsed:input_type -> registrar.plugin.v1.MarkJTIUsedRequest
 	13, // 35: registrar.plugin.v1.ResponseGenerator.Generate:input_type -> registrar.plugin.v1.GenerateRequest
 	8,  // 36: registrar.plugin.v1.Plugin.Configure:output_type -> registrar.plugin.v1.ConfigureResponse
 	10, // 37: registrar.plugin.v1.Plugin.Health:output_type -> registrar.plugin.v1.HealthResponse
@@ -2589,11 +2596,11 @@ var file_registrar_plugin_v1_plugin_proto_depIdxs = []int32{
 	22, // 44: registrar.plugin.v1.Store.Update:output_type -> registrar.plugin.v1.UpdateResponse
 	24, // 45: registrar.plugin.v1.Store.Delete:output_type -> registrar.plugin.v1.DeleteResponse
 	27, // 46: registrar.plugin.v1.Store.CountClients:output_type -> registrar.plugin.v1.CountClientsResponse
-	29, // 47: registrar.plugin.v1.Store.CreateToken:output_type -> registrar.plugin.v1.CreateTokenResponse
-	31, // 48: registrar.plugin.v1.Store.GetToken:output_type -> registrar.plugin.v1.GetTokenResponse
-	33, // 49: registrar.plugin.v1.Store.ListTokens:output_type -> registrar.plugin.v1.ListTokensResponse
-	35, // 50: registrar.plugin.v1.Store.UpdateToken:output_type -> registrar.plugin.v1.UpdateTokenResponse
-	37, // 51: registrar.plugin.v1.Store.MarkJTIUsed:output_type -> registrar.plugin.v1.MarkJTIUsedResponse
+	29, // 47: registrar.plugin.v1.TokenStore.CreateToken:output_type -> registrar.plugin.v1.CreateTokenResponse
+	31, // 48: registrar.plugin.v1.TokenStore.GetToken:output_type -> registrar.plugin.v1.GetTokenResponse
+	33, // 49: registrar.plugin.v1.TokenStore.ListTokens:output_type -> registrar.plugin.v1.ListTokensResponse
+	35, // 50: registrar.plugin.v1.TokenStore.UpdateToken:output_type -> registrar.plugin.v1.UpdateTokenResponse
+	37, // 51: registrar.plugin.v1.JTIStore.MarkJTIUsed:output_type -> registrar.plugin.v1.MarkJTIUsedResponse
 	14, // 52: registrar.plugin.v1.ResponseGenerator.Generate:output_type -> registrar.plugin.v1.Response
 	36, // [36:53] is the sub-list for method output_type
 	19, // [19:36] is the sub-list for method input_type
@@ -2615,7 +2622,7 @@ func file_registrar_plugin_v1_plugin_proto_init() {
 			NumEnums:      0,
 			NumMessages:   39,
 			NumExtensions: 0,
-			NumServices:   5,
+			NumServices:   7,
 		},
 		GoTypes:           file_registrar_plugin_v1_plugin_proto_goTypes,
 		DependencyIndexes: file_registrar_plugin_v1_plugin_proto_depIdxs,
