@@ -97,4 +97,4 @@ func TestStoreKindOfAPluginDown(t *testing.T) {
 type clientsOnlyInstance struct{ fakeInstance }
 
 func (*clientsOnlyInstance) Serves(kind string) bool { return kind == "store" }
-func (*clientsOnlyInstance) Kinds() []string        { return []string{"store"} }
+func (*clientsOnlyInstance) Kinds() []string         { return []string{"store"} }
