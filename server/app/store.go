@@ -121,9 +121,13 @@ func (s composed) Health(ctx context.Context) error {
 	return s.JTIStore.Health(ctx)
 }
 
-// sameStore reports whether a and b are the same store value.
+// sameStore reports whether a and b are the same pointer to a store (as
+// the tokens and jtis of a built-in tokens store are). It never compares
+// values, which could panic.
 func sameStore(a, b any) bool {
-	return reflect.TypeOf(a) == reflect.TypeOf(b) && reflect.TypeOf(a).Comparable() && a == b
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	return va.IsValid() && vb.IsValid() && va.Type() == vb.Type() &&
+		va.Kind() == reflect.Pointer && va.Pointer() == vb.Pointer()
 }
 
 // closeAll closes closers in reverse order, joining their errors.

@@ -86,3 +86,28 @@ func TestComposedStoreHealth(t *testing.T) {
 		})
 	}
 }
+
+// countingStore counts its Health calls.
+type countingStore struct {
+	*memory.Store
+	calls *int
+}
+
+func (c countingStore) Health(ctx context.Context) error { *c.calls++; return c.Store.Health(ctx) }
+
+// TestComposedStoreHealthOncePerStore: tokens and jtis kept by one store
+// are checked once; distinct stores each once.
+func TestComposedStoreHealthOncePerStore(t *testing.T) {
+	var clientCalls, tokenCalls int
+	clients := countingStore{memory.New(), &clientCalls}
+	tokens := &countingStore{memory.New(), &tokenCalls}
+	if err := (composed{clients, tokens, tokens}).Health(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if clientCalls != 1 || tokenCalls != 1 {
+		t.Fatalf("Health calls: clients %d, tokens %d; want 1 and 1", clientCalls, tokenCalls)
+	}
+	if !sameStore(tokens, tokens) || sameStore(clients, clients) || sameStore(nil, tokens) {
+		t.Error("sameStore: pointers only, never values")
+	}
+}
