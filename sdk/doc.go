@@ -4,9 +4,10 @@
 // It holds everything a plugin author needs and nothing of the server: the
 // client metadata and record types, the RegistrationContext that travels
 // through the registration pipeline, the interfaces of the four extension
-// points (Validator, Processor, Store, ResponseGenerator), the RFC error type,
-// the built-in validation steps (Steps, DefaultSteps, Run) that a plugin
-// may embed and override one step at a time, the built-in processor
+// points (Validator, Processor, Store, ResponseGenerator; Store splits into
+// ClientStore, TokenStore and JTIStore), the RFC error type, the built-in
+// validation steps (Steps, DefaultSteps, Run, StepNames) that a plugin may
+// embed and override one step at a time, the built-in processor
 // (DefaultProcessor, with a ClientID hook) and DecodeConfig, the typed
 // decoding of a plugin's config block.
 //

@@ -31,30 +31,56 @@ type Processor interface {
 	Process(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
 }
 
-// Store keeps client records. Records are whole values with a revision for
-// optimistic concurrency; a Store never merges.
+// Store is the whole storage contract: clients, initial access tokens and
+// software-statement jtis. The built-in stores implement all of it. A store
+// backed by another system (an authorization server's admin API, say) may
+// implement ClientStore alone and leave TokenStore and JTIStore to another
+// store: the server composes them (see the store blocks of the server
+// configuration), and a plugin serves each part as its own kind.
 //
-// Errors: ErrNotFound when the record does not exist, ErrAlreadyExists on a
-// duplicate client_id, ErrConflict on a stale revision, ErrUnavailable (or
-// any other error) when the store cannot answer. A store must never report
-// an outage as ErrNotFound.
+// Records are whole values with a revision for optimistic concurrency; a
+// store never merges. Errors of every part: ErrNotFound when the record does
+// not exist, ErrAlreadyExists on a duplicate, ErrConflict on a stale
+// revision, ErrUnavailable (or any other error) when the store cannot
+// answer. A store must never report an outage as ErrNotFound.
 type Store interface {
+	ClientStore
+	TokenStore
+	JTIStore
+}
+
+// ClientStore keeps the registered clients (RFC 7591 §3.2.1, RFC 7592):
+// whole records with a revision, never merged. Its errors are those of
+// Store.
+type ClientStore interface {
 	// Create stores a new client and returns it with Revision 1.
+	// ErrAlreadyExists on a duplicate client_id.
 	Create(ctx context.Context, c Client) (Client, error)
-	// Get returns the client with the given client_id.
+	// Get returns the client with the given client_id, or ErrNotFound.
 	Get(ctx context.Context, clientID string) (Client, error)
 	// GetByRegistrationToken returns the client whose
-	// RegistrationTokenHash equals tokenHash.
+	// RegistrationTokenHash equals tokenHash (RFC 7592 §3), or ErrNotFound;
+	// an empty tokenHash never matches.
 	GetByRegistrationToken(ctx context.Context, tokenHash string) (Client, error)
 	// Update replaces the stored client with c if the stored revision
-	// equals c.Revision, and returns it with the revision incremented.
+	// equals c.Revision, and returns it with the revision incremented;
+	// ErrConflict on a stale revision, ErrNotFound when there is no such
+	// client.
 	Update(ctx context.Context, c Client) (Client, error)
-	// Delete removes the client if the stored revision equals revision.
+	// Delete removes the client if the stored revision equals revision;
+	// ErrConflict on a stale revision, ErrNotFound when there is no such
+	// client.
 	Delete(ctx context.Context, clientID string, revision int64) error
 	// CountClients returns the number of clients registered under profile
 	// (Client.Profile), for the profile's max_clients limit.
 	CountClients(ctx context.Context, profile string) (int64, error)
+	// Health returns nil when the store can serve requests.
+	Health(ctx context.Context) error
+}
 
+// TokenStore keeps initial access tokens (RFC 7591 §3): records with a
+// revision, holding the token's hash only. Its errors are those of Store.
+type TokenStore interface {
 	// CreateToken stores a new initial access token and returns it with
 	// Revision 1. A duplicate ID or Hash is ErrAlreadyExists.
 	CreateToken(ctx context.Context, t InitialAccessToken) (InitialAccessToken, error)
@@ -70,14 +96,20 @@ type Store interface {
 	// is no such token. The server counts uses and revokes through it, so
 	// that two concurrent uses of a one-use token cannot both succeed.
 	UpdateToken(ctx context.Context, t InitialAccessToken) (InitialAccessToken, error)
+	// Health returns nil when the store can serve requests.
+	Health(ctx context.Context) error
+}
 
+// JTIStore records the software statements already used, for the replay
+// check of RFC 7591 §2.3 (jti, RFC 7519 §4.1.7).
+type JTIStore interface {
 	// MarkJTIUsed records that the software statement identified by key
 	// (issuer and jti) was used, until expiresAt (seconds since the epoch).
 	// It fails with ErrAlreadyExists when key is recorded with an
-	// expiresAt later than now: the statement is a replay (RFC 7591 §2.3,
-	// RFC 7519 §4.1.7). A record whose expiresAt has passed is replaced.
+	// expiresAt later than now: the statement is a replay. A record whose
+	// expiresAt has passed is replaced. Of concurrent first uses of one key
+	// exactly one succeeds.
 	MarkJTIUsed(ctx context.Context, key string, expiresAt, now int64) error
-
 	// Health returns nil when the store can serve requests.
 	Health(ctx context.Context) error
 }

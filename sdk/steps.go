@@ -59,30 +59,48 @@ type Steps interface {
 	Unknown(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
 }
 
+// stepTable is the one list of the built-in validator's steps, in the
+// order Run calls them: Run and StepNames derive from it, and a test keeps
+// it equal to the method set of Steps.
+var stepTable = [...]struct {
+	name string
+	call func(Steps, context.Context, RegistrationContext) (RegistrationContext, error)
+}{
+	{"software_statement", Steps.SoftwareStatement},
+	{"application_type", Steps.ApplicationType},
+	{"grant_types", Steps.GrantTypes},
+	{"redirect_uris", Steps.RedirectURIs},
+	{"auth_method", Steps.AuthMethod},
+	{"scopes", Steps.Scopes},
+	{"names", Steps.Names},
+	{"openid_connect", Steps.OpenIDConnect},
+	{"extensions", Steps.Extensions},
+	{"unknown", Steps.Unknown},
+}
+
+// StepNames returns the names of the validation steps ("software_statement",
+// "application_type", ..., "unknown"), in the order Run calls them. The
+// slice is a copy: changing it changes nothing else.
+func StepNames() []string {
+	names := make([]string, len(stepTable))
+	for i, st := range stepTable {
+		names[i] = st.name
+	}
+	return names
+}
+
 // Run calls every step of s in order, each on the result of the previous
 // one, starting from an empty rc.Client.Metadata: on create and on update
 // (RFC 7592 §2.2 replaces, never merges) only what the steps accept is
 // kept. It stops at the first error.
 func Run(ctx context.Context, s Steps, rc RegistrationContext) (RegistrationContext, error) {
 	rc.Client.Metadata = Metadata{}
-	steps := [...]func(context.Context, RegistrationContext) (RegistrationContext, error){
-		s.SoftwareStatement,
-		s.ApplicationType,
-		s.GrantTypes,
-		s.RedirectURIs,
-		s.AuthMethod,
-		s.Scopes,
-		s.Names,
-		s.OpenIDConnect,
-		s.Extensions,
-		s.Unknown,
-	}
-	for _, step := range steps {
+	for _, st := range stepTable {
 		if err := ctx.Err(); err != nil {
 			return rc, err
 		}
 		var err error
-		if rc, err = step(ctx, rc); err != nil {
+		if rc, err = st.call(s, ctx, rc); err != nil {
 			return rc, err
 		}
 	}

@@ -20,7 +20,10 @@ import (
 var (
 	_ sdk.Validator         = (*validatorClient)(nil)
 	_ sdk.Processor         = (*processorClient)(nil)
-	_ sdk.Store             = (*storeClient)(nil)
+	_ sdk.ClientStore       = (*storeClient)(nil)
+	_ sdk.TokenStore        = (*tokenStoreClient)(nil)
+	_ sdk.JTIStore          = (*jtiStoreClient)(nil)
+	_ sdk.Store             = fullStore{}
 	_ sdk.ResponseGenerator = (*responseClient)(nil)
 )
 
@@ -64,12 +67,6 @@ func (v *validatorClient) Validate(ctx context.Context, rc sdk.RegistrationConte
 	return callContext(ctx, rc, convert.ValidatorContextToProto, v.client.Validate)
 }
 
-func (v *validatorClient) ValidateStep(ctx context.Context, name string, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return callContext(ctx, rc, convert.ValidatorContextToProto, func(ctx context.Context, in *pb.RegistrationContext, opts ...grpc.CallOption) (*pb.RegistrationContext, error) {
-		return v.client.ValidateStep(ctx, &pb.StepRequest{Step: name, Context: in}, opts...)
-	})
-}
-
 // processorClient is an sdk.Processor served by a plugin.
 type processorClient struct{ client pb.ProcessorClient }
 
@@ -103,8 +100,8 @@ func (r *responseClient) Generate(ctx context.Context, rc sdk.RegistrationContex
 	return sdk.Response{Status: int(out.GetStatus()), Body: out.GetBody()}, nil
 }
 
-// storeClient is an sdk.Store served by a plugin. Health calls the Plugin
-// service, whose Health includes the store's.
+// storeClient is the sdk.ClientStore served by a plugin (kind "store").
+// Health calls the Plugin service, whose Health includes the store's.
 type storeClient struct {
 	client  pb.StoreClient
 	control pb.PluginClient
@@ -112,6 +109,43 @@ type storeClient struct {
 
 func newStoreClient(c *grpc.ClientConn) any {
 	return &storeClient{client: pb.NewStoreClient(c), control: pb.NewPluginClient(c)}
+}
+
+// tokenStoreClient is the sdk.TokenStore served by a plugin (kind
+// "token_store").
+type tokenStoreClient struct {
+	client  pb.TokenStoreClient
+	control pb.PluginClient
+}
+
+func newTokenStoreClient(c *grpc.ClientConn) any {
+	return &tokenStoreClient{client: pb.NewTokenStoreClient(c), control: pb.NewPluginClient(c)}
+}
+
+// jtiStoreClient is the sdk.JTIStore served by a plugin (kind "jti_store").
+type jtiStoreClient struct {
+	client  pb.JTIStoreClient
+	control pb.PluginClient
+}
+
+func newJTIStoreClient(c *grpc.ClientConn) any {
+	return &jtiStoreClient{client: pb.NewJTIStoreClient(c), control: pb.NewPluginClient(c)}
+}
+
+// fullStore is the sdk.Store of a plugin that serves the three store kinds.
+type fullStore struct {
+	*storeClient
+	*tokenStoreClient
+	*jtiStoreClient
+}
+
+// Health is the plugin's health (one call: the three parts share it).
+func (s fullStore) Health(ctx context.Context) error { return s.storeClient.Health(ctx) }
+
+// pluginHealth calls the Plugin service's Health.
+func pluginHealth(ctx context.Context, control pb.PluginClient) error {
+	_, err := control.Health(ctx, &pb.HealthRequest{})
+	return convert.FromStatus(err)
 }
 
 // clientAnswer decodes the client record of a store answer.
@@ -179,17 +213,17 @@ func tokenAnswer(p *pb.InitialAccessToken, err error) (sdk.InitialAccessToken, e
 	return t, nil
 }
 
-func (s *storeClient) CreateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.InitialAccessToken, error) {
+func (s *tokenStoreClient) CreateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.InitialAccessToken, error) {
 	out, err := s.client.CreateToken(ctx, &pb.CreateTokenRequest{Token: convert.InitialAccessTokenToProto(&t)})
 	return tokenAnswer(out.GetToken(), err)
 }
 
-func (s *storeClient) GetToken(ctx context.Context, hash string) (sdk.InitialAccessToken, error) {
+func (s *tokenStoreClient) GetToken(ctx context.Context, hash string) (sdk.InitialAccessToken, error) {
 	out, err := s.client.GetToken(ctx, &pb.GetTokenRequest{Hash: hash})
 	return tokenAnswer(out.GetToken(), err)
 }
 
-func (s *storeClient) ListTokens(ctx context.Context) ([]sdk.InitialAccessToken, error) {
+func (s *tokenStoreClient) ListTokens(ctx context.Context) ([]sdk.InitialAccessToken, error) {
 	out, err := s.client.ListTokens(ctx, &pb.ListTokensRequest{})
 	if err != nil {
 		return nil, convert.FromStatus(err)
@@ -201,17 +235,18 @@ func (s *storeClient) ListTokens(ctx context.Context) ([]sdk.InitialAccessToken,
 	return list, nil
 }
 
-func (s *storeClient) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.InitialAccessToken, error) {
+func (s *tokenStoreClient) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (sdk.InitialAccessToken, error) {
 	out, err := s.client.UpdateToken(ctx, &pb.UpdateTokenRequest{Token: convert.InitialAccessTokenToProto(&t)})
 	return tokenAnswer(out.GetToken(), err)
 }
 
-func (s *storeClient) MarkJTIUsed(ctx context.Context, key string, expiresAt, now int64) error {
+func (s *jtiStoreClient) MarkJTIUsed(ctx context.Context, key string, expiresAt, now int64) error {
 	_, err := s.client.MarkJTIUsed(ctx, &pb.MarkJTIUsedRequest{Key: key, ExpiresAt: expiresAt, Now: now})
 	return convert.FromStatus(err)
 }
 
-func (s *storeClient) Health(ctx context.Context) error {
-	_, err := s.control.Health(ctx, &pb.HealthRequest{})
-	return convert.FromStatus(err)
-}
+func (s *storeClient) Health(ctx context.Context) error { return pluginHealth(ctx, s.control) }
+
+func (s *tokenStoreClient) Health(ctx context.Context) error { return pluginHealth(ctx, s.control) }
+
+func (s *jtiStoreClient) Health(ctx context.Context) error { return pluginHealth(ctx, s.control) }

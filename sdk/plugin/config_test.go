@@ -80,8 +80,8 @@ func TestConfigGate(t *testing.T) {
 		return err
 	}
 	kindMethods := []string{
-		pb.Processor_Process_FullMethodName, pb.Validator_ValidateStep_FullMethodName,
-		pb.Store_GetByRegistrationToken_FullMethodName, pb.ResponseGenerator_Generate_FullMethodName,
+		pb.Processor_Process_FullMethodName, pb.Validator_Validate_FullMethodName,
+		pb.Store_GetByRegistrationToken_FullMethodName, pb.TokenStore_GetToken_FullMethodName, pb.JTIStore_MarkJTIUsed_FullMethodName, pb.ResponseGenerator_Generate_FullMethodName,
 		pb.Plugin_Health_FullMethodName,
 		"/registrar.plugin.v1.FutureService/Call", // a service added later is gated too
 	}

@@ -15,8 +15,10 @@
 // plugin keeps its configuration in plain fields.
 //
 // A plugin serves one or more kinds: a Validator (or Steps, which serves
-// Validate through sdk.Run and every step alone through ValidateStep), a
-// Processor, a Store and a ResponseGenerator. It returns sdk values and sdk
+// Validate through sdk.Run), a Processor, a store and a ResponseGenerator.
+// A store is an sdk.Store, or an sdk.ClientStore alone that leaves initial
+// access tokens and jtis to another store of the server (the kinds
+// KindStore, KindTokenStore and KindJTIStore). It returns sdk values and sdk
 // errors exactly as an in-process implementation does: an *sdk.Error crosses
 // the wire with its code, description and HTTP status unchanged (its cause
 // does not cross), the store sentinels (sdk.ErrNotFound, ErrAlreadyExists,
@@ -26,13 +28,13 @@
 // shows the lines under the plugin's name.
 //
 // For the host, Launch starts a plugin binary and returns an Instance whose
-// Validator, Processor, Store and Response methods return sdk
-// implementations backed by gRPC: the server's pipeline cannot tell them from
-// built-ins. Launch is secure by default: the binary's SHA-256 must match a
-// pinned value (unless DevMode), the connection uses automatic mutual TLS
-// (unless DisableMTLS), only gRPC is accepted, the handshake is versioned
-// (ProtocolVersion), and the plugin does not inherit the server's
-// environment. Every call carries the caller's context, so the server's
+// Validator, Processor, Store (ClientStore, TokenStore, JTIStore) and
+// Response methods return sdk implementations backed by gRPC: the server's
+// pipeline cannot tell them from built-ins. Launch is secure by default:
+// the binary's SHA-256 must match a pinned value (unless DevMode), the
+// connection uses automatic mutual TLS (unless DisableMTLS), only gRPC is
+// accepted, the handshake is versioned (ProtocolVersion), and the plugin
+// does not inherit the server's environment. Every call carries the caller's context, so the server's
 // per-call deadline applies; a call to a plugin that crashed, hung past the
 // deadline or cannot be reached fails with an error matching
 // sdk.ErrUnavailable, and Exited tells whether the process is gone so that

@@ -3,11 +3,13 @@ package plugin
 import (
 	"context"
 	"errors"
-	"reflect"
+	"net"
 	"slices"
 	"testing"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
@@ -15,70 +17,29 @@ import (
 	"github.com/registrar-dcr/registrar/sdk/internal/convert"
 )
 
-// recordingSteps reports which step ran.
-type recordingSteps struct{ sdk.DefaultSteps }
-
-func mark(name string) stepFunc {
-	return func(_ context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-		rc.Items = map[string]string{"ran": name}
-		return rc, nil
+// TestNoPerStepRPC: the v1 protocol has no per-step validation (the server
+// never called it): the Validator service has Validate alone, and the
+// removed DescribeResponse.steps is reserved so that its number and name
+// are never reused with another meaning.
+func TestNoPerStepRPC(t *testing.T) {
+	file := pb.File_registrar_plugin_v1_plugin_proto
+	validator := file.Services().ByName("Validator")
+	if validator == nil {
+		t.Fatal("no Validator service")
 	}
-}
-
-func (recordingSteps) SoftwareStatement(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("SoftwareStatement")(ctx, rc)
-}
-func (recordingSteps) ApplicationType(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("ApplicationType")(ctx, rc)
-}
-func (recordingSteps) GrantTypes(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("GrantTypes")(ctx, rc)
-}
-func (recordingSteps) RedirectURIs(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("RedirectURIs")(ctx, rc)
-}
-func (recordingSteps) AuthMethod(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("AuthMethod")(ctx, rc)
-}
-func (recordingSteps) Scopes(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("Scopes")(ctx, rc)
-}
-func (recordingSteps) Names(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("Names")(ctx, rc)
-}
-func (recordingSteps) OpenIDConnect(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("OpenIDConnect")(ctx, rc)
-}
-func (recordingSteps) Extensions(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("Extensions")(ctx, rc)
-}
-func (recordingSteps) Unknown(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	return mark("Unknown")(ctx, rc)
-}
-
-// TestStepNamesCoverSteps fails when sdk.Steps gains a method that has no
-// step name, or when a name dispatches to the wrong method.
-func TestStepNamesCoverSteps(t *testing.T) {
-	iface := reflect.TypeFor[sdk.Steps]()
-	if iface.NumMethod() != len(stepNames) {
-		t.Fatalf("sdk.Steps has %d methods, sdk/plugin names %d steps", iface.NumMethod(), len(stepNames))
+	var methods []string
+	for i := range validator.Methods().Len() {
+		methods = append(methods, string(validator.Methods().Get(i).Name()))
 	}
-	var ran []string
-	for _, name := range AllSteps() {
-		f := step(recordingSteps{}, name)
-		if f == nil {
-			t.Fatalf("step %q dispatches to nothing", name)
-		}
-		rc, _ := f(t.Context(), sdk.RegistrationContext{})
-		ran = append(ran, rc.Items["ran"])
+	if !slices.Equal(methods, []string{"Validate"}) {
+		t.Errorf("Validator methods = %v, want [Validate]", methods)
 	}
-	for i := range iface.NumMethod() {
-		if m := iface.Method(i).Name; !slices.Contains(ran, m) {
-			t.Errorf("no step name dispatches to Steps.%s", m)
-		}
+	if file.Messages().ByName("StepRequest") != nil {
+		t.Error("StepRequest is still part of the protocol")
 	}
-	if step(recordingSteps{}, "RedirectURIs") != nil {
-		t.Error("Go method names are not step names")
+	describe := (&pb.DescribeResponse{}).ProtoReflect().Descriptor()
+	if describe.Fields().ByNumber(2) != nil || !describe.ReservedRanges().Has(2) || !describe.ReservedNames().Has("steps") {
+		t.Error("DescribeResponse field 2 (steps) is not removed and reserved")
 	}
 }
 
@@ -149,10 +110,6 @@ func TestBadRequestsAreInvalidArgument(t *testing.T) {
 	if status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("got %v", err)
 	}
-	_, err = v.ValidateStep(t.Context(), &pb.StepRequest{Step: StepScopes})
-	if status.Code(err) != codes.Unimplemented {
-		t.Fatalf("ValidateStep without Steps: %v", err)
-	}
 }
 
 func TestConfigErrorText(t *testing.T) {
@@ -163,3 +120,71 @@ func TestConfigErrorText(t *testing.T) {
 		t.Error(got)
 	}
 }
+
+// TestStoreKindNotServedIsUnsupported: a plugin that serves clients alone
+// registers no TokenStore or JTIStore service, and a call to one arrives on
+// the host as UNIMPLEMENTED, that is errors.ErrUnsupported ("not
+// supported"), never as a store sentinel such as ErrNotFound.
+func TestStoreKindNotServedIsUnsupported(t *testing.T) {
+	set, err := (&ServeConfig{Store: clientsOnly{}}).pluginSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := set[KindTokenStore]; ok {
+		t.Error("a clients-only store serves token_store")
+	}
+	if _, ok := set[KindJTIStore]; ok {
+		t.Error("a clients-only store serves jti_store")
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	for _, p := range set {
+		if err := p.(*kindPlugin).GRPCServer(nil, srv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+
+	tokens := newTokenStoreClient(conn).(*tokenStoreClient)
+	jtis := newJTIStoreClient(conn).(*jtiStoreClient)
+	clients := newStoreClient(conn).(*storeClient)
+	_, errGet := tokens.GetToken(t.Context(), "hash")
+	_, errList := tokens.ListTokens(t.Context())
+	errMark := jtis.MarkJTIUsed(t.Context(), "key", 2, 1)
+	for name, err := range map[string]error{"GetToken": errGet, "ListTokens": errList, "MarkJTIUsed": errMark} {
+		if !errors.Is(err, errors.ErrUnsupported) || errors.Is(err, sdk.ErrNotFound) || errors.Is(err, sdk.ErrAlreadyExists) {
+			t.Errorf("%s: %v, want errors.ErrUnsupported", name, err)
+		}
+	}
+	if _, err := clients.Get(t.Context(), "c1"); !errors.Is(err, sdk.ErrNotFound) {
+		t.Errorf("Get of the served client store: %v, want ErrNotFound", err)
+	}
+}
+
+// clientsOnly is a ClientStore that knows no client.
+type clientsOnly struct{}
+
+func (clientsOnly) Create(context.Context, sdk.Client) (sdk.Client, error) {
+	return sdk.Client{}, errors.ErrUnsupported
+}
+func (clientsOnly) Get(context.Context, string) (sdk.Client, error) {
+	return sdk.Client{}, sdk.ErrNotFound
+}
+func (clientsOnly) GetByRegistrationToken(context.Context, string) (sdk.Client, error) {
+	return sdk.Client{}, sdk.ErrNotFound
+}
+func (clientsOnly) Update(context.Context, sdk.Client) (sdk.Client, error) {
+	return sdk.Client{}, sdk.ErrNotFound
+}
+func (clientsOnly) Delete(context.Context, string, int64) error         { return sdk.ErrNotFound }
+func (clientsOnly) CountClients(context.Context, string) (int64, error) { return 0, nil }
+func (clientsOnly) Health(context.Context) error                        { return nil }

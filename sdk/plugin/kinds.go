@@ -38,10 +38,12 @@ func (p *kindPlugin) GRPCClient(_ context.Context, _ *goplugin.GRPCBroker, c *gr
 // service.
 func hostPluginSet() goplugin.PluginSet {
 	return goplugin.PluginSet{
-		controlKey:    &kindPlugin{client: newControlClient},
-		KindValidator: &kindPlugin{client: newValidatorClient},
-		KindProcessor: &kindPlugin{client: newProcessorClient},
-		KindStore:     &kindPlugin{client: newStoreClient},
-		KindResponse:  &kindPlugin{client: newResponseClient},
+		controlKey:     &kindPlugin{client: newControlClient},
+		KindValidator:  &kindPlugin{client: newValidatorClient},
+		KindProcessor:  &kindPlugin{client: newProcessorClient},
+		KindStore:      &kindPlugin{client: newStoreClient},
+		KindTokenStore: &kindPlugin{client: newTokenStoreClient},
+		KindJTIStore:   &kindPlugin{client: newJTIStoreClient},
+		KindResponse:   &kindPlugin{client: newResponseClient},
 	}
 }

@@ -62,11 +62,12 @@ type Instance struct {
 	client  *goplugin.Client
 	control *controlClient
 	kinds   []string
-	steps   []string
 
 	validator *validatorClient
 	processor *processorClient
 	store     *storeClient
+	tokens    *tokenStoreClient
+	jtis      *jtiStoreClient
 	response  *responseClient
 }
 
@@ -186,7 +187,6 @@ func (in *Instance) describe(ctx context.Context, rpc goplugin.ClientProtocol) e
 	if err != nil {
 		return fmt.Errorf("not a Registrar plugin, or it failed to answer Describe: %w", convert.FromStatus(err))
 	}
-	in.steps = slices.Clone(d.GetSteps())
 	for _, kind := range d.GetKinds() {
 		if slices.Contains(in.kinds, kind) {
 			continue
@@ -203,6 +203,10 @@ func (in *Instance) describe(ctx context.Context, rpc goplugin.ClientProtocol) e
 			in.processor = c
 		case *storeClient:
 			in.store = c
+		case *tokenStoreClient:
+			in.tokens = c
+		case *jtiStoreClient:
+			in.jtis = c
 		case *responseClient:
 			in.response = c
 		}
@@ -222,10 +226,6 @@ func (in *Instance) Kinds() []string { return slices.Clone(in.kinds) }
 // Serves reports whether the plugin serves kind.
 func (in *Instance) Serves(kind string) bool { return slices.Contains(in.kinds, kind) }
 
-// Steps returns the validation steps the plugin serves one by one through
-// ValidateStep; empty when it serves a plain Validator.
-func (in *Instance) Steps() []string { return slices.Clone(in.steps) }
-
 func (in *Instance) notServed(kind string) error {
 	return fmt.Errorf("plugin %q does not serve %s: %w", in.name, kind, ErrNotServed)
 }
@@ -239,17 +239,6 @@ func (in *Instance) Validator() (sdk.Validator, error) {
 	return in.validator, nil
 }
 
-// ValidateStep runs one validation step (StepRedirectURIs, ...) as the
-// plugin's Steps define it. The error wraps ErrNotServed when the plugin has
-// no validator and errors.ErrUnsupported when it serves a Validator rather
-// than Steps; an unknown step is a plain error.
-func (in *Instance) ValidateStep(ctx context.Context, step string, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
-	if in.validator == nil {
-		return rc, in.notServed(KindValidator)
-	}
-	return in.validator.ValidateStep(ctx, step, rc)
-}
-
 // Processor returns the plugin's processor, or an error wrapping
 // ErrNotServed.
 func (in *Instance) Processor() (sdk.Processor, error) {
@@ -259,12 +248,46 @@ func (in *Instance) Processor() (sdk.Processor, error) {
 	return in.processor, nil
 }
 
-// Store returns the plugin's store, or an error wrapping ErrNotServed.
+// Store returns the plugin's whole store (sdk.Store), or an error wrapping
+// ErrNotServed when the plugin does not serve all of KindStore,
+// KindTokenStore and KindJTIStore.
 func (in *Instance) Store() (sdk.Store, error) {
+	switch {
+	case in.store == nil:
+		return nil, in.notServed(KindStore)
+	case in.tokens == nil:
+		return nil, in.notServed(KindTokenStore)
+	case in.jtis == nil:
+		return nil, in.notServed(KindJTIStore)
+	}
+	return fullStore{in.store, in.tokens, in.jtis}, nil
+}
+
+// ClientStore returns the plugin's client store, or an error wrapping
+// ErrNotServed.
+func (in *Instance) ClientStore() (sdk.ClientStore, error) {
 	if in.store == nil {
 		return nil, in.notServed(KindStore)
 	}
 	return in.store, nil
+}
+
+// TokenStore returns the plugin's initial access token store, or an error
+// wrapping ErrNotServed.
+func (in *Instance) TokenStore() (sdk.TokenStore, error) {
+	if in.tokens == nil {
+		return nil, in.notServed(KindTokenStore)
+	}
+	return in.tokens, nil
+}
+
+// JTIStore returns the plugin's jti store, or an error wrapping
+// ErrNotServed.
+func (in *Instance) JTIStore() (sdk.JTIStore, error) {
+	if in.jtis == nil {
+		return nil, in.notServed(KindJTIStore)
+	}
+	return in.jtis, nil
 }
 
 // Response returns the plugin's response generator, or an error wrapping

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -94,50 +95,24 @@ func requireSameError(t *testing.T, want, got error) {
 	}
 }
 
-func TestValidateStep(t *testing.T) {
+// TestPlainValidator: a plugin serving a Validator (not Steps) serves the
+// same validator kind, and the same Validate.
+func TestPlainValidator(t *testing.T) {
 	t.Parallel()
-	inst := start(t)
-	if got := inst.Steps(); !reflect.DeepEqual(got, plugin.AllSteps()) {
-		t.Fatalf("Steps() = %v, want %v", got, plugin.AllSteps())
+	inst := start(t, "TESTPLUGIN_VALIDATOR=plain")
+	if got := inst.Kinds(); !slices.Contains(got, plugin.KindValidator) {
+		t.Fatalf("Kinds() = %v", got)
 	}
 	rc := sampleContext()
-	rc.Client.Metadata = sdk.Metadata{ApplicationType: "web"}
-
-	got, err := inst.ValidateStep(t.Context(), plugin.StepRedirectURIs, rc)
+	want, err := sdk.Run(t.Context(), testimpl.Steps{}, rc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := testimpl.Steps{}.RedirectURIs(t.Context(), rc)
-	requireEqual(t, "redirect_uris step", want, got)
-
-	rc.Request.RedirectURIs = []string{"https://evil.example/cb"}
-	_, err = inst.ValidateStep(t.Context(), plugin.StepRedirectURIs, rc)
-	if !errors.Is(err, sdk.ErrInvalidRedirectURI) {
-		t.Fatalf("redefined step: got %v, want invalid_redirect_uri", err)
-	}
-
-	_, err = inst.ValidateStep(t.Context(), "no_such_step", rc)
-	if err == nil || !strings.Contains(err.Error(), "no_such_step") {
-		t.Fatalf("unknown step: got %v", err)
-	}
-	if _, ok := sdk.AsError(err); ok {
-		t.Fatalf("unknown step became an OAuth error: %v", err)
-	}
-}
-
-func TestValidateStepOfPlainValidator(t *testing.T) {
-	t.Parallel()
-	inst := start(t, "TESTPLUGIN_VALIDATOR=plain")
-	if len(inst.Steps()) != 0 {
-		t.Fatalf("Steps() = %v, want none", inst.Steps())
-	}
-	if _, err := validator(t, inst).Validate(t.Context(), sampleContext()); err != nil {
+	got, err := validator(t, inst).Validate(t.Context(), rc)
+	if err != nil {
 		t.Fatal(err)
 	}
-	_, err := inst.ValidateStep(t.Context(), plugin.StepScopes, sampleContext())
-	if !errors.Is(err, errors.ErrUnsupported) {
-		t.Fatalf("got %v, want errors.ErrUnsupported", err)
-	}
+	requireEqual(t, "validated context", want, got)
 }
 
 func TestKindsNotServed(t *testing.T) {
@@ -152,8 +127,7 @@ func TestKindsNotServed(t *testing.T) {
 	_, errV := inst.Validator()
 	_, errS := inst.Store()
 	_, errR := inst.Response()
-	_, errStep := inst.ValidateStep(t.Context(), plugin.StepScopes, sampleContext())
-	for _, err := range []error{errV, errS, errR, errStep} {
+	for _, err := range []error{errV, errS, errR} {
 		if !errors.Is(err, plugin.ErrNotServed) {
 			t.Errorf("got %v, want ErrNotServed", err)
 		}
@@ -371,6 +345,70 @@ func TestStoreConformance(t *testing.T) {
 		}
 		return s
 	})
+}
+
+// TestClientsOnlyStorePlugin: a plugin whose store keeps clients alone
+// serves the store kind and not token_store or jti_store, and its clients
+// pass the clients part of the conformance suite over the wire.
+func TestClientsOnlyStorePlugin(t *testing.T) {
+	t.Parallel()
+	env := []string{"TESTPLUGIN_KINDS=store", "TESTPLUGIN_STORE=clients"}
+	inst := start(t, env...)
+	if got := inst.Kinds(); !slices.Equal(got, []string{plugin.KindStore}) {
+		t.Fatalf("Kinds() = %v, want [store]", got)
+	}
+	_, errStore := inst.Store()
+	_, errTokens := inst.TokenStore()
+	_, errJTI := inst.JTIStore()
+	for name, err := range map[string]error{"Store": errStore, "TokenStore": errTokens, "JTIStore": errJTI} {
+		if !errors.Is(err, plugin.ErrNotServed) {
+			t.Errorf("%s(): %v, want ErrNotServed", name, err)
+		}
+	}
+	storetest.RunClients(t, func(t *testing.T) sdk.ClientStore {
+		s, err := start(t, env...).ClientStore()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+// TestStoreParts: the parts of a whole store plugin, as a server that
+// composes stores uses them, reach the same store.
+func TestStoreParts(t *testing.T) {
+	t.Parallel()
+	inst := start(t, "TESTPLUGIN_KINDS=store")
+	tokens, err := inst.TokenStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jtis, err := inst.JTIStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := inst.Store()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokens.CreateToken(t.Context(), storetest.SampleToken("iat-parts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := whole.GetToken(t.Context(), tok.Hash); err != nil || got != tok {
+		t.Fatalf("GetToken through Store() = %+v, %v; want %+v", got, err, tok)
+	}
+	if err := jtis.MarkJTIUsed(t.Context(), "iss\x00jti", 2_000_000_000, 1_700_000_000); err != nil {
+		t.Fatal(err)
+	}
+	if err := whole.MarkJTIUsed(t.Context(), "iss\x00jti", 2_000_000_000, 1_700_000_000); !errors.Is(err, sdk.ErrAlreadyExists) {
+		t.Fatalf("replay through Store(): %v, want ErrAlreadyExists", err)
+	}
+	for name, health := range map[string]func(context.Context) error{"tokens": tokens.Health, "jtis": jtis.Health, "whole": whole.Health} {
+		if err := health(t.Context()); err != nil {
+			t.Errorf("%s Health: %v", name, err)
+		}
+	}
 }
 
 // TestStoreConformanceInProcess checks the test plugin's store itself, so

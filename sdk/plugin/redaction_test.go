@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/registrar-dcr/registrar/sdk"
-	"github.com/registrar-dcr/registrar/sdk/plugin"
 	"github.com/registrar-dcr/registrar/sdk/plugin/internal/testimpl"
 	"github.com/registrar-dcr/registrar/sdk/plugintest"
 )
@@ -14,8 +13,8 @@ import (
 // TestValidatorReceivesNoCredential hands the host side of a validator
 // plugin a context holding every credential (an update whose token was
 // presented, with a sealed secret): the plugin, in "report" mode, says what
-// it received, through Validate and through ValidateStep, and it must be
-// nothing but empty values and sdk.RedactedHash.
+// it received through Validate, and it must be nothing but empty values and
+// sdk.RedactedHash.
 func TestValidatorReceivesNoCredential(t *testing.T) {
 	t.Parallel()
 	inst := plugintest.Start(t, testPlugin, plugintest.WithEnv("TESTPLUGIN_KINDS=validator"),
@@ -32,9 +31,6 @@ func TestValidatorReceivesNoCredential(t *testing.T) {
 
 	for name, call := range map[string]func() (sdk.RegistrationContext, error){
 		"Validate": func() (sdk.RegistrationContext, error) { return validator(t, inst).Validate(t.Context(), rc) },
-		"ValidateStep": func() (sdk.RegistrationContext, error) {
-			return inst.ValidateStep(t.Context(), plugin.StepSoftwareStatement, rc)
-		},
 	} {
 		out, err := call()
 		if err != nil {

@@ -24,14 +24,19 @@ type ServeConfig struct {
 	// both.
 	Validator sdk.Validator
 	// Steps serves the validator kind too: Validate runs every step with
-	// sdk.Run, and the host may also call a single step (ValidateStep).
-	// Usually a struct that embeds sdk.DefaultSteps and redefines a step.
+	// sdk.Run (through sdk.StepsValidator). Usually a struct that embeds
+	// sdk.DefaultSteps and redefines a step.
 	Steps sdk.Steps
 	// Processor serves the processor kind.
 	Processor sdk.Processor
-	// Store serves the store kind. Its Health is part of the plugin's
-	// health.
-	Store sdk.Store
+	// Store serves the store kind (clients). When it also implements
+	// sdk.TokenStore and sdk.JTIStore (as a whole sdk.Store does), the
+	// plugin serves initial access tokens and jtis too; a store that
+	// implements sdk.ClientStore alone leaves them to another store of the
+	// server (the token_store and jti_store kinds are then not served, and
+	// their services answer UNIMPLEMENTED). Its Health is part of the
+	// plugin's health.
+	Store sdk.ClientStore
 	// Response serves the response kind.
 	Response sdk.ResponseGenerator
 
@@ -114,12 +119,9 @@ func (cfg *ServeConfig) pluginSet() (goplugin.PluginSet, error) {
 	ctl := &controlServer{cfg: cfg}
 	set := goplugin.PluginSet{}
 	if validator != nil {
-		v := &validatorServer{impl: validator, steps: cfg.Steps}
+		v := &validatorServer{impl: validator}
 		set[KindValidator] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterValidatorServer(s, v) }}
 		ctl.kinds = append(ctl.kinds, KindValidator)
-		if cfg.Steps != nil {
-			ctl.steps = AllSteps()
-		}
 	}
 	if cfg.Processor != nil {
 		p := &processorServer{impl: cfg.Processor}
@@ -130,6 +132,16 @@ func (cfg *ServeConfig) pluginSet() (goplugin.PluginSet, error) {
 		st := &storeServer{impl: cfg.Store}
 		set[KindStore] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterStoreServer(s, st) }}
 		ctl.kinds = append(ctl.kinds, KindStore)
+		if ts, ok := cfg.Store.(sdk.TokenStore); ok {
+			tst := &tokenStoreServer{impl: ts}
+			set[KindTokenStore] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterTokenStoreServer(s, tst) }}
+			ctl.kinds = append(ctl.kinds, KindTokenStore)
+		}
+		if js, ok := cfg.Store.(sdk.JTIStore); ok {
+			jst := &jtiStoreServer{impl: js}
+			set[KindJTIStore] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterJTIStoreServer(s, jst) }}
+			ctl.kinds = append(ctl.kinds, KindJTIStore)
+		}
 	}
 	if cfg.Response != nil {
 		r := &responseServer{impl: cfg.Response}

@@ -33,7 +33,6 @@ type controlServer struct {
 	pb.UnimplementedPluginServer
 	cfg   *ServeConfig
 	kinds []string
-	steps []string
 }
 
 func (s *controlServer) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
@@ -73,12 +72,12 @@ func (s *controlServer) Health(ctx context.Context, _ *pb.HealthRequest) (*pb.He
 }
 
 func (s *controlServer) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
-	return &pb.DescribeResponse{Kinds: s.kinds, Steps: s.steps}, nil
+	return &pb.DescribeResponse{Kinds: s.kinds}, nil
 }
 
 // serveContext runs f on a decoded registration context and encodes its
 // result.
-func serveContext(ctx context.Context, in *pb.RegistrationContext, f stepFunc) (*pb.RegistrationContext, error) {
+func serveContext(ctx context.Context, in *pb.RegistrationContext, f func(context.Context, sdk.RegistrationContext) (sdk.RegistrationContext, error)) (*pb.RegistrationContext, error) {
 	rc, err := convert.ContextValueFromProto(in)
 	if err != nil {
 		return nil, badRequest(err)
@@ -97,23 +96,11 @@ func serveContext(ctx context.Context, in *pb.RegistrationContext, f stepFunc) (
 // validatorServer serves the Validator service.
 type validatorServer struct {
 	pb.UnimplementedValidatorServer
-	impl  sdk.Validator
-	steps sdk.Steps // nil unless the plugin serves Steps
+	impl sdk.Validator
 }
 
 func (s *validatorServer) Validate(ctx context.Context, in *pb.RegistrationContext) (*pb.RegistrationContext, error) {
 	return serveContext(ctx, in, s.impl.Validate)
-}
-
-func (s *validatorServer) ValidateStep(ctx context.Context, in *pb.StepRequest) (*pb.RegistrationContext, error) {
-	if s.steps == nil {
-		return nil, status.Error(codes.Unimplemented, "this plugin serves a Validator, not validation steps")
-	}
-	f := step(s.steps, in.GetStep())
-	if f == nil {
-		return nil, status.Errorf(codes.InvalidArgument, "unknown validation step %q", in.GetStep())
-	}
-	return serveContext(ctx, in.GetContext(), f)
 }
 
 // processorServer serves the Processor service.
@@ -144,10 +131,22 @@ func (s *responseServer) Generate(ctx context.Context, in *pb.GenerateRequest) (
 	return &pb.Response{Status: int32(resp.Status), Body: resp.Body}, nil
 }
 
-// storeServer serves the Store service.
+// storeServer serves the Store service (clients).
 type storeServer struct {
 	pb.UnimplementedStoreServer
-	impl sdk.Store
+	impl sdk.ClientStore
+}
+
+// tokenStoreServer serves the TokenStore service.
+type tokenStoreServer struct {
+	pb.UnimplementedTokenStoreServer
+	impl sdk.TokenStore
+}
+
+// jtiStoreServer serves the JTIStore service.
+type jtiStoreServer struct {
+	pb.UnimplementedJTIStoreServer
+	impl sdk.JTIStore
 }
 
 // storeCall decodes a client, runs f on it and encodes the result.
@@ -238,7 +237,7 @@ func tokenCall(ctx context.Context, in *pb.InitialAccessToken,
 	return convert.InitialAccessTokenToProto(&out), nil
 }
 
-func (s *storeServer) CreateToken(ctx context.Context, in *pb.CreateTokenRequest) (*pb.CreateTokenResponse, error) {
+func (s *tokenStoreServer) CreateToken(ctx context.Context, in *pb.CreateTokenRequest) (*pb.CreateTokenResponse, error) {
 	t, err := tokenCall(ctx, in.GetToken(), s.impl.CreateToken)
 	if err != nil {
 		return nil, err
@@ -246,7 +245,7 @@ func (s *storeServer) CreateToken(ctx context.Context, in *pb.CreateTokenRequest
 	return &pb.CreateTokenResponse{Token: t}, nil
 }
 
-func (s *storeServer) GetToken(ctx context.Context, in *pb.GetTokenRequest) (*pb.GetTokenResponse, error) {
+func (s *tokenStoreServer) GetToken(ctx context.Context, in *pb.GetTokenRequest) (*pb.GetTokenResponse, error) {
 	t, err := s.impl.GetToken(ctx, in.GetHash())
 	if err != nil {
 		return nil, convert.ToStatus(err)
@@ -254,7 +253,7 @@ func (s *storeServer) GetToken(ctx context.Context, in *pb.GetTokenRequest) (*pb
 	return &pb.GetTokenResponse{Token: convert.InitialAccessTokenToProto(&t)}, nil
 }
 
-func (s *storeServer) ListTokens(ctx context.Context, _ *pb.ListTokensRequest) (*pb.ListTokensResponse, error) {
+func (s *tokenStoreServer) ListTokens(ctx context.Context, _ *pb.ListTokensRequest) (*pb.ListTokensResponse, error) {
 	list, err := s.impl.ListTokens(ctx)
 	if err != nil {
 		return nil, convert.ToStatus(err)
@@ -262,7 +261,7 @@ func (s *storeServer) ListTokens(ctx context.Context, _ *pb.ListTokensRequest) (
 	return &pb.ListTokensResponse{Tokens: convert.InitialAccessTokensToProto(list)}, nil
 }
 
-func (s *storeServer) UpdateToken(ctx context.Context, in *pb.UpdateTokenRequest) (*pb.UpdateTokenResponse, error) {
+func (s *tokenStoreServer) UpdateToken(ctx context.Context, in *pb.UpdateTokenRequest) (*pb.UpdateTokenResponse, error) {
 	t, err := tokenCall(ctx, in.GetToken(), s.impl.UpdateToken)
 	if err != nil {
 		return nil, err
@@ -270,7 +269,7 @@ func (s *storeServer) UpdateToken(ctx context.Context, in *pb.UpdateTokenRequest
 	return &pb.UpdateTokenResponse{Token: t}, nil
 }
 
-func (s *storeServer) MarkJTIUsed(ctx context.Context, in *pb.MarkJTIUsedRequest) (*pb.MarkJTIUsedResponse, error) {
+func (s *jtiStoreServer) MarkJTIUsed(ctx context.Context, in *pb.MarkJTIUsedRequest) (*pb.MarkJTIUsedResponse, error) {
 	if err := s.impl.MarkJTIUsed(ctx, in.GetKey(), in.GetExpiresAt(), in.GetNow()); err != nil {
 		return nil, convert.ToStatus(err)
 	}

@@ -2,6 +2,7 @@ package plugintest_test
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ func TestBuildAndStart(t *testing.T) {
 		plugintest.WithConfig([]byte(`{"client_id_prefix":"pt-"}`)),
 		plugintest.WithEnv("TESTPLUGIN_KINDS=processor,store"),
 	)
-	if got := inst.Kinds(); len(got) != 2 || !inst.Serves(plugin.KindProcessor) || !inst.Serves(plugin.KindStore) {
+	if got := inst.Kinds(); !slices.Equal(got, []string{plugin.KindProcessor, plugin.KindStore, plugin.KindTokenStore, plugin.KindJTIStore}) {
 		t.Fatalf("Kinds() = %v", got)
 	}
 	p, err := inst.Processor()

@@ -11,7 +11,7 @@ import (
 // as sdk.ParseMetadata ever accepts (sdk.MaxDepthLimit levels, in jwks and
 // in an unknown member) and reads it back: a store must decode every
 // record it wrote from accepted metadata.
-func testCreateGetDeepMetadata(t *testing.T, s sdk.Store) {
+func testCreateGetDeepMetadata(t *testing.T, s sdk.ClientStore) {
 	nest := func(n int, inner string) string {
 		return strings.Repeat("[", n) + inner + strings.Repeat("]", n)
 	}

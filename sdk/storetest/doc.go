@@ -11,6 +11,12 @@
 //		})
 //	}
 //
+// The suite splits as the contract does: RunClients (sdk.ClientStore),
+// RunTokens (sdk.TokenStore) and RunJTI (sdk.JTIStore), and Run is all
+// three. A store that keeps clients only (one backed by an authorization
+// server's admin API, leaving initial access tokens and jtis to another
+// store) calls RunClients.
+//
 // The suite relies on the sdk.Store contract only: a record (client or
 // initial access token) is stored and returned whole, exactly as given
 // except Revision, which the store sets (1 on Create and CreateToken, +1 on

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -22,20 +23,20 @@ func jtiBase() int64 { return time.Now().Unix() + 365*24*3600 }
 // jtiKey is a replay key as the server builds it: issuer and jti.
 func jtiKey(jti string) string { return "https://directory.example.com\x00" + jti }
 
-func mustMarkJTI(t *testing.T, s sdk.Store, key string, expiresAt, now int64) {
+func mustMarkJTI(t *testing.T, s sdk.JTIStore, key string, expiresAt, now int64) {
 	t.Helper()
 	if err := s.MarkJTIUsed(t.Context(), key, expiresAt, now); err != nil {
 		t.Fatalf("MarkJTIUsed(%q, expires %d, now %d): %v", key, expiresAt, now, err)
 	}
 }
 
-func requireReplay(t *testing.T, s sdk.Store, key string, expiresAt, now int64) {
+func requireReplay(t *testing.T, s sdk.JTIStore, key string, expiresAt, now int64) {
 	t.Helper()
 	err := s.MarkJTIUsed(t.Context(), key, expiresAt, now)
 	requireErr(t, fmt.Sprintf("MarkJTIUsed(%q, expires %d, now %d) of a recorded key", key, expiresAt, now), err, sdk.ErrAlreadyExists)
 }
 
-func testMarkJTIUsedReplay(t *testing.T, s sdk.Store) {
+func testMarkJTIUsedReplay(t *testing.T, s sdk.JTIStore) {
 	base := jtiBase()
 	key := jtiKey("jti-1")
 	mustMarkJTI(t, s, key, base+600, base)
@@ -66,7 +67,7 @@ func testMarkJTIUsedReplay(t *testing.T, s sdk.Store) {
 	requireReplay(t, s, "", base+600, base+1)
 }
 
-func testMarkJTIUsedExpired(t *testing.T, s sdk.Store) {
+func testMarkJTIUsedExpired(t *testing.T, s sdk.JTIStore) {
 	base := jtiBase()
 	key := jtiKey("jti-exp")
 	mustMarkJTI(t, s, key, base+100, base)
@@ -92,7 +93,7 @@ func testMarkJTIUsedExpired(t *testing.T, s sdk.Store) {
 // testConcurrentMarkJTIUsed races first uses of one key, then uses of one
 // expired record: each time exactly one caller succeeds and the others see
 // a replay.
-func testConcurrentMarkJTIUsed(t *testing.T, s sdk.Store) {
+func testConcurrentMarkJTIUsed(t *testing.T, s sdk.JTIStore) {
 	base := jtiBase()
 	race := func(name, key string, expiresAt, now int64) {
 		t.Helper()
@@ -118,4 +119,31 @@ func testConcurrentMarkJTIUsed(t *testing.T, s sdk.Store) {
 	requireReplay(t, s, key, base+100, base+50)
 	race("use of an expired record", key, base+300, base+200)
 	requireReplay(t, s, key, base+300, base+250)
+}
+
+func testJTICanceledContext(t *testing.T, s sdk.JTIStore) {
+	base := jtiBase()
+	mustMarkJTI(t, s, jtiKey("jti-existing"), base+600, base)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+
+	err := s.MarkJTIUsed(ctx, jtiKey("jti-canceled"), base+600, base)
+	requireFailure(t, "MarkJTIUsed", err)
+	err = s.MarkJTIUsed(ctx, jtiKey("jti-existing"), base+600, base)
+	requireFailure(t, "MarkJTIUsed of a recorded key", err)
+
+	// Nothing was written.
+	mustMarkJTI(t, s, jtiKey("jti-canceled"), base+600, base)
+	requireReplay(t, s, jtiKey("jti-existing"), base+600, base)
+}
+
+func testJTIHealth(t *testing.T, s sdk.JTIStore) {
+	if err := s.Health(t.Context()); err != nil {
+		t.Fatalf("Health: %v", err)
+	}
+	base := jtiBase()
+	mustMarkJTI(t, s, jtiKey("jti-health"), base+600, base)
+	if err := s.Health(t.Context()); err != nil {
+		t.Fatalf("Health after a write: %v", err)
+	}
 }

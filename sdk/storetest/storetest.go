@@ -12,7 +12,9 @@ import (
 	"github.com/registrar-dcr/registrar/sdk"
 )
 
-// Run runs the conformance suite against the stores that newStore makes.
+// Run runs the whole conformance suite (RunClients, RunTokens and RunJTI)
+// against the stores that newStore makes: every store that implements all
+// of sdk.Store runs it.
 //
 // Every case is a named subtest (t.Run) that calls newStore once and expects
 // an empty store of its own; newStore registers the store's cleanup with
@@ -20,7 +22,9 @@ import (
 // goroutines at once (16 writers on one record, 200 distinct creates, 16
 // first uses of one jti), so run the suite with -race as well.
 //
-// The contract checked, beyond the sdk.Store documentation:
+// The contract checked, beyond the sdk.Store documentation (RunClients
+// checks the rules on clients, RunTokens those on initial access tokens,
+// RunJTI those on jtis; the last two rules apply to each part):
 //
 //   - Create stores the record exactly as given except Revision, which is 1
 //     whatever the caller set; Get returns it equal after Normalize, even
@@ -70,10 +74,46 @@ import (
 //   - Health returns nil for a working store.
 func Run(t *testing.T, newStore func(t *testing.T) sdk.Store) {
 	t.Helper()
+	RunClients(t, func(t *testing.T) sdk.ClientStore { return newStore(t) })
+	RunTokens(t, func(t *testing.T) sdk.TokenStore { return newStore(t) })
+	RunJTI(t, func(t *testing.T) sdk.JTIStore { return newStore(t) })
+}
+
+// RunClients runs the cases of the suite on clients (sdk.ClientStore), for
+// a store that keeps clients and leaves initial access tokens and jtis to
+// another store. See Run for the rules checked and how cases run.
+func RunClients(t *testing.T, newStore func(t *testing.T) sdk.ClientStore) {
+	t.Helper()
+	run(t, clientCases, newStore)
+}
+
+// RunTokens runs the cases of the suite on initial access tokens
+// (sdk.TokenStore). See Run for the rules checked and how cases run.
+func RunTokens(t *testing.T, newStore func(t *testing.T) sdk.TokenStore) {
+	t.Helper()
+	run(t, tokenCases, newStore)
+}
+
+// RunJTI runs the cases of the suite on software-statement jtis
+// (sdk.JTIStore). See Run for the rules checked and how cases run.
+func RunJTI(t *testing.T, newStore func(t *testing.T) sdk.JTIStore) {
+	t.Helper()
+	run(t, jtiCases, newStore)
+}
+
+// testCase is one named case of a part of the suite, S being the part's
+// interface.
+type testCase[S any] struct {
+	name string
+	run  func(t *testing.T, s S)
+}
+
+func run[S any](t *testing.T, cases []testCase[S], newStore func(t *testing.T) S) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)
-			if s == nil {
+			if any(s) == nil {
 				t.Fatal("newStore returned nil")
 			}
 			tc.run(t, s)
@@ -81,12 +121,7 @@ func Run(t *testing.T, newStore func(t *testing.T) sdk.Store) {
 	}
 }
 
-type testCase struct {
-	name string
-	run  func(t *testing.T, s sdk.Store)
-}
-
-var cases = []testCase{
+var clientCases = []testCase[sdk.ClientStore]{
 	{"CreateGetRoundTrip", testCreateGetRoundTrip},
 	{"CreateGetZeroValues", testCreateGetZeroValues},
 	{"CreateGetDeepMetadata", testCreateGetDeepMetadata},
@@ -108,6 +143,11 @@ var cases = []testCase{
 	{"ConcurrentCreatesSameID", testConcurrentCreatesSameID},
 	{"ConcurrentCreatesDistinct", testConcurrentCreatesDistinct},
 	{"CountClients", testCountClients},
+	{"CanceledContext", testCanceledContext},
+	{"Health", testHealth},
+}
+
+var tokenCases = []testCase[sdk.TokenStore]{
 	{"CreateTokenRoundTrip", testCreateTokenRoundTrip},
 	{"CreateTokenSetsRevision", testCreateTokenSetsRevision},
 	{"CreateTokenDuplicateID", testCreateTokenDuplicateID},
@@ -122,11 +162,16 @@ var cases = []testCase{
 	{"ConcurrentTokenUpdates", testConcurrentTokenUpdates},
 	{"ConcurrentTokenUses", testConcurrentTokenUses},
 	{"TokenRecordsAreValues", testTokenRecordsAreValues},
+	{"TokenCanceledContext", testTokenCanceledContext},
+	{"TokenHealth", testTokenHealth},
+}
+
+var jtiCases = []testCase[sdk.JTIStore]{
 	{"MarkJTIUsedReplay", testMarkJTIUsedReplay},
 	{"MarkJTIUsedExpired", testMarkJTIUsedExpired},
 	{"ConcurrentMarkJTIUsed", testConcurrentMarkJTIUsed},
-	{"CanceledContext", testCanceledContext},
-	{"Health", testHealth},
+	{"JTICanceledContext", testJTICanceledContext},
+	{"JTIHealth", testJTIHealth},
 }
 
 // concurrency is the number of goroutines racing on one record.
@@ -135,7 +180,7 @@ const concurrency = 16
 // distinctClients is the number of clients created at once.
 const distinctClients = 200
 
-func testCreateGetRoundTrip(t *testing.T, s sdk.Store) {
+func testCreateGetRoundTrip(t *testing.T, s sdk.ClientStore) {
 	in := SampleClient("client-roundtrip")
 	got := mustCreate(t, s, in)
 	want := in
@@ -144,7 +189,7 @@ func testCreateGetRoundTrip(t *testing.T, s sdk.Store) {
 	requireStored(t, s, want)
 }
 
-func testCreateGetZeroValues(t *testing.T, s sdk.Store) {
+func testCreateGetZeroValues(t *testing.T, s sdk.ClientStore) {
 	for _, tc := range []struct {
 		name string
 		c    sdk.Client
@@ -179,7 +224,7 @@ func testCreateGetZeroValues(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testCreateSetsRevision(t *testing.T, s sdk.Store) {
+func testCreateSetsRevision(t *testing.T, s sdk.ClientStore) {
 	for _, rev := range []int64{0, 1, 42, -7} {
 		in := SampleClient(fmt.Sprintf("client-rev-%d", rev))
 		in.Revision = rev
@@ -194,7 +239,7 @@ func testCreateSetsRevision(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testCreateDuplicateID(t *testing.T, s sdk.Store) {
+func testCreateDuplicateID(t *testing.T, s sdk.ClientStore) {
 	orig := mustCreate(t, s, SampleClient("client-dup"))
 
 	dup := SampleClient("client-dup")
@@ -208,7 +253,7 @@ func testCreateDuplicateID(t *testing.T, s sdk.Store) {
 	requireErr(t, "GetByRegistrationToken of the rejected duplicate's hash", err, sdk.ErrNotFound)
 }
 
-func testGetNotFound(t *testing.T, s sdk.Store) {
+func testGetNotFound(t *testing.T, s sdk.ClientStore) {
 	mustCreate(t, s, SampleClient("client-present"))
 	for _, id := range []string{"client-absent", "", "CLIENT-PRESENT", "client-present "} {
 		_, err := s.Get(t.Context(), id)
@@ -216,7 +261,7 @@ func testGetNotFound(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testGetByRegistrationToken(t *testing.T, s sdk.Store) {
+func testGetByRegistrationToken(t *testing.T, s sdk.ClientStore) {
 	a := mustCreate(t, s, SampleClient("client-a"))
 	b := mustCreate(t, s, SampleClient("client-b"))
 	for _, want := range []sdk.Client{a, b} {
@@ -228,7 +273,7 @@ func testGetByRegistrationToken(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testGetByRegistrationTokenNotFound(t *testing.T, s sdk.Store) {
+func testGetByRegistrationTokenNotFound(t *testing.T, s sdk.ClientStore) {
 	mustCreate(t, s, SampleClient("client-live"))
 	revoked := SampleClient("client-revoked")
 	revoked.RegistrationTokenHash = ""
@@ -245,7 +290,7 @@ func testGetByRegistrationTokenNotFound(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testRevokedClientsCoexist(t *testing.T, s sdk.Store) {
+func testRevokedClientsCoexist(t *testing.T, s sdk.ClientStore) {
 	for _, id := range []string{"client-revoked-1", "client-revoked-2", "client-revoked-3"} {
 		c := SampleClient(id)
 		c.RegistrationTokenHash = ""
@@ -280,7 +325,7 @@ func replacement(c sdk.Client) sdk.Client {
 	return n
 }
 
-func testUpdate(t *testing.T, s sdk.Store) {
+func testUpdate(t *testing.T, s sdk.ClientStore) {
 	created := mustCreate(t, s, SampleClient("client-upd"))
 
 	next := replacement(created)
@@ -302,7 +347,7 @@ func testUpdate(t *testing.T, s sdk.Store) {
 	requireStored(t, s, want2)
 }
 
-func testUpdateStaleRevision(t *testing.T, s sdk.Store) {
+func testUpdateStaleRevision(t *testing.T, s sdk.ClientStore) {
 	created := mustCreate(t, s, SampleClient("client-stale"))
 	current := mustUpdate(t, s, replacement(created)) // Revision 2
 
@@ -319,7 +364,7 @@ func testUpdateStaleRevision(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testUpdateNotFound(t *testing.T, s sdk.Store) {
+func testUpdateNotFound(t *testing.T, s sdk.ClientStore) {
 	mustCreate(t, s, SampleClient("client-other"))
 	for _, rev := range []int64{1, 0} {
 		c := SampleClient("client-ghost")
@@ -333,7 +378,7 @@ func testUpdateNotFound(t *testing.T, s sdk.Store) {
 	requireErr(t, "GetByRegistrationToken after a failed Update", err, sdk.ErrNotFound)
 }
 
-func testUpdateRotatesRegistrationToken(t *testing.T, s sdk.Store) {
+func testUpdateRotatesRegistrationToken(t *testing.T, s sdk.ClientStore) {
 	created := mustCreate(t, s, SampleClient("client-rotate"))
 	oldHash := created.RegistrationTokenHash
 
@@ -369,7 +414,7 @@ func testUpdateRotatesRegistrationToken(t *testing.T, s sdk.Store) {
 	requireErr(t, "GetByRegistrationToken(\"\") after revocation", err, sdk.ErrNotFound)
 }
 
-func testDelete(t *testing.T, s sdk.Store) {
+func testDelete(t *testing.T, s sdk.ClientStore) {
 	created := mustCreate(t, s, SampleClient("client-del"))
 	keep := mustCreate(t, s, SampleClient("client-keep"))
 	current := mustUpdate(t, s, replacement(created))
@@ -393,7 +438,7 @@ func testDelete(t *testing.T, s sdk.Store) {
 	requireStored(t, s, again)
 }
 
-func testDeleteStaleRevision(t *testing.T, s sdk.Store) {
+func testDeleteStaleRevision(t *testing.T, s sdk.ClientStore) {
 	created := mustCreate(t, s, SampleClient("client-del-stale"))
 	current := mustUpdate(t, s, replacement(created))
 	for _, rev := range []int64{created.Revision, current.Revision + 1, 0} {
@@ -403,7 +448,7 @@ func testDeleteStaleRevision(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testDeleteNotFound(t *testing.T, s sdk.Store) {
+func testDeleteNotFound(t *testing.T, s sdk.ClientStore) {
 	keep := mustCreate(t, s, SampleClient("client-keep"))
 	for _, tc := range []struct {
 		id  string
@@ -415,7 +460,7 @@ func testDeleteNotFound(t *testing.T, s sdk.Store) {
 	requireStored(t, s, keep)
 }
 
-func testRecordsAreValues(t *testing.T, s sdk.Store) {
+func testRecordsAreValues(t *testing.T, s sdk.ClientStore) {
 	in := SampleClient("client-values")
 	want := in.Clone()
 	want.Revision = 1
@@ -487,7 +532,7 @@ func scribble(c *sdk.Client) {
 	}
 }
 
-func testConcurrentUpdates(t *testing.T, s sdk.Store) {
+func testConcurrentUpdates(t *testing.T, s sdk.ClientStore) {
 	base := mustCreate(t, s, SampleClient("client-race"))
 
 	type result struct {
@@ -535,7 +580,7 @@ func testConcurrentUpdates(t *testing.T, s sdk.Store) {
 	requireErr(t, "GetByRegistrationToken of the replaced hash", err, sdk.ErrNotFound)
 }
 
-func testConcurrentCreatesSameID(t *testing.T, s sdk.Store) {
+func testConcurrentCreatesSameID(t *testing.T, s sdk.ClientStore) {
 	type result struct {
 		c   sdk.Client
 		err error
@@ -576,7 +621,7 @@ func testConcurrentCreatesSameID(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testConcurrentCreatesDistinct(t *testing.T, s sdk.Store) {
+func testConcurrentCreatesDistinct(t *testing.T, s sdk.ClientStore) {
 	errs := make([]error, distinctClients)
 	together(distinctClients, func(i int) func() {
 		c := SampleClient(fmt.Sprintf("client-%03d", i))
@@ -601,10 +646,8 @@ func testConcurrentCreatesDistinct(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testCanceledContext(t *testing.T, s sdk.Store) {
+func testCanceledContext(t *testing.T, s sdk.ClientStore) {
 	existing := mustCreate(t, s, SampleClient("client-existing"))
-	token := mustCreateToken(t, s, SampleToken("iat-existing"))
-	mustMarkJTI(t, s, jtiKey("jti-existing"), jtiBase()+600, jtiBase())
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 
@@ -621,31 +664,13 @@ func testCanceledContext(t *testing.T, s sdk.Store) {
 	_, err = s.CountClients(ctx, existing.Profile)
 	requireFailure(t, "CountClients", err)
 
-	_, err = s.CreateToken(ctx, SampleToken("iat-canceled"))
-	requireFailure(t, "CreateToken", err)
-	_, err = s.GetToken(ctx, token.Hash)
-	requireFailure(t, "GetToken", err)
-	_, err = s.ListTokens(ctx)
-	requireFailure(t, "ListTokens", err)
-	_, err = s.UpdateToken(ctx, nextToken(token))
-	requireFailure(t, "UpdateToken", err)
-
-	base := jtiBase()
-	err = s.MarkJTIUsed(ctx, jtiKey("jti-canceled"), base+600, base)
-	requireFailure(t, "MarkJTIUsed", err)
-	err = s.MarkJTIUsed(ctx, jtiKey("jti-existing"), base+600, base)
-	requireFailure(t, "MarkJTIUsed of a recorded key", err)
-
 	// Nothing was written.
 	_, err = s.Get(t.Context(), "client-canceled")
 	requireErr(t, "Get of a client created with a canceled context", err, sdk.ErrNotFound)
 	requireStored(t, s, existing)
-	requireTokenList(t, s, token)
-	mustMarkJTI(t, s, jtiKey("jti-canceled"), base+600, base)
-	requireReplay(t, s, jtiKey("jti-existing"), base+600, base)
 }
 
-func testCountClients(t *testing.T, s sdk.Store) {
+func testCountClients(t *testing.T, s sdk.ClientStore) {
 	requireCounts := func(when string, want map[string]int64) {
 		t.Helper()
 		for profile, n := range want {
@@ -699,7 +724,7 @@ func testCountClients(t *testing.T, s sdk.Store) {
 	requireCounts("after deletes", map[string]int64{"partners": 3, "open": 0, "": 1})
 }
 
-func testHealth(t *testing.T, s sdk.Store) {
+func testHealth(t *testing.T, s sdk.ClientStore) {
 	if err := s.Health(t.Context()); err != nil {
 		t.Fatalf("Health: %v", err)
 	}
@@ -731,7 +756,7 @@ func together(n int, prepare func(i int) (call func())) {
 	wg.Wait()
 }
 
-func mustCreate(t *testing.T, s sdk.Store, c sdk.Client) sdk.Client {
+func mustCreate(t *testing.T, s sdk.ClientStore, c sdk.Client) sdk.Client {
 	t.Helper()
 	got, err := s.Create(t.Context(), c)
 	if err != nil {
@@ -740,7 +765,7 @@ func mustCreate(t *testing.T, s sdk.Store, c sdk.Client) sdk.Client {
 	return got
 }
 
-func mustUpdate(t *testing.T, s sdk.Store, c sdk.Client) sdk.Client {
+func mustUpdate(t *testing.T, s sdk.ClientStore, c sdk.Client) sdk.Client {
 	t.Helper()
 	got, err := s.Update(t.Context(), c)
 	if err != nil {
@@ -752,7 +777,7 @@ func mustUpdate(t *testing.T, s sdk.Store, c sdk.Client) sdk.Client {
 	return got
 }
 
-func mustGet(t *testing.T, s sdk.Store, id string) sdk.Client {
+func mustGet(t *testing.T, s sdk.ClientStore, id string) sdk.Client {
 	t.Helper()
 	got, err := s.Get(t.Context(), id)
 	if err != nil {
@@ -762,7 +787,7 @@ func mustGet(t *testing.T, s sdk.Store, id string) sdk.Client {
 }
 
 // requireStored fails unless Get(want.ID) returns want, Revision included.
-func requireStored(t *testing.T, s sdk.Store, want sdk.Client) {
+func requireStored(t *testing.T, s sdk.ClientStore, want sdk.Client) {
 	t.Helper()
 	requireSame(t, fmt.Sprintf("Get(%q)", want.ID), want, mustGet(t, s, want.ID))
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,7 +15,7 @@ import (
 // Cases of the initial access token methods: CreateToken, GetToken,
 // ListTokens and UpdateToken.
 
-func testCreateTokenRoundTrip(t *testing.T, s sdk.Store) {
+func testCreateTokenRoundTrip(t *testing.T, s sdk.TokenStore) {
 	for _, tc := range []struct {
 		name string
 		in   sdk.InitialAccessToken
@@ -33,7 +34,7 @@ func testCreateTokenRoundTrip(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testCreateTokenSetsRevision(t *testing.T, s sdk.Store) {
+func testCreateTokenSetsRevision(t *testing.T, s sdk.TokenStore) {
 	for _, rev := range []int64{0, 1, 42, -7} {
 		in := SampleToken(fmt.Sprintf("iat-rev-%d", rev))
 		in.Revision = rev
@@ -47,7 +48,7 @@ func testCreateTokenSetsRevision(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testCreateTokenDuplicateID(t *testing.T, s sdk.Store) {
+func testCreateTokenDuplicateID(t *testing.T, s sdk.TokenStore) {
 	orig := mustCreateToken(t, s, SampleToken("iat-dup"))
 
 	dup := SampleToken("iat-dup")
@@ -62,7 +63,7 @@ func testCreateTokenDuplicateID(t *testing.T, s sdk.Store) {
 	requireTokenList(t, s, orig)
 }
 
-func testCreateTokenDuplicateHash(t *testing.T, s sdk.Store) {
+func testCreateTokenDuplicateHash(t *testing.T, s sdk.TokenStore) {
 	orig := mustCreateToken(t, s, SampleToken("iat-orig"))
 
 	dup := SampleToken("iat-other")
@@ -74,7 +75,7 @@ func testCreateTokenDuplicateHash(t *testing.T, s sdk.Store) {
 	requireTokenList(t, s, orig)
 }
 
-func testCreateTokenEmptyIdentity(t *testing.T, s sdk.Store) {
+func testCreateTokenEmptyIdentity(t *testing.T, s sdk.TokenStore) {
 	for _, tc := range []struct {
 		name string
 		in   sdk.InitialAccessToken
@@ -91,7 +92,7 @@ func testCreateTokenEmptyIdentity(t *testing.T, s sdk.Store) {
 	requireErr(t, `GetToken("")`, err, sdk.ErrNotFound)
 }
 
-func testGetTokenNotFound(t *testing.T, s sdk.Store) {
+func testGetTokenNotFound(t *testing.T, s sdk.TokenStore) {
 	present := mustCreateToken(t, s, SampleToken("iat-present"))
 	for _, tc := range []struct{ name, hash string }{
 		{"unknown hash", TokenHash("iat:nobody")},
@@ -105,7 +106,7 @@ func testGetTokenNotFound(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testListTokens(t *testing.T, s sdk.Store) {
+func testListTokens(t *testing.T, s sdk.TokenStore) {
 	if got, err := s.ListTokens(t.Context()); err != nil || len(got) != 0 {
 		t.Fatalf("ListTokens of an empty store = %v, %v; want none, nil", got, err)
 	}
@@ -150,7 +151,7 @@ func nextToken(tok sdk.InitialAccessToken) sdk.InitialAccessToken {
 	return tok
 }
 
-func testUpdateToken(t *testing.T, s sdk.Store) {
+func testUpdateToken(t *testing.T, s sdk.TokenStore) {
 	created := mustCreateToken(t, s, SampleToken("iat-upd"))
 
 	next := nextToken(created)
@@ -172,7 +173,7 @@ func testUpdateToken(t *testing.T, s sdk.Store) {
 	requireTokenList(t, s, want2)
 }
 
-func testUpdateTokenStaleRevision(t *testing.T, s sdk.Store) {
+func testUpdateTokenStaleRevision(t *testing.T, s sdk.TokenStore) {
 	created := mustCreateToken(t, s, SampleToken("iat-stale"))
 	current := mustUpdateToken(t, s, nextToken(created)) // Revision 2
 
@@ -186,7 +187,7 @@ func testUpdateTokenStaleRevision(t *testing.T, s sdk.Store) {
 	}
 }
 
-func testUpdateTokenNotFound(t *testing.T, s sdk.Store) {
+func testUpdateTokenNotFound(t *testing.T, s sdk.TokenStore) {
 	other := mustCreateToken(t, s, SampleToken("iat-other"))
 	for _, rev := range []int64{1, 0} {
 		ghost := SampleToken("iat-ghost")
@@ -210,7 +211,7 @@ func testUpdateTokenNotFound(t *testing.T, s sdk.Store) {
 // is. An UpdateToken that changes it is refused with an error that is no
 // store sentinel (it is a bug of the caller, not an answer about the data)
 // and changes nothing.
-func testUpdateTokenHashImmutable(t *testing.T, s sdk.Store) {
+func testUpdateTokenHashImmutable(t *testing.T, s sdk.TokenStore) {
 	created := mustCreateToken(t, s, SampleToken("iat-fixed"))
 	other := mustCreateToken(t, s, SampleToken("iat-neighbour"))
 
@@ -233,7 +234,7 @@ func testUpdateTokenHashImmutable(t *testing.T, s sdk.Store) {
 
 // testConcurrentTokenUpdates races writers of one revision: exactly one
 // wins, the others fail with ErrConflict.
-func testConcurrentTokenUpdates(t *testing.T, s sdk.Store) {
+func testConcurrentTokenUpdates(t *testing.T, s sdk.TokenStore) {
 	base := mustCreateToken(t, s, SampleToken("iat-race"))
 
 	type result struct {
@@ -276,7 +277,7 @@ func testConcurrentTokenUpdates(t *testing.T, s sdk.Store) {
 // it, check it is usable, count the use, write it back, and start over on
 // ErrConflict. Of 16 concurrent callers of a one-use token exactly one may
 // succeed.
-func testConcurrentTokenUses(t *testing.T, s sdk.Store) {
+func testConcurrentTokenUses(t *testing.T, s sdk.TokenStore) {
 	const now = 1700000100
 	in := sdk.InitialAccessToken{
 		ID: "iat-once", Hash: TokenHash("iat:iat-once"), Profile: "default",
@@ -326,7 +327,7 @@ func testConcurrentTokenUses(t *testing.T, s sdk.Store) {
 
 // testTokenRecordsAreValues: changing what the caller passed in or got
 // back (ListTokens' slice included) never changes the stored records.
-func testTokenRecordsAreValues(t *testing.T, s sdk.Store) {
+func testTokenRecordsAreValues(t *testing.T, s sdk.TokenStore) {
 	a := mustCreateToken(t, s, SampleToken("iat-a"))
 	b := mustCreateToken(t, s, SampleToken("iat-b"))
 
@@ -350,7 +351,7 @@ func testTokenRecordsAreValues(t *testing.T, s sdk.Store) {
 
 // Helpers.
 
-func mustCreateToken(t *testing.T, s sdk.Store, tok sdk.InitialAccessToken) sdk.InitialAccessToken {
+func mustCreateToken(t *testing.T, s sdk.TokenStore, tok sdk.InitialAccessToken) sdk.InitialAccessToken {
 	t.Helper()
 	got, err := s.CreateToken(t.Context(), tok)
 	if err != nil {
@@ -359,7 +360,7 @@ func mustCreateToken(t *testing.T, s sdk.Store, tok sdk.InitialAccessToken) sdk.
 	return got
 }
 
-func mustUpdateToken(t *testing.T, s sdk.Store, tok sdk.InitialAccessToken) sdk.InitialAccessToken {
+func mustUpdateToken(t *testing.T, s sdk.TokenStore, tok sdk.InitialAccessToken) sdk.InitialAccessToken {
 	t.Helper()
 	got, err := s.UpdateToken(t.Context(), tok)
 	if err != nil {
@@ -371,7 +372,7 @@ func mustUpdateToken(t *testing.T, s sdk.Store, tok sdk.InitialAccessToken) sdk.
 	return got
 }
 
-func mustGetToken(t *testing.T, s sdk.Store, hash string) sdk.InitialAccessToken {
+func mustGetToken(t *testing.T, s sdk.TokenStore, hash string) sdk.InitialAccessToken {
 	t.Helper()
 	got, err := s.GetToken(t.Context(), hash)
 	if err != nil {
@@ -382,13 +383,13 @@ func mustGetToken(t *testing.T, s sdk.Store, hash string) sdk.InitialAccessToken
 
 // requireTokenStored fails unless GetToken(want.Hash) returns want,
 // Revision included.
-func requireTokenStored(t *testing.T, s sdk.Store, want sdk.InitialAccessToken) {
+func requireTokenStored(t *testing.T, s sdk.TokenStore, want sdk.InitialAccessToken) {
 	t.Helper()
 	requireSameToken(t, fmt.Sprintf("GetToken(hash of %s)", want.ID), want, mustGetToken(t, s, want.Hash))
 }
 
 // requireTokenList fails unless ListTokens returns exactly want, in order.
-func requireTokenList(t *testing.T, s sdk.Store, want ...sdk.InitialAccessToken) {
+func requireTokenList(t *testing.T, s sdk.TokenStore, want ...sdk.InitialAccessToken) {
 	t.Helper()
 	got, err := s.ListTokens(t.Context())
 	if err != nil {
@@ -425,5 +426,33 @@ func requireRefusal(t *testing.T, what string, err error) {
 		if errors.Is(err, sentinel) {
 			t.Fatalf("%s: error %v matches %v, want an error that is no store sentinel", what, err, sentinel)
 		}
+	}
+}
+
+func testTokenCanceledContext(t *testing.T, s sdk.TokenStore) {
+	token := mustCreateToken(t, s, SampleToken("iat-existing"))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+
+	_, err := s.CreateToken(ctx, SampleToken("iat-canceled"))
+	requireFailure(t, "CreateToken", err)
+	_, err = s.GetToken(ctx, token.Hash)
+	requireFailure(t, "GetToken", err)
+	_, err = s.ListTokens(ctx)
+	requireFailure(t, "ListTokens", err)
+	_, err = s.UpdateToken(ctx, nextToken(token))
+	requireFailure(t, "UpdateToken", err)
+
+	// Nothing was written.
+	requireTokenList(t, s, token)
+}
+
+func testTokenHealth(t *testing.T, s sdk.TokenStore) {
+	if err := s.Health(t.Context()); err != nil {
+		t.Fatalf("Health: %v", err)
+	}
+	mustCreateToken(t, s, SampleToken("iat-health"))
+	if err := s.Health(t.Context()); err != nil {
+		t.Fatalf("Health after a write: %v", err)
 	}
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/registrar-dcr/registrar/server/httpapi"
 	"github.com/registrar-dcr/registrar/server/pipeline"
 	"github.com/registrar-dcr/registrar/server/pluginhost"
-	"github.com/registrar-dcr/registrar/server/stores/memory"
 )
 
 // App is a configured Registrar server.
@@ -137,25 +136,12 @@ func (a *App) build(ctx context.Context) error {
 }
 
 func (a *App) openStore(ctx context.Context) error {
-	switch a.cfg.Store.Kind {
-	case config.StorePlugin:
-		s, err := a.plugins.Store(a.cfg.Store.Plugin)
-		if err != nil {
-			return err
-		}
-		a.store = s
-	case config.StoreMemory:
-		a.store = memory.New()
-	case config.StoreSQLite:
-		s, err := openSQLite(ctx, a.cfg.Store.Path)
-		if err != nil {
-			return err
-		}
-		a.store = s
-		a.closers = append(a.closers, s)
-	default:
-		return fmt.Errorf("unknown store kind %q", a.cfg.Store.Kind)
+	s, closers, err := openStore(ctx, a.cfg.Store, a.plugins)
+	a.closers = append(a.closers, closers...)
+	if err != nil {
+		return err
 	}
+	a.store = s
 	return nil
 }
 

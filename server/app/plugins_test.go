@@ -10,7 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/registrar-dcr/registrar/sdk/plugintest"
+	"github.com/registrar-dcr/registrar/server/app"
+	"github.com/registrar-dcr/registrar/server/auth"
+	"github.com/registrar-dcr/registrar/server/config"
 )
 
 // testPlugin is the SDK's test plugin, built once: it serves every kind
@@ -229,4 +234,58 @@ func writeExecutable(t *testing.T, script string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestPluginStoreOfClientsAlone: a store plugin that keeps clients alone
+// serves them, and the tokens block of its store block keeps the initial
+// access tokens and jtis: a token issued into that store (as `registrar
+// token create` does) admits a registration whose client lands in the
+// plugin. Without a tokens block the server refuses to start and says why.
+func TestPluginStoreOfClientsAlone(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "tokens.db")
+	clientsOnly := `env = { TESTPLUGIN_KINDS = "store", TESTPLUGIN_STORE = "clients" }`
+	configText := func(store string) string {
+		text := strings.Replace(pluginConfig(t, clientsOnly, "", ""), `store "memory" {}`, store, 1)
+		return strings.Replace(text, "  authentication {\n", "  authentication {\n    issued_tokens = true\n", 1)
+	}
+
+	_, err := startServerWith(t, configText(`store "plugin" { plugin = "tp" }`))
+	if err == nil || !strings.Contains(err.Error(), `does not serve a token_store`) || !strings.Contains(err.Error(), "needs a tokens block") {
+		t.Fatalf("start with a clients-only store plugin and no tokens block: %v", err)
+	}
+
+	text := configText(fmt.Sprintf("store \"plugin\" {\n  plugin = \"tp\"\n  tokens \"sqlite\" {\n    path = %q\n  }\n}", db))
+	path := filepath.Join(t.TempDir(), "config.hcl")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("E2E_INITIAL_ACCESS_TOKEN", initialToken)
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("config: %s", config.FormatDiagnostics(err))
+	}
+	st, closer, err := app.OpenStore(t.Context(), cfg, hclog.NewNullLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued, _, err := auth.IssueToken(t.Context(), st, auth.TokenRequest{Profile: "default", MaxUses: 1}, time.Now())
+	if err != nil {
+		t.Fatalf("issue a token into the tokens store: %v", err)
+	}
+	if err := closer.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := startServerWith(t, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.do(t, "POST", "/connect/dcr", issued, webClient("clients alone"))
+	expect(t, a, 201, "")
+	id, rat := a.str("client_id"), a.str("registration_access_token")
+	expect(t, s.do(t, "GET", "/connect/dcr/"+id, rat, nil), 200, "")
+	// The token was used up in the tokens store.
+	expect(t, s.do(t, "POST", "/connect/dcr", issued, webClient("again")), 401, "invalid_token")
+	expect(t, s.do(t, "DELETE", "/connect/dcr/"+id, rat, nil), 204, "")
+	expect(t, s.do(t, "GET", "/connect/dcr/"+id, rat, nil), 401, "invalid_token")
 }

@@ -80,7 +80,7 @@ func withStore(path string, stderr io.Writer, fn func(ctx context.Context, cfg *
 		return 1
 	}
 	defer closer.Close()
-	if cfg.Store.Kind == config.StoreMemory {
+	if cfg.Store.TokenStore().Kind == config.StoreMemory {
 		fmt.Fprintln(stderr, "registrar: warning: the store is \"memory\": tokens live only as long as this command")
 	}
 	return fn(ctx, cfg, s)

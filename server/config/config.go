@@ -123,6 +123,21 @@ type Store struct {
 	// Plugin is the name of the plugin (in Config.Plugins) that is the
 	// store when Kind is StorePlugin; empty for the other kinds.
 	Plugin string
+	// Tokens, set only for a plugin store (from its tokens block), is the
+	// store that keeps the initial access tokens and the software-statement
+	// jtis, so that the plugin keeps clients alone (an authorization
+	// server's admin API, say). Nil: the store keeps all three. It has no
+	// Tokens of its own.
+	Tokens *Store
+}
+
+// TokenStore returns the store block that keeps the initial access tokens
+// and jtis: Tokens when set, s itself otherwise.
+func (s Store) TokenStore() Store {
+	if s.Tokens != nil {
+		return *s.Tokens
+	}
+	return s
 }
 
 // Rotation says when a client's registration access token is replaced by

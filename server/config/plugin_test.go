@@ -239,6 +239,45 @@ profile "default" {
 	}
 }
 
+// TestLoadPluginStoreTokens: store "plugin" may keep clients alone and name,
+// in a tokens block, the store of the initial access tokens and jtis; the
+// block is decoded as a store block of its kind.
+func TestLoadPluginStoreTokens(t *testing.T) {
+	dir := pluginDir(t)
+	for _, tc := range []struct {
+		name string
+		want Store
+	}{
+		{"sqlite", Store{Kind: StorePlugin, Plugin: "admin-api",
+			Tokens: &Store{Kind: StoreSQLite, Path: filepath.Join(dir, "data", "registrar.db")}}},
+		{"memory", Store{Kind: StorePlugin, Plugin: "admin-api", Tokens: &Store{Kind: StoreMemory}}},
+		{"plugin", Store{Kind: StorePlugin, Plugin: "admin-api", Tokens: &Store{Kind: StorePlugin, Plugin: "mongodb"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, cfg, err := loadPluginFixture(t, dir, "tokens/"+tc.name+".hcl")
+			if err != nil {
+				t.Fatalf("Load: %s", FormatDiagnostics(err))
+			}
+			if !reflect.DeepEqual(cfg.Store, tc.want) {
+				t.Fatalf("Store = %+v (tokens %+v), want %+v (tokens %+v)", cfg.Store, cfg.Store.Tokens, tc.want, tc.want.Tokens)
+			}
+			if got := cfg.Store.TokenStore(); got != *tc.want.Tokens {
+				t.Errorf("TokenStore() = %+v, want %+v", got, *tc.want.Tokens)
+			}
+		})
+	}
+	// Without a tokens block the store keeps all three.
+	t.Setenv("REGISTRAR_TEST_PLUGIN_SECRET", "s3cret")
+	t.Setenv("REGISTRAR_TEST_PLUGIN_OWNER", "alice")
+	_, cfg, err := loadPluginFixture(t, dir, "valid.hcl")
+	if err != nil {
+		t.Fatalf("Load: %s", FormatDiagnostics(err))
+	}
+	if cfg.Store.Tokens != nil || cfg.Store.TokenStore() != cfg.Store {
+		t.Errorf("valid.hcl: Tokens = %+v, TokenStore() = %+v", cfg.Store.Tokens, cfg.Store.TokenStore())
+	}
+}
+
 func TestLoadPluginsInvalid(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -273,6 +312,12 @@ func TestLoadPluginsInvalid(t *testing.T) {
 		{name: "unknown_store_plugin", line: 7, col: 12, msg: `Unknown plugin; plugin: no plugin named "mongodb" is defined (the plugins are "a")`},
 		{name: "store_plugin_without_plugin", line: 6, col: 1, msg: "Missing plugin; The plugin store needs plugin, the name of a plugin block"},
 		{name: "store_plugin_with_path", line: 8, col: 3, msg: `An argument named "path" is not expected here`},
+		{name: "tokens_unknown_kind", line: 8, col: 10, msg: `Unsupported store kind; The kind of the tokens store must be one of "memory", "plugin", "sqlite"; got "redis"`},
+		{name: "tokens_duplicate", line: 9, col: 3, msg: "Duplicate tokens block; Only one tokens block is allowed"},
+		{name: "tokens_nested", line: 10, col: 5, msg: `Blocks of type "tokens" are not expected here`},
+		{name: "tokens_on_sqlite_store", line: 8, col: 3, msg: `Blocks of type "tokens" are not expected here`},
+		{name: "tokens_sqlite_without_path", line: 8, col: 3, msg: "Missing store path"},
+		{name: "tokens_unknown_plugin", line: 9, col: 14, msg: `Unknown plugin; plugin: no plugin named "redis" is defined (the plugins are "a")`},
 		{name: "unknown_processor_plugin", line: 7, col: 12, msg: `plugin: no plugin named "tenant-prefix" is defined`},
 		{name: "processor_without_plugin", line: 6, col: 1, msg: "The processor block needs plugin, the name of a plugin block"},
 		{name: "processor_builtin", line: 7, col: 12, msg: `no plugin named "builtin" is defined`},

@@ -23,10 +23,38 @@ var storeKinds = map[string]storeKind{
 	StoreMemory: {schema(nil), func(*decoder, *hcl.Block, *hcl.BodyContent) Store {
 		return Store{Kind: StoreMemory}
 	}},
-	StorePlugin: {pluginRefSchema, func(d *decoder, block *hcl.Block, c *hcl.BodyContent) Store {
+	StorePlugin: {storePluginSchema, func(d *decoder, block *hcl.Block, c *hcl.BodyContent) Store {
 		return Store{Kind: StorePlugin, Plugin: d.decodePluginRef(block, c,
 			"The plugin store needs plugin, the name of a plugin block; for example plugin = \"mongodb\".")}
 	}},
+}
+
+// storePluginSchema is the body of store "plugin": the plugin, and an
+// optional tokens block, a store of another kind for the initial access
+// tokens and jtis the plugin does not keep.
+var storePluginSchema = schema([]string{"plugin"}, hcl.BlockHeaderSchema{Type: "tokens", LabelNames: []string{"kind"}})
+
+// decodeTokensStore decodes the tokens "KIND" { ... } block of store
+// "plugin", if any, as a store block of that kind (without a tokens block of
+// its own): the store that keeps the initial access tokens and
+// software-statement jtis instead of the plugin.
+func (d *decoder) decodeTokensStore(c *hcl.BodyContent) *Store {
+	tb := d.single(c.Blocks.OfType("tokens"))
+	if tb == nil {
+		return nil
+	}
+	kind, ok := storeKinds[tb.Labels[0]]
+	if !ok {
+		d.errorf(tb.LabelRanges[0], "Unsupported store kind",
+			"The kind of the tokens store must be one of %s; got %q.", quoteList(slices.Sorted(maps.Keys(storeKinds))), tb.Labels[0])
+		return nil
+	}
+	body := kind.schema
+	if tb.Labels[0] == StorePlugin {
+		body = pluginRefSchema // no tokens block in a tokens block
+	}
+	tokens := kind.decode(d, tb, d.bodyContent(tb.Body, body))
+	return &tokens
 }
 
 // decodeStores checks that there is exactly one store block and decodes
@@ -44,7 +72,12 @@ func (d *decoder) decodeStores(blocks hcl.Blocks, missing hcl.Range) Store {
 			"The store kind must be one of %s; got %q.", quoteList(slices.Sorted(maps.Keys(storeKinds))), block.Labels[0])
 		return Store{}
 	}
-	return kind.decode(d, block, d.bodyContent(block.Body, kind.schema))
+	c := d.bodyContent(block.Body, kind.schema)
+	s := kind.decode(d, block, c)
+	if s.Kind == StorePlugin {
+		s.Tokens = d.decodeTokensStore(c)
+	}
+	return s
 }
 
 // decodeSQLiteStore decodes store "sqlite": path, the database file,

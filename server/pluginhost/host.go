@@ -109,13 +109,47 @@ func (h *Host) Processor(name string) (sdk.Processor, error) {
 	return processor{s}, nil
 }
 
-// Store returns the store served by the named plugin.
+// Store returns the whole store (clients, initial access tokens and jtis)
+// served by the named plugin. It fails when the plugin, if running, does
+// not serve all three store kinds.
 func (h *Host) Store(name string) (sdk.Store, error) {
+	for _, kind := range []string{plugin.KindStore, plugin.KindTokenStore, plugin.KindJTIStore} {
+		if _, err := h.get(name, kind); err != nil {
+			return nil, err
+		}
+	}
+	s := h.plugins[name]
+	return store{clientStore{s}, tokenStore{s}, jtiStore{s}}, nil
+}
+
+// ClientStore returns the client store served by the named plugin (kind
+// store).
+func (h *Host) ClientStore(name string) (sdk.ClientStore, error) {
 	s, err := h.get(name, plugin.KindStore)
 	if err != nil {
 		return nil, err
 	}
-	return store{s}, nil
+	return clientStore{s}, nil
+}
+
+// TokenStore returns the initial access token store served by the named
+// plugin (kind token_store).
+func (h *Host) TokenStore(name string) (sdk.TokenStore, error) {
+	s, err := h.get(name, plugin.KindTokenStore)
+	if err != nil {
+		return nil, err
+	}
+	return tokenStore{s}, nil
+}
+
+// JTIStore returns the jti store served by the named plugin (kind
+// jti_store).
+func (h *Host) JTIStore(name string) (sdk.JTIStore, error) {
+	s, err := h.get(name, plugin.KindJTIStore)
+	if err != nil {
+		return nil, err
+	}
+	return jtiStore{s}, nil
 }
 
 // Response returns the response generator served by the named plugin.
@@ -137,7 +171,9 @@ type instance interface {
 	Kinds() []string
 	Validator() (sdk.Validator, error)
 	Processor() (sdk.Processor, error)
-	Store() (sdk.Store, error)
+	ClientStore() (sdk.ClientStore, error)
+	TokenStore() (sdk.TokenStore, error)
+	JTIStore() (sdk.JTIStore, error)
 	Response() (sdk.ResponseGenerator, error)
 }
 

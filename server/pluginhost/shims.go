@@ -57,13 +57,29 @@ func (r response) Generate(ctx context.Context, rc sdk.RegistrationContext, uri 
 	return out, err
 }
 
-type store struct{ s *supervisor }
+// clientStore, tokenStore and jtiStore are the store kinds of a plugin
+// (store, token_store, jti_store); store is a plugin that serves all three.
+type (
+	clientStore struct{ s *supervisor }
+	tokenStore  struct{ s *supervisor }
+	jtiStore    struct{ s *supervisor }
+	store       struct {
+		clientStore
+		tokenStore
+		jtiStore
+	}
+)
 
-var _ sdk.Store = store{}
+var (
+	_ sdk.ClientStore = clientStore{}
+	_ sdk.TokenStore  = tokenStore{}
+	_ sdk.JTIStore    = jtiStore{}
+	_ sdk.Store       = store{}
+)
 
-func (st store) with(ctx context.Context, fn func(context.Context, sdk.Store) error) error {
+func (st clientStore) with(ctx context.Context, fn func(context.Context, sdk.ClientStore) error) error {
 	return st.s.call(ctx, func(ctx context.Context, in instance) error {
-		s, err := in.Store()
+		s, err := in.ClientStore()
 		if err != nil {
 			return err
 		}
@@ -71,61 +87,90 @@ func (st store) with(ctx context.Context, fn func(context.Context, sdk.Store) er
 	})
 }
 
-func (st store) Create(ctx context.Context, c sdk.Client) (out sdk.Client, err error) {
-	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.Create(ctx, c); return err })
+func (st tokenStore) with(ctx context.Context, fn func(context.Context, sdk.TokenStore) error) error {
+	return st.s.call(ctx, func(ctx context.Context, in instance) error {
+		s, err := in.TokenStore()
+		if err != nil {
+			return err
+		}
+		return fn(ctx, s)
+	})
+}
+
+func (st jtiStore) with(ctx context.Context, fn func(context.Context, sdk.JTIStore) error) error {
+	return st.s.call(ctx, func(ctx context.Context, in instance) error {
+		s, err := in.JTIStore()
+		if err != nil {
+			return err
+		}
+		return fn(ctx, s)
+	})
+}
+
+func (st clientStore) Create(ctx context.Context, c sdk.Client) (out sdk.Client, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.ClientStore) error { out, err = s.Create(ctx, c); return err })
 	return out, err
 }
 
-func (st store) Get(ctx context.Context, id string) (out sdk.Client, err error) {
-	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.Get(ctx, id); return err })
+func (st clientStore) Get(ctx context.Context, id string) (out sdk.Client, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.ClientStore) error { out, err = s.Get(ctx, id); return err })
 	return out, err
 }
 
-func (st store) GetByRegistrationToken(ctx context.Context, hash string) (out sdk.Client, err error) {
-	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error {
+func (st clientStore) GetByRegistrationToken(ctx context.Context, hash string) (out sdk.Client, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.ClientStore) error {
 		out, err = s.GetByRegistrationToken(ctx, hash)
 		return err
 	})
 	return out, err
 }
 
-func (st store) Update(ctx context.Context, c sdk.Client) (out sdk.Client, err error) {
-	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.Update(ctx, c); return err })
+func (st clientStore) Update(ctx context.Context, c sdk.Client) (out sdk.Client, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.ClientStore) error { out, err = s.Update(ctx, c); return err })
 	return out, err
 }
 
-func (st store) Delete(ctx context.Context, id string, revision int64) error {
-	return st.with(ctx, func(ctx context.Context, s sdk.Store) error { return s.Delete(ctx, id, revision) })
+func (st clientStore) Delete(ctx context.Context, id string, revision int64) error {
+	return st.with(ctx, func(ctx context.Context, s sdk.ClientStore) error { return s.Delete(ctx, id, revision) })
 }
 
-func (st store) CountClients(ctx context.Context, profile string) (n int64, err error) {
-	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { n, err = s.CountClients(ctx, profile); return err })
+func (st clientStore) CountClients(ctx context.Context, profile string) (n int64, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.ClientStore) error { n, err = s.CountClients(ctx, profile); return err })
 	return n, err
 }
 
-func (st store) CreateToken(ctx context.Context, t sdk.InitialAccessToken) (out sdk.InitialAccessToken, err error) {
-	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.CreateToken(ctx, t); return err })
+func (st tokenStore) CreateToken(ctx context.Context, t sdk.InitialAccessToken) (out sdk.InitialAccessToken, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.TokenStore) error { out, err = s.CreateToken(ctx, t); return err })
 	return out, err
 }
 
-func (st store) GetToken(ctx context.Context, hash string) (out sdk.InitialAccessToken, err error) {
-	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.GetToken(ctx, hash); return err })
+func (st tokenStore) GetToken(ctx context.Context, hash string) (out sdk.InitialAccessToken, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.TokenStore) error { out, err = s.GetToken(ctx, hash); return err })
 	return out, err
 }
 
-func (st store) ListTokens(ctx context.Context) (out []sdk.InitialAccessToken, err error) {
-	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.ListTokens(ctx); return err })
+func (st tokenStore) ListTokens(ctx context.Context) (out []sdk.InitialAccessToken, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.TokenStore) error { out, err = s.ListTokens(ctx); return err })
 	return out, err
 }
 
-func (st store) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (out sdk.InitialAccessToken, err error) {
-	err = st.with(ctx, func(ctx context.Context, s sdk.Store) error { out, err = s.UpdateToken(ctx, t); return err })
+func (st tokenStore) UpdateToken(ctx context.Context, t sdk.InitialAccessToken) (out sdk.InitialAccessToken, err error) {
+	err = st.with(ctx, func(ctx context.Context, s sdk.TokenStore) error { out, err = s.UpdateToken(ctx, t); return err })
 	return out, err
 }
 
-func (st store) MarkJTIUsed(ctx context.Context, key string, expiresAt, now int64) error {
-	return st.with(ctx, func(ctx context.Context, s sdk.Store) error { return s.MarkJTIUsed(ctx, key, expiresAt, now) })
+func (st jtiStore) MarkJTIUsed(ctx context.Context, key string, expiresAt, now int64) error {
+	return st.with(ctx, func(ctx context.Context, s sdk.JTIStore) error { return s.MarkJTIUsed(ctx, key, expiresAt, now) })
 }
 
 // Health is the plugin's health, which for a store includes its database.
-func (st store) Health(ctx context.Context) error { return st.s.health(ctx) }
+func (st clientStore) Health(ctx context.Context) error { return st.s.health(ctx) }
+
+// Health is the plugin's health, which for a store includes its database.
+func (st tokenStore) Health(ctx context.Context) error { return st.s.health(ctx) }
+
+// Health is the plugin's health, which for a store includes its database.
+func (st jtiStore) Health(ctx context.Context) error { return st.s.health(ctx) }
+
+// Health is the plugin's health (one call: the three parts share it).
+func (st store) Health(ctx context.Context) error { return st.clientStore.Health(ctx) }

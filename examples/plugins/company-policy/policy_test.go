@@ -3,7 +3,6 @@ package main_test
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -181,32 +180,23 @@ func TestCompanyPolicy(t *testing.T) {
 		})
 	}
 
-	t.Run("ValidateStep of one step", func(t *testing.T) {
-		if !slices.Contains(inst.Steps(), plugin.StepRedirectURIs) {
-			t.Fatalf("Steps() = %v", inst.Steps())
-		}
-		rc := request(func(md *sdk.Metadata) { md.RedirectURIs = []string{"https://app.example.com/cb"} })
-		rc.Client.Metadata.GrantTypes = []string{"authorization_code"} // as the GrantTypes step left it
-		out, err := inst.ValidateStep(t.Context(), plugin.StepRedirectURIs, rc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := out.Client.Metadata.RedirectURIs; !slices.Equal(got, []string{"https://app.example.com/cb"}) {
-			t.Fatalf("redirect_uris = %v", got)
-		}
-
-		rc.Request.RedirectURIs = []string{"https://other.test/cb"}
-		if _, err := inst.ValidateStep(t.Context(), plugin.StepRedirectURIs, rc); !errors.Is(err, sdk.ErrInvalidRedirectURI) {
-			t.Fatalf("foreign domain through ValidateStep: %v", err)
-		}
-
-		// A step the policy does not redefine is the built-in one.
-		rc.Request.GrantTypes = []string{"client_credentials"}
-		if _, err := inst.ValidateStep(t.Context(), plugin.StepScopes, rc); err != nil {
-			t.Fatalf("scopes step: %v", err)
-		}
-		if _, err := inst.ValidateStep(t.Context(), plugin.StepGrantTypes, rc); !errors.Is(err, sdk.ErrInvalidClientMetadata) {
-			t.Fatalf("grant_types step: %v", err)
+	t.Run("steps it does not redefine are the built-in ones", func(t *testing.T) {
+		for _, tc := range []struct {
+			name    string
+			edit    func(*sdk.Metadata)
+			wantErr *sdk.Error
+		}{
+			{"redirect URI with a fragment", func(md *sdk.Metadata) { md.RedirectURIs = []string{"https://app.example.com/cb#frag"} }, sdk.ErrInvalidRedirectURI},
+			{"scope outside the profile", func(md *sdk.Metadata) { md.Scope = "openid email" }, sdk.ErrInvalidClientMetadata},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				rc := request(tc.edit)
+				_, want := sdk.Run(t.Context(), sdk.DefaultSteps{}, rc)
+				_, got := v.Validate(t.Context(), rc)
+				if !errors.Is(got, tc.wantErr) || got.Error() != want.Error() {
+					t.Fatalf("got %v, want the built-in step's %v", got, want)
+				}
+			})
 		}
 	})
 

@@ -98,9 +98,9 @@ func (d *directory) Scopes(ctx context.Context, rc sdk.RegistrationContext) (sdk
 
 // verify checks the request's software statement against the directory's
 // configuration at rc.Now. Every step that needs the statement verifies it
-// again rather than trusting a value in the context: the steps may also be
-// called one at a time (ValidateStep), and a signature check costs well
-// under a millisecond.
+// again rather than trusting a value in the context, which an earlier
+// validator of the chain could have set: a signature check costs well under
+// a millisecond.
 func (d *directory) verify(rc sdk.RegistrationContext) (*statement, error) {
 	cfg := &d.cfg
 	raw := rc.Request.SoftwareStatement

@@ -357,23 +357,6 @@ func TestDirectorySSA(t *testing.T) {
 		})
 	}
 
-	t.Run("ValidateStep checks the statement too", func(t *testing.T) {
-		rc := sdk.RegistrationContext{
-			Operation: sdk.OperationCreate,
-			Request:   sdk.Metadata{RedirectURIs: []string{"https://tpp.example/other"}, SoftwareStatement: dir.sign(t, ssaClaims(now))},
-			Policy:    testPolicy(),
-			Now:       now,
-		}
-		rc.Client.Metadata.GrantTypes = []string{"authorization_code"}
-		if _, err := inst.ValidateStep(t.Context(), plugin.StepRedirectURIs, rc); !errors.Is(err, sdk.ErrInvalidRedirectURI) {
-			t.Fatalf("redirect URI outside the statement: %v", err)
-		}
-		rc.Request.SoftwareStatement = other.sign(t, ssaClaims(now))
-		if _, err := inst.ValidateStep(t.Context(), plugin.StepRedirectURIs, rc); !errors.Is(err, sdk.ErrInvalidSoftwareStatement) {
-			t.Fatalf("forged statement: %v", err)
-		}
-	})
-
 	t.Run("config", func(t *testing.T) {
 		fresh := plugintest.Start(t, bin)
 		good := map[string]any{}

@@ -20,7 +20,7 @@
 //     SERVING, plugin.GRPCController.Shutdown, and plugin.GRPCStdio and
 //     plugin.GRPCBroker streams that stay open and carry nothing;
 //   - the Registrar services: Plugin (Configure, Health, Describe) and
-//     Validator (Validate; ValidateStep is UNIMPLEMENTED);
+//     Validator (Validate);
 //   - errors: an OAuth error is a gRPC status whose details (the
 //     "grpc-status-details-bin" trailer, a google.rpc.Status) hold one
 //     registrar.plugin.v1.Error; a rejected configuration is
@@ -237,7 +237,7 @@ server.addService(v1.Plugin.service, {
     callback(null, {});
   },
   Describe(_call, callback) {
-    callback(null, { kinds: ['validator'], steps: [] });
+    callback(null, { kinds: ['validator'] });
   },
 });
 
@@ -246,9 +246,6 @@ server.addService(v1.Validator.service, {
     const { error, result } = validate(call.request);
     if (error) callback(error);
     else callback(null, result);
-  },
-  ValidateStep(_call, callback) {
-    callback(plainError(grpc.status.UNIMPLEMENTED, 'this plugin serves a Validator, not validation steps'));
   },
 });
 

@@ -90,9 +90,6 @@ func TestNodeValidator(t *testing.T) {
 	if got := inst.Kinds(); !slices.Equal(got, []string{plugin.KindValidator}) {
 		t.Fatalf("Kinds() = %v", got)
 	}
-	if len(inst.Steps()) != 0 {
-		t.Fatalf("Steps() = %v, want none", inst.Steps())
-	}
 	if err := inst.Health(t.Context()); err != nil {
 		t.Fatalf("Health: %v", err)
 	}
@@ -162,13 +159,6 @@ func TestNodeValidator(t *testing.T) {
 		}
 		if _, isOAuth := sdk.AsError(err); isOAuth {
 			t.Fatalf("got an OAuth error: %v", err)
-		}
-	})
-
-	t.Run("ValidateStep is not supported", func(t *testing.T) {
-		_, err := inst.ValidateStep(t.Context(), plugin.StepNames, accepted(t, good))
-		if !errors.Is(err, errors.ErrUnsupported) {
-			t.Fatalf("ValidateStep: %v, want errors.ErrUnsupported", err)
 		}
 	})
 

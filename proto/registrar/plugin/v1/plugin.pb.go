@@ -7,8 +7,9 @@
 //
 //   validator  (service Validator)          checks and decides client metadata
 //   processor  (service Processor)          assigns ids, issues credentials
-//   store      (service Store)              keeps client records, initial
-//                                           access tokens and jti records
+//   store      (service Store)              keeps client records
+//   token_store (service TokenStore)        keeps initial access tokens
+//   jti_store  (service JTIStore)           records used software statements
 //   response   (service ResponseGenerator)  writes the success answer
 //
 // Every plugin also serves the Plugin service (configuration, health, and
@@ -1011,13 +1012,13 @@ func (*DescribeRequest) Descriptor() ([]byte, []int) {
 // DescribeResponse tells what the plugin serves.
 type DescribeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The extension points served, among "validator", "processor", "store"
-	// and "response". Each one means that the matching service is registered
-	// on the connection.
-	Kinds []string `protobuf:"bytes,1,rep,name=kinds,proto3" json:"kinds,omitempty"`
-	// The validation steps served one by one through Validator.ValidateStep
-	// (see StepRequest.step); empty when ValidateStep is not supported.
-	Steps         []string `protobuf:"bytes,2,rep,name=steps,proto3" json:"steps,omitempty"`
+	// The extension points served, among "validator", "processor", "store",
+	// "token_store", "jti_store" and "response". Each one means that the
+	// matching service is registered on the connection; a service not
+	// announced answers UNIMPLEMENTED ("not supported"). A store plugin may
+	// serve "store" alone and leave initial access tokens and jtis to another
+	// store of the server.
+	Kinds         []string `protobuf:"bytes,1,rep,name=kinds,proto3" json:"kinds,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1059,71 +1060,6 @@ func (x *DescribeResponse) GetKinds() []string {
 	return nil
 }
 
-func (x *DescribeResponse) GetSteps() []string {
-	if x != nil {
-		return x.Steps
-	}
-	return nil
-}
-
-// StepRequest calls one step of the built-in validator's sequence, as
-// redefined (or not) by the plugin.
-type StepRequest struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// The step: "software_statement", "application_type", "grant_types",
-	// "redirect_uris", "auth_method", "scopes", "names", "openid_connect",
-	// "extensions" or "unknown".
-	Step string `protobuf:"bytes,1,opt,name=step,proto3" json:"step,omitempty"`
-	// The context to run the step on.
-	Context       *RegistrationContext `protobuf:"bytes,2,opt,name=context,proto3" json:"context,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *StepRequest) Reset() {
-	*x = StepRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[13]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *StepRequest) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*StepRequest) ProtoMessage() {}
-
-func (x *StepRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[13]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use StepRequest.ProtoReflect.Descriptor instead.
-func (*StepRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
-}
-
-func (x *StepRequest) GetStep() string {
-	if x != nil {
-		return x.Step
-	}
-	return ""
-}
-
-func (x *StepRequest) GetContext() *RegistrationContext {
-	if x != nil {
-		return x.Context
-	}
-	return nil
-}
-
 // GenerateRequest asks for the answer of a successful request.
 type GenerateRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1138,7 +1074,7 @@ type GenerateRequest struct {
 
 func (x *GenerateRequest) Reset() {
 	*x = GenerateRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1150,7 +1086,7 @@ func (x *GenerateRequest) String() string {
 func (*GenerateRequest) ProtoMessage() {}
 
 func (x *GenerateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[14]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1163,7 +1099,7 @@ func (x *GenerateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GenerateRequest.ProtoReflect.Descriptor instead.
 func (*GenerateRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GenerateRequest) GetContext() *RegistrationContext {
@@ -1193,7 +1129,7 @@ type Response struct {
 
 func (x *Response) Reset() {
 	*x = Response{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[15]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1205,7 +1141,7 @@ func (x *Response) String() string {
 func (*Response) ProtoMessage() {}
 
 func (x *Response) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[15]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1218,7 +1154,7 @@ func (x *Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Response.ProtoReflect.Descriptor instead.
 func (*Response) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Response) GetStatus() int32 {
@@ -1246,7 +1182,7 @@ type CreateRequest struct {
 
 func (x *CreateRequest) Reset() {
 	*x = CreateRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[16]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1258,7 +1194,7 @@ func (x *CreateRequest) String() string {
 func (*CreateRequest) ProtoMessage() {}
 
 func (x *CreateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[16]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1271,7 +1207,7 @@ func (x *CreateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateRequest.ProtoReflect.Descriptor instead.
 func (*CreateRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateRequest) GetClient() *Client {
@@ -1292,7 +1228,7 @@ type CreateResponse struct {
 
 func (x *CreateResponse) Reset() {
 	*x = CreateResponse{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1304,7 +1240,7 @@ func (x *CreateResponse) String() string {
 func (*CreateResponse) ProtoMessage() {}
 
 func (x *CreateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1317,7 +1253,7 @@ func (x *CreateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateResponse.ProtoReflect.Descriptor instead.
 func (*CreateResponse) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateResponse) GetClient() *Client {
@@ -1338,7 +1274,7 @@ type GetRequest struct {
 
 func (x *GetRequest) Reset() {
 	*x = GetRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1350,7 +1286,7 @@ func (x *GetRequest) String() string {
 func (*GetRequest) ProtoMessage() {}
 
 func (x *GetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1363,7 +1299,7 @@ func (x *GetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRequest.ProtoReflect.Descriptor instead.
 func (*GetRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetRequest) GetClientId() string {
@@ -1384,7 +1320,7 @@ type GetResponse struct {
 
 func (x *GetResponse) Reset() {
 	*x = GetResponse{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[19]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1396,7 +1332,7 @@ func (x *GetResponse) String() string {
 func (*GetResponse) ProtoMessage() {}
 
 func (x *GetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[19]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1409,7 +1345,7 @@ func (x *GetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetResponse.ProtoReflect.Descriptor instead.
 func (*GetResponse) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{19}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetResponse) GetClient() *Client {
@@ -1432,7 +1368,7 @@ type GetByRegistrationTokenRequest struct {
 
 func (x *GetByRegistrationTokenRequest) Reset() {
 	*x = GetByRegistrationTokenRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[20]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1444,7 +1380,7 @@ func (x *GetByRegistrationTokenRequest) String() string {
 func (*GetByRegistrationTokenRequest) ProtoMessage() {}
 
 func (x *GetByRegistrationTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[20]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1457,7 +1393,7 @@ func (x *GetByRegistrationTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetByRegistrationTokenRequest.ProtoReflect.Descriptor instead.
 func (*GetByRegistrationTokenRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{20}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetByRegistrationTokenRequest) GetTokenHash() string {
@@ -1478,7 +1414,7 @@ type GetByRegistrationTokenResponse struct {
 
 func (x *GetByRegistrationTokenResponse) Reset() {
 	*x = GetByRegistrationTokenResponse{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[21]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1490,7 +1426,7 @@ func (x *GetByRegistrationTokenResponse) String() string {
 func (*GetByRegistrationTokenResponse) ProtoMessage() {}
 
 func (x *GetByRegistrationTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[21]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1503,7 +1439,7 @@ func (x *GetByRegistrationTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetByRegistrationTokenResponse.ProtoReflect.Descriptor instead.
 func (*GetByRegistrationTokenResponse) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{21}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetByRegistrationTokenResponse) GetClient() *Client {
@@ -1524,7 +1460,7 @@ type UpdateRequest struct {
 
 func (x *UpdateRequest) Reset() {
 	*x = UpdateRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[22]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1536,7 +1472,7 @@ func (x *UpdateRequest) String() string {
 func (*UpdateRequest) ProtoMessage() {}
 
 func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[22]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1549,7 +1485,7 @@ func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{22}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateRequest) GetClient() *Client {
@@ -1570,7 +1506,7 @@ type UpdateResponse struct {
 
 func (x *UpdateResponse) Reset() {
 	*x = UpdateResponse{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[23]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1582,7 +1518,7 @@ func (x *UpdateResponse) String() string {
 func (*UpdateResponse) ProtoMessage() {}
 
 func (x *UpdateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[23]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1595,7 +1531,7 @@ func (x *UpdateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateResponse) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{23}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpdateResponse) GetClient() *Client {
@@ -1618,7 +1554,7 @@ type DeleteRequest struct {
 
 func (x *DeleteRequest) Reset() {
 	*x = DeleteRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[24]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1630,7 +1566,7 @@ func (x *DeleteRequest) String() string {
 func (*DeleteRequest) ProtoMessage() {}
 
 func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[24]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1643,7 +1579,7 @@ func (x *DeleteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteRequest.ProtoReflect.Descriptor instead.
 func (*DeleteRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{24}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DeleteRequest) GetClientId() string {
@@ -1669,7 +1605,7 @@ type DeleteResponse struct {
 
 func (x *DeleteResponse) Reset() {
 	*x = DeleteResponse{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[25]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1681,7 +1617,7 @@ func (x *DeleteResponse) String() string {
 func (*DeleteResponse) ProtoMessage() {}
 
 func (x *DeleteResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[25]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1694,7 +1630,7 @@ func (x *DeleteResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteResponse.ProtoReflect.Descriptor instead.
 func (*DeleteResponse) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{25}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 // InitialAccessToken is an initial access token record (RFC 7591 §3): a
@@ -1730,7 +1666,7 @@ type InitialAccessToken struct {
 
 func (x *InitialAccessToken) Reset() {
 	*x = InitialAccessToken{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[26]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1742,7 +1678,7 @@ func (x *InitialAccessToken) String() string {
 func (*InitialAccessToken) ProtoMessage() {}
 
 func (x *InitialAccessToken) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[26]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1755,7 +1691,7 @@ func (x *InitialAccessToken) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InitialAccessToken.ProtoReflect.Descriptor instead.
 func (*InitialAccessToken) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{26}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *InitialAccessToken) GetId() string {
@@ -1839,7 +1775,7 @@ type CountClientsRequest struct {
 
 func (x *CountClientsRequest) Reset() {
 	*x = CountClientsRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[27]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1851,7 +1787,7 @@ func (x *CountClientsRequest) String() string {
 func (*CountClientsRequest) ProtoMessage() {}
 
 func (x *CountClientsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[27]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1864,7 +1800,7 @@ func (x *CountClientsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountClientsRequest.ProtoReflect.Descriptor instead.
 func (*CountClientsRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{27}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CountClientsRequest) GetProfile() string {
@@ -1885,7 +1821,7 @@ type CountClientsResponse struct {
 
 func (x *CountClientsResponse) Reset() {
 	*x = CountClientsResponse{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[28]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1897,7 +1833,7 @@ func (x *CountClientsResponse) String() string {
 func (*CountClientsResponse) ProtoMessage() {}
 
 func (x *CountClientsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[28]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1910,7 +1846,7 @@ func (x *CountClientsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CountClientsResponse.ProtoReflect.Descriptor instead.
 func (*CountClientsResponse) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{28}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *CountClientsResponse) GetCount() int64 {
@@ -1931,7 +1867,7 @@ type CreateTokenRequest struct {
 
 func (x *CreateTokenRequest) Reset() {
 	*x = CreateTokenRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[29]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1943,7 +1879,7 @@ func (x *CreateTokenRequest) String() string {
 func (*CreateTokenRequest) ProtoMessage() {}
 
 func (x *CreateTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[29]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1956,7 +1892,7 @@ func (x *CreateTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTokenRequest.ProtoReflect.Descriptor instead.
 func (*CreateTokenRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{29}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CreateTokenRequest) GetToken() *InitialAccessToken {
@@ -1977,7 +1913,7 @@ type CreateTokenResponse struct {
 
 func (x *CreateTokenResponse) Reset() {
 	*x = CreateTokenResponse{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[30]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1989,7 +1925,7 @@ func (x *CreateTokenResponse) String() string {
 func (*CreateTokenResponse) ProtoMessage() {}
 
 func (x *CreateTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[30]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2002,7 +1938,7 @@ func (x *CreateTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTokenResponse.ProtoReflect.Descriptor instead.
 func (*CreateTokenResponse) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{30}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateTokenResponse) GetToken() *InitialAccessToken {
@@ -2023,7 +1959,7 @@ type GetTokenRequest struct {
 
 func (x *GetTokenRequest) Reset() {
 	*x = GetTokenRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[31]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2035,7 +1971,7 @@ func (x *GetTokenRequest) String() string {
 func (*GetTokenRequest) ProtoMessage() {}
 
 func (x *GetTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[31]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2048,7 +1984,7 @@ func (x *GetTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTokenRequest.ProtoReflect.Descriptor instead.
 func (*GetTokenRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{31}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetTokenRequest) GetHash() string {
@@ -2069,7 +2005,7 @@ type GetTokenResponse struct {
 
 func (x *GetTokenResponse) Reset() {
 	*x = GetTokenResponse{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[32]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2081,7 +2017,7 @@ func (x *GetTokenResponse) String() string {
 func (*GetTokenResponse) ProtoMessage() {}
 
 func (x *GetTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[32]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2094,7 +2030,7 @@ func (x *GetTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTokenResponse.ProtoReflect.Descriptor instead.
 func (*GetTokenResponse) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{32}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetTokenResponse) GetToken() *InitialAccessToken {
@@ -2113,7 +2049,7 @@ type ListTokensRequest struct {
 
 func (x *ListTokensRequest) Reset() {
 	*x = ListTokensRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[33]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2125,7 +2061,7 @@ func (x *ListTokensRequest) String() string {
 func (*ListTokensRequest) ProtoMessage() {}
 
 func (x *ListTokensRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[33]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2138,7 +2074,7 @@ func (x *ListTokensRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTokensRequest.ProtoReflect.Descriptor instead.
 func (*ListTokensRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{33}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 // ListTokensResponse returns the tokens.
@@ -2153,7 +2089,7 @@ type ListTokensResponse struct {
 
 func (x *ListTokensResponse) Reset() {
 	*x = ListTokensResponse{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[34]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2165,7 +2101,7 @@ func (x *ListTokensResponse) String() string {
 func (*ListTokensResponse) ProtoMessage() {}
 
 func (x *ListTokensResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[34]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2178,7 +2114,7 @@ func (x *ListTokensResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTokensResponse.ProtoReflect.Descriptor instead.
 func (*ListTokensResponse) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{34}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListTokensResponse) GetTokens() []*InitialAccessToken {
@@ -2200,7 +2136,7 @@ type UpdateTokenRequest struct {
 
 func (x *UpdateTokenRequest) Reset() {
 	*x = UpdateTokenRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[35]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2212,7 +2148,7 @@ func (x *UpdateTokenRequest) String() string {
 func (*UpdateTokenRequest) ProtoMessage() {}
 
 func (x *UpdateTokenRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[35]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2225,7 +2161,7 @@ func (x *UpdateTokenRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTokenRequest.ProtoReflect.Descriptor instead.
 func (*UpdateTokenRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *UpdateTokenRequest) GetToken() *InitialAccessToken {
@@ -2246,7 +2182,7 @@ type UpdateTokenResponse struct {
 
 func (x *UpdateTokenResponse) Reset() {
 	*x = UpdateTokenResponse{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[36]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2258,7 +2194,7 @@ func (x *UpdateTokenResponse) String() string {
 func (*UpdateTokenResponse) ProtoMessage() {}
 
 func (x *UpdateTokenResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[36]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2271,7 +2207,7 @@ func (x *UpdateTokenResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateTokenResponse.ProtoReflect.Descriptor instead.
 func (*UpdateTokenResponse) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *UpdateTokenResponse) GetToken() *InitialAccessToken {
@@ -2298,7 +2234,7 @@ type MarkJTIUsedRequest struct {
 
 func (x *MarkJTIUsedRequest) Reset() {
 	*x = MarkJTIUsedRequest{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[37]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2310,7 +2246,7 @@ func (x *MarkJTIUsedRequest) String() string {
 func (*MarkJTIUsedRequest) ProtoMessage() {}
 
 func (x *MarkJTIUsedRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[37]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2323,7 +2259,7 @@ func (x *MarkJTIUsedRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkJTIUsedRequest.ProtoReflect.Descriptor instead.
 func (*MarkJTIUsedRequest) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *MarkJTIUsedRequest) GetKey() string {
@@ -2356,7 +2292,7 @@ type MarkJTIUsedResponse struct {
 
 func (x *MarkJTIUsedResponse) Reset() {
 	*x = MarkJTIUsedResponse{}
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[38]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2368,7 +2304,7 @@ func (x *MarkJTIUsedResponse) String() string {
 func (*MarkJTIUsedResponse) ProtoMessage() {}
 
 func (x *MarkJTIUsedResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[38]
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2381,7 +2317,7 @@ func (x *MarkJTIUsedResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MarkJTIUsedResponse.ProtoReflect.Descriptor instead.
 func (*MarkJTIUsedResponse) Descriptor() ([]byte, []int) {
-	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 var File_registrar_plugin_v1_plugin_proto protoreflect.FileDescriptor
@@ -2461,13 +2397,9 @@ const file_registrar_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x11ConfigureResponse\"\x0f\n" +
 	"\rHealthRequest\"\x10\n" +
 	"\x0eHealthResponse\"\x11\n" +
-	"\x0fDescribeRequest\">\n" +
+	"\x0fDescribeRequest\"5\n" +
 	"\x10DescribeResponse\x12\x14\n" +
-	"\x05kinds\x18\x01 \x03(\tR\x05kinds\x12\x14\n" +
-	"\x05steps\x18\x02 \x03(\tR\x05steps\"e\n" +
-	"\vStepRequest\x12\x12\n" +
-	"\x04step\x18\x01 \x01(\tR\x04step\x12B\n" +
-	"\acontext\x18\x02 \x01(\v2(.registrar.plugin.v1.RegistrationContextR\acontext\"\x8d\x01\n" +
+	"\x05kinds\x18\x01 \x03(\tR\x05kindsJ\x04\b\x02\x10\x03R\x05steps\"\x8d\x01\n" +
 	"\x0fGenerateRequest\x12B\n" +
 	"\acontext\x18\x01 \x01(\v2(.registrar.plugin.v1.RegistrationContextR\acontext\x126\n" +
 	"\x17registration_client_uri\x18\x02 \x01(\tR\x15registrationClientUri\"6\n" +
@@ -2538,24 +2470,26 @@ const file_registrar_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x06Plugin\x12Z\n" +
 	"\tConfigure\x12%.registrar.plugin.v1.ConfigureRequest\x1a&.registrar.plugin.v1.ConfigureResponse\x12Q\n" +
 	"\x06Health\x12\".registrar.plugin.v1.HealthRequest\x1a#.registrar.plugin.v1.HealthResponse\x12W\n" +
-	"\bDescribe\x12$.registrar.plugin.v1.DescribeRequest\x1a%.registrar.plugin.v1.DescribeResponse2\xc7\x01\n" +
+	"\bDescribe\x12$.registrar.plugin.v1.DescribeRequest\x1a%.registrar.plugin.v1.DescribeResponse2k\n" +
 	"\tValidator\x12^\n" +
-	"\bValidate\x12(.registrar.plugin.v1.RegistrationContext\x1a(.registrar.plugin.v1.RegistrationContext\x12Z\n" +
-	"\fValidateStep\x12 .registrar.plugin.v1.StepRequest\x1a(.registrar.plugin.v1.RegistrationContext2j\n" +
+	"\bValidate\x12(.registrar.plugin.v1.RegistrationContext\x1a(.registrar.plugin.v1.RegistrationContext2j\n" +
 	"\tProcessor\x12]\n" +
-	"\aProcess\x12(.registrar.plugin.v1.RegistrationContext\x1a(.registrar.plugin.v1.RegistrationContext2\x91\b\n" +
+	"\aProcess\x12(.registrar.plugin.v1.RegistrationContext\x1a(.registrar.plugin.v1.RegistrationContext2\xb3\x04\n" +
 	"\x05Store\x12Q\n" +
 	"\x06Create\x12\".registrar.plugin.v1.CreateRequest\x1a#.registrar.plugin.v1.CreateResponse\x12H\n" +
 	"\x03Get\x12\x1f.registrar.plugin.v1.GetRequest\x1a .registrar.plugin.v1.GetResponse\x12\x81\x01\n" +
 	"\x16GetByRegistrationToken\x122.registrar.plugin.v1.GetByRegistrationTokenRequest\x1a3.registrar.plugin.v1.GetByRegistrationTokenResponse\x12Q\n" +
 	"\x06Update\x12\".registrar.plugin.v1.UpdateRequest\x1a#.registrar.plugin.v1.UpdateResponse\x12Q\n" +
 	"\x06Delete\x12\".registrar.plugin.v1.DeleteRequest\x1a#.registrar.plugin.v1.DeleteResponse\x12c\n" +
-	"\fCountClients\x12(.registrar.plugin.v1.CountClientsRequest\x1a).registrar.plugin.v1.CountClientsResponse\x12`\n" +
+	"\fCountClients\x12(.registrar.plugin.v1.CountClientsRequest\x1a).registrar.plugin.v1.CountClientsResponse2\x88\x03\n" +
+	"\n" +
+	"TokenStore\x12`\n" +
 	"\vCreateToken\x12'.registrar.plugin.v1.CreateTokenRequest\x1a(.registrar.plugin.v1.CreateTokenResponse\x12W\n" +
 	"\bGetToken\x12$.registrar.plugin.v1.GetTokenRequest\x1a%.registrar.plugin.v1.GetTokenResponse\x12]\n" +
 	"\n" +
 	"ListTokens\x12&.registrar.plugin.v1.ListTokensRequest\x1a'.registrar.plugin.v1.ListTokensResponse\x12`\n" +
-	"\vUpdateToken\x12'.registrar.plugin.v1.UpdateTokenRequest\x1a(.registrar.plugin.v1.UpdateTokenResponse\x12`\n" +
+	"\vUpdateToken\x12'.registrar.plugin.v1.UpdateTokenRequest\x1a(.registrar.plugin.v1.UpdateTokenResponse2l\n" +
+	"\bJTIStore\x12`\n" +
 	"\vMarkJTIUsed\x12'.registrar.plugin.v1.MarkJTIUsedRequest\x1a(.registrar.plugin.v1.MarkJTIUsedResponse2d\n" +
 	"\x11ResponseGenerator\x12O\n" +
 	"\bGenerate\x12$.registrar.plugin.v1.GenerateRequest\x1a\x1d.registrar.plugin.v1.ResponseBGZEgithub.com/registrar-dcr/registrar/proto/registrar/plugin/v1;pluginv1b\x06proto3"
@@ -2572,7 +2506,7 @@ func file_registrar_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_registrar_plugin_v1_plugin_proto_rawDescData
 }
 
-var file_registrar_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 40)
+var file_registrar_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_registrar_plugin_v1_plugin_proto_goTypes = []any{
 	(*Client)(nil),                         // 0: registrar.plugin.v1.Client
 	(*Caller)(nil),                         // 1: registrar.plugin.v1.Caller
@@ -2587,33 +2521,32 @@ var file_registrar_plugin_v1_plugin_proto_goTypes = []any{
 	(*HealthResponse)(nil),                 // 10: registrar.plugin.v1.HealthResponse
 	(*DescribeRequest)(nil),                // 11: registrar.plugin.v1.DescribeRequest
 	(*DescribeResponse)(nil),               // 12: registrar.plugin.v1.DescribeResponse
-	(*StepRequest)(nil),                    // 13: registrar.plugin.v1.StepRequest
-	(*GenerateRequest)(nil),                // 14: registrar.plugin.v1.GenerateRequest
-	(*Response)(nil),                       // 15: registrar.plugin.v1.Response
-	(*CreateRequest)(nil),                  // 16: registrar.plugin.v1.CreateRequest
-	(*CreateResponse)(nil),                 // 17: registrar.plugin.v1.CreateResponse
-	(*GetRequest)(nil),                     // 18: registrar.plugin.v1.GetRequest
-	(*GetResponse)(nil),                    // 19: registrar.plugin.v1.GetResponse
-	(*GetByRegistrationTokenRequest)(nil),  // 20: registrar.plugin.v1.GetByRegistrationTokenRequest
-	(*GetByRegistrationTokenResponse)(nil), // 21: registrar.plugin.v1.GetByRegistrationTokenResponse
-	(*UpdateRequest)(nil),                  // 22: registrar.plugin.v1.UpdateRequest
-	(*UpdateResponse)(nil),                 // 23: registrar.plugin.v1.UpdateResponse
-	(*DeleteRequest)(nil),                  // 24: registrar.plugin.v1.DeleteRequest
-	(*DeleteResponse)(nil),                 // 25: registrar.plugin.v1.DeleteResponse
-	(*InitialAccessToken)(nil),             // 26: registrar.plugin.v1.InitialAccessToken
-	(*CountClientsRequest)(nil),            // 27: registrar.plugin.v1.CountClientsRequest
-	(*CountClientsResponse)(nil),           // 28: registrar.plugin.v1.CountClientsResponse
-	(*CreateTokenRequest)(nil),             // 29: registrar.plugin.v1.CreateTokenRequest
-	(*CreateTokenResponse)(nil),            // 30: registrar.plugin.v1.CreateTokenResponse
-	(*GetTokenRequest)(nil),                // 31: registrar.plugin.v1.GetTokenRequest
-	(*GetTokenResponse)(nil),               // 32: registrar.plugin.v1.GetTokenResponse
-	(*ListTokensRequest)(nil),              // 33: registrar.plugin.v1.ListTokensRequest
-	(*ListTokensResponse)(nil),             // 34: registrar.plugin.v1.ListTokensResponse
-	(*UpdateTokenRequest)(nil),             // 35: registrar.plugin.v1.UpdateTokenRequest
-	(*UpdateTokenResponse)(nil),            // 36: registrar.plugin.v1.UpdateTokenResponse
-	(*MarkJTIUsedRequest)(nil),             // 37: registrar.plugin.v1.MarkJTIUsedRequest
-	(*MarkJTIUsedResponse)(nil),            // 38: registrar.plugin.v1.MarkJTIUsedResponse
-	nil,                                    // 39: registrar.plugin.v1.RegistrationContext.ItemsEntry
+	(*GenerateRequest)(nil),                // 13: registrar.plugin.v1.GenerateRequest
+	(*Response)(nil),                       // 14: registrar.plugin.v1.Response
+	(*CreateRequest)(nil),                  // 15: registrar.plugin.v1.CreateRequest
+	(*CreateResponse)(nil),                 // 16: registrar.plugin.v1.CreateResponse
+	(*GetRequest)(nil),                     // 17: registrar.plugin.v1.GetRequest
+	(*GetResponse)(nil),                    // 18: registrar.plugin.v1.GetResponse
+	(*GetByRegistrationTokenRequest)(nil),  // 19: registrar.plugin.v1.GetByRegistrationTokenRequest
+	(*GetByRegistrationTokenResponse)(nil), // 20: registrar.plugin.v1.GetByRegistrationTokenResponse
+	(*UpdateRequest)(nil),                  // 21: registrar.plugin.v1.UpdateRequest
+	(*UpdateResponse)(nil),                 // 22: registrar.plugin.v1.UpdateResponse
+	(*DeleteRequest)(nil),                  // 23: registrar.plugin.v1.DeleteRequest
+	(*DeleteResponse)(nil),                 // 24: registrar.plugin.v1.DeleteResponse
+	(*InitialAccessToken)(nil),             // 25: registrar.plugin.v1.InitialAccessToken
+	(*CountClientsRequest)(nil),            // 26: registrar.plugin.v1.CountClientsRequest
+	(*CountClientsResponse)(nil),           // 27: registrar.plugin.v1.CountClientsResponse
+	(*CreateTokenRequest)(nil),             // 28: registrar.plugin.v1.CreateTokenRequest
+	(*CreateTokenResponse)(nil),            // 29: registrar.plugin.v1.CreateTokenResponse
+	(*GetTokenRequest)(nil),                // 30: registrar.plugin.v1.GetTokenRequest
+	(*GetTokenResponse)(nil),               // 31: registrar.plugin.v1.GetTokenResponse
+	(*ListTokensRequest)(nil),              // 32: registrar.plugin.v1.ListTokensRequest
+	(*ListTokensResponse)(nil),             // 33: registrar.plugin.v1.ListTokensResponse
+	(*UpdateTokenRequest)(nil),             // 34: registrar.plugin.v1.UpdateTokenRequest
+	(*UpdateTokenResponse)(nil),            // 35: registrar.plugin.v1.UpdateTokenResponse
+	(*MarkJTIUsedRequest)(nil),             // 36: registrar.plugin.v1.MarkJTIUsedRequest
+	(*MarkJTIUsedResponse)(nil),            // 37: registrar.plugin.v1.MarkJTIUsedResponse
+	nil,                                    // 38: registrar.plugin.v1.RegistrationContext.ItemsEntry
 }
 var file_registrar_plugin_v1_plugin_proto_depIdxs = []int32{
 	0,  // 0: registrar.plugin.v1.RegistrationContext.client:type_name -> registrar.plugin.v1.Client
@@ -2621,62 +2554,59 @@ var file_registrar_plugin_v1_plugin_proto_depIdxs = []int32{
 	1,  // 2: registrar.plugin.v1.RegistrationContext.caller:type_name -> registrar.plugin.v1.Caller
 	2,  // 3: registrar.plugin.v1.RegistrationContext.policy:type_name -> registrar.plugin.v1.Policy
 	3,  // 4: registrar.plugin.v1.RegistrationContext.issued:type_name -> registrar.plugin.v1.Credentials
-	39, // 5: registrar.plugin.v1.RegistrationContext.items:type_name -> registrar.plugin.v1.RegistrationContext.ItemsEntry
-	4,  // 6: registrar.plugin.v1.StepRequest.context:type_name -> registrar.plugin.v1.RegistrationContext
-	4,  // 7: registrar.plugin.v1.GenerateRequest.context:type_name -> registrar.plugin.v1.RegistrationContext
-	0,  // 8: registrar.plugin.v1.CreateRequest.client:type_name -> registrar.plugin.v1.Client
-	0,  // 9: registrar.plugin.v1.CreateResponse.client:type_name -> registrar.plugin.v1.Client
-	0,  // 10: registrar.plugin.v1.GetResponse.client:type_name -> registrar.plugin.v1.Client
-	0,  // 11: registrar.plugin.v1.GetByRegistrationTokenResponse.client:type_name -> registrar.plugin.v1.Client
-	0,  // 12: registrar.plugin.v1.UpdateRequest.client:type_name -> registrar.plugin.v1.Client
-	0,  // 13: registrar.plugin.v1.UpdateResponse.client:type_name -> registrar.plugin.v1.Client
-	26, // 14: registrar.plugin.v1.CreateTokenRequest.token:type_name -> registrar.plugin.v1.InitialAccessToken
-	26, // 15: registrar.plugin.v1.CreateTokenResponse.token:type_name -> registrar.plugin.v1.InitialAccessToken
-	26, // 16: registrar.plugin.v1.GetTokenResponse.token:type_name -> registrar.plugin.v1.InitialAccessToken
-	26, // 17: registrar.plugin.v1.ListTokensResponse.tokens:type_name -> registrar.plugin.v1.InitialAccessToken
-	26, // 18: registrar.plugin.v1.UpdateTokenRequest.token:type_name -> registrar.plugin.v1.InitialAccessToken
-	26, // 19: registrar.plugin.v1.UpdateTokenResponse.token:type_name -> registrar.plugin.v1.InitialAccessToken
-	7,  // 20: registrar.plugin.v1.Plugin.Configure:input_type -> registrar.plugin.v1.ConfigureRequest
-	9,  // 21: registrar.plugin.v1.Plugin.Health:input_type -> registrar.plugin.v1.HealthRequest
-	11, // 22: registrar.plugin.v1.Plugin.Describe:input_type -> registrar.plugin.v1.DescribeRequest
-	4,  // 23: registrar.plugin.v1.Validator.Validate:input_type -> registrar.plugin.v1.RegistrationContext
-	13, // 24: registrar.plugin.v1.Validator.ValidateStep:input_type -> registrar.plugin.v1.StepRequest
-	4,  // 25: registrar.plugin.v1.Processor.Process:input_type -> registrar.plugin.v1.RegistrationContext
-	16, // 26: registrar.plugin.v1.Store.Create:input_type -> registrar.plugin.v1.CreateRequest
-	18, // 27: registrar.plugin.v1.Store.Get:input_type -> registrar.plugin.v1.GetRequest
-	20, // 28: registrar.plugin.v1.Store.GetByRegistrationToken:input_type -> registrar.plugin.v1.GetByRegistrationTokenRequest
-	22, // 29: registrar.plugin.v1.Store.Update:input_type -> registrar.plugin.v1.UpdateRequest
-	24, // 30: registrar.plugin.v1.Store.Delete:input_type -> registrar.plugin.v1.DeleteRequest
-	27, // 31: registrar.plugin.v1.Store.CountClients:input_type -> registrar.plugin.v1.CountClientsRequest
-	29, // 32: registrar.plugin.v1.Store.CreateToken:input_type -> registrar.plugin.v1.CreateTokenRequest
-	31, // 33: registrar.plugin.v1.Store.GetToken:input_type -> registrar.plugin.v1.GetTokenRequest
-	33, // 34: registrar.plugin.v1.Store.ListTokens:input_type -> registrar.plugin.v1.ListTokensRequest
-	35, // 35: registrar.plugin.v1.Store.UpdateToken:input_type -> registrar.plugin.v1.UpdateTokenRequest
-	37, // 36: registrar.plugin.v1.Store.MarkJTIUsed:input_type -> registrar.plugin.v1.MarkJTIUsedRequest
-	14, // 37: registrar.plugin.v1.ResponseGenerator.Generate:input_type -> registrar.plugin.v1.GenerateRequest
-	8,  // 38: registrar.plugin.v1.Plugin.Configure:output_type -> registrar.plugin.v1.ConfigureResponse
-	10, // 39: registrar.plugin.v1.Plugin.Health:output_type -> registrar.plugin.v1.HealthResponse
-	12, // 40: registrar.plugin.v1.Plugin.Describe:output_type -> registrar.plugin.v1.DescribeResponse
-	4,  // 41: registrar.plugin.v1.Validator.Validate:output_type -> registrar.plugin.v1.RegistrationContext
-	4,  // 42: registrar.plugin.v1.Validator.ValidateStep:output_type -> registrar.plugin.v1.RegistrationContext
-	4,  // 43: registrar.plugin.v1.Processor.Process:output_type -> registrar.plugin.v1.RegistrationContext
-	17, // 44: registrar.plugin.v1.Store.Create:output_type -> registrar.plugin.v1.CreateResponse
-	19, // 45: registrar.plugin.v1.Store.Get:output_type -> registrar.plugin.v1.GetResponse
-	21, // 46: registrar.plugin.v1.Store.GetByRegistrationToken:output_type -> registrar.plugin.v1.GetByRegistrationTokenResponse
-	23, // 47: registrar.plugin.v1.Store.Update:output_type -> registrar.plugin.v1.UpdateResponse
-	25, // 48: registrar.plugin.v1.Store.Delete:output_type -> registrar.plugin.v1.DeleteResponse
-	28, // 49: registrar.plugin.v1.Store.CountClients:output_type -> registrar.plugin.v1.CountClientsResponse
-	30, // 50: registrar.plugin.v1.Store.CreateToken:output_type -> registrar.plugin.v1.CreateTokenResponse
-	32, // 51: registrar.plugin.v1.Store.GetToken:output_type -> registrar.plugin.v1.GetTokenResponse
-	34, // 52: registrar.plugin.v1.Store.ListTokens:output_type -> registrar.plugin.v1.ListTokensResponse
-	36, // 53: registrar.plugin.v1.Store.UpdateToken:output_type -> registrar.plugin.v1.UpdateTokenResponse
-	38, // 54: registrar.plugin.v1.Store.MarkJTIUsed:output_type -> registrar.plugin.v1.MarkJTIUsedResponse
-	15, // 55: registrar.plugin.v1.ResponseGenerator.Generate:output_type -> registrar.plugin.v1.Response
-	38, // [38:56] is the sub-list for method output_type
-	20, // [20:38] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	38, // 5: registrar.plugin.v1.RegistrationContext.items:type_name -> registrar.plugin.v1.RegistrationContext.ItemsEntry
+	4,  // 6: registrar.plugin.v1.GenerateRequest.context:type_name -> registrar.plugin.v1.RegistrationContext
+	0,  // 7: registrar.plugin.v1.CreateRequest.client:type_name -> registrar.plugin.v1.Client
+	0,  // 8: registrar.plugin.v1.CreateResponse.client:type_name -> registrar.plugin.v1.Client
+	0,  // 9: registrar.plugin.v1.GetResponse.client:type_name -> registrar.plugin.v1.Client
+	0,  // 10: registrar.plugin.v1.GetByRegistrationTokenResponse.client:type_name -> registrar.plugin.v1.Client
+	0,  // 11: registrar.plugin.v1.UpdateRequest.client:type_name -> registrar.plugin.v1.Client
+	0,  // 12: registrar.plugin.v1.UpdateResponse.client:type_name -> registrar.plugin.v1.Client
+	25, // 13: registrar.plugin.v1.CreateTokenRequest.token:type_name -> registrar.plugin.v1.InitialAccessToken
+	25, // 14: registrar.plugin.v1.CreateTokenResponse.token:type_name -> registrar.plugin.v1.InitialAccessToken
+	25, // 15: registrar.plugin.v1.GetTokenResponse.token:type_name -> registrar.plugin.v1.InitialAccessToken
+	25, // 16: registrar.plugin.v1.ListTokensResponse.tokens:type_name -> registrar.plugin.v1.InitialAccessToken
+	25, // 17: registrar.plugin.v1.UpdateTokenRequest.token:type_name -> registrar.plugin.v1.InitialAccessToken
+	25, // 18: registrar.plugin.v1.UpdateTokenResponse.token:type_name -> registrar.plugin.v1.InitialAccessToken
+	7,  // 19: registrar.plugin.v1.Plugin.Configure:input_type -> registrar.plugin.v1.ConfigureRequest
+	9,  // 20: registrar.plugin.v1.Plugin.Health:input_type -> registrar.plugin.v1.HealthRequest
+	11, // 21: registrar.plugin.v1.Plugin.Describe:input_type -> registrar.plugin.v1.DescribeRequest
+	4,  // 22: registrar.plugin.v1.Validator.Validate:input_type -> registrar.plugin.v1.RegistrationContext
+	4,  // 23: registrar.plugin.v1.Processor.Process:input_type -> registrar.plugin.v1.RegistrationContext
+	15, // 24: registrar.plugin.v1.Store.Create:input_type -> registrar.plugin.v1.CreateRequest
+	17, // 25: registrar.plugin.v1.Store.Get:input_type -> registrar.plugin.v1.GetRequest
+	19, // 26: registrar.plugin.v1.Store.GetByRegistrationToken:input_type -> registrar.plugin.v1.GetByRegistrationTokenRequest
+	21, // 27: registrar.plugin.v1.Store.Update:input_type -> registrar.plugin.v1.UpdateRequest
+	23, // 28: registrar.plugin.v1.Store.Delete:input_type -> registrar.plugin.v1.DeleteRequest
+	26, // 29: registrar.plugin.v1.Store.CountClients:input_type -> registrar.plugin.v1.CountClientsRequest
+	28, // 30: registrar.plugin.v1.TokenStore.CreateToken:input_type -> registrar.plugin.v1.CreateTokenRequest
+	30, // 31: registrar.plugin.v1.TokenStore.GetToken:input_type -> registrar.plugin.v1.GetTokenRequest
+	32, // 32: registrar.plugin.v1.TokenStore.ListTokens:input_type -> registrar.plugin.v1.ListTokensRequest
+	34, // 33: registrar.plugin.v1.TokenStore.UpdateToken:input_type -> registrar.plugin.v1.UpdateTokenRequest
+	36, // 34: registrar.plugin.v1.JTIStore.MarkJTIUsed:input_type -> registrar.plugin.v1.MarkJTIUsedRequest
+	13, // 35: registrar.plugin.v1.ResponseGenerator.Generate:input_type -> registrar.plugin.v1.GenerateRequest
+	8,  // 36: registrar.plugin.v1.Plugin.Configure:output_type -> registrar.plugin.v1.ConfigureResponse
+	10, // 37: registrar.plugin.v1.Plugin.Health:output_type -> registrar.plugin.v1.HealthResponse
+	12, // 38: registrar.plugin.v1.Plugin.Describe:output_type -> registrar.plugin.v1.DescribeResponse
+	4,  // 39: registrar.plugin.v1.Validator.Validate:output_type -> registrar.plugin.v1.RegistrationContext
+	4,  // 40: registrar.plugin.v1.Processor.Process:output_type -> registrar.plugin.v1.RegistrationContext
+	16, // 41: registrar.plugin.v1.Store.Create:output_type -> registrar.plugin.v1.CreateResponse
+	18, // 42: registrar.plugin.v1.Store.Get:output_type -> registrar.plugin.v1.GetResponse
+	20, // 43: registrar.plugin.v1.Store.GetByRegistrationToken:output_type -> registrar.plugin.v1.GetByRegistrationTokenResponse
+	22, // 44: registrar.plugin.v1.Store.Update:output_type -> registrar.plugin.v1.UpdateResponse
+	24, // 45: registrar.plugin.v1.Store.Delete:output_type -> registrar.plugin.v1.DeleteResponse
+	27, // 46: registrar.plugin.v1.Store.CountClients:output_type -> registrar.plugin.v1.CountClientsResponse
+	29, // 47: registrar.plugin.v1.TokenStore.CreateToken:output_type -> registrar.plugin.v1.CreateTokenResponse
+	31, // 48: registrar.plugin.v1.TokenStore.GetToken:output_type -> registrar.plugin.v1.GetTokenResponse
+	33, // 49: registrar.plugin.v1.TokenStore.ListTokens:output_type -> registrar.plugin.v1.ListTokensResponse
+	35, // 50: registrar.plugin.v1.TokenStore.UpdateToken:output_type -> registrar.plugin.v1.UpdateTokenResponse
+	37, // 51: registrar.plugin.v1.JTIStore.MarkJTIUsed:output_type -> registrar.plugin.v1.MarkJTIUsedResponse
+	14, // 52: registrar.plugin.v1.ResponseGenerator.Generate:output_type -> registrar.plugin.v1.Response
+	36, // [36:53] is the sub-list for method output_type
+	19, // [19:36] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_registrar_plugin_v1_plugin_proto_init() }
@@ -2690,9 +2620,9 @@ func file_registrar_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_registrar_plugin_v1_plugin_proto_rawDesc), len(file_registrar_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   40,
+			NumMessages:   39,
 			NumExtensions: 0,
-			NumServices:   5,
+			NumServices:   7,
 		},
 		GoTypes:           file_registrar_plugin_v1_plugin_proto_goTypes,
 		DependencyIndexes: file_registrar_plugin_v1_plugin_proto_depIdxs,

@@ -7,8 +7,9 @@
 //
 //   validator  (service Validator)          checks and decides client metadata
 //   processor  (service Processor)          assigns ids, issues credentials
-//   store      (service Store)              keeps client records, initial
-//                                           access tokens and jti records
+//   store      (service Store)              keeps client records
+//   token_store (service TokenStore)        keeps initial access tokens
+//   jti_store  (service JTIStore)           records used software statements
 //   response   (service ResponseGenerator)  writes the success answer
 //
 // Every plugin also serves the Plugin service (configuration, health, and
@@ -262,8 +263,7 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 }
 
 const (
-	Validator_Validate_FullMethodName     = "/registrar.plugin.v1.Validator/Validate"
-	Validator_ValidateStep_FullMethodName = "/registrar.plugin.v1.Validator/ValidateStep"
+	Validator_Validate_FullMethodName = "/registrar.plugin.v1.Validator/Validate"
 )
 
 // ValidatorClient is the client API for Validator service.
@@ -278,11 +278,6 @@ type ValidatorClient interface {
 	// Error detail, usually invalid_client_metadata or invalid_redirect_uri
 	// with a description that names the member.
 	Validate(ctx context.Context, in *RegistrationContext, opts ...grpc.CallOption) (*RegistrationContext, error)
-	// ValidateStep runs one step of the built-in validator's sequence as the
-	// plugin redefined it, so that the server can interleave the plugin's
-	// steps with its own. UNIMPLEMENTED when the plugin does not serve steps;
-	// INVALID_ARGUMENT for an unknown step name.
-	ValidateStep(ctx context.Context, in *StepRequest, opts ...grpc.CallOption) (*RegistrationContext, error)
 }
 
 type validatorClient struct {
@@ -303,16 +298,6 @@ func (c *validatorClient) Validate(ctx context.Context, in *RegistrationContext,
 	return out, nil
 }
 
-func (c *validatorClient) ValidateStep(ctx context.Context, in *StepRequest, opts ...grpc.CallOption) (*RegistrationContext, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(RegistrationContext)
-	err := c.cc.Invoke(ctx, Validator_ValidateStep_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // ValidatorServer is the server API for Validator service.
 // All implementations must embed UnimplementedValidatorServer
 // for forward compatibility.
@@ -325,11 +310,6 @@ type ValidatorServer interface {
 	// Error detail, usually invalid_client_metadata or invalid_redirect_uri
 	// with a description that names the member.
 	Validate(context.Context, *RegistrationContext) (*RegistrationContext, error)
-	// ValidateStep runs one step of the built-in validator's sequence as the
-	// plugin redefined it, so that the server can interleave the plugin's
-	// steps with its own. UNIMPLEMENTED when the plugin does not serve steps;
-	// INVALID_ARGUMENT for an unknown step name.
-	ValidateStep(context.Context, *StepRequest) (*RegistrationContext, error)
 	mustEmbedUnimplementedValidatorServer()
 }
 
@@ -342,9 +322,6 @@ type UnimplementedValidatorServer struct{}
 
 func (UnimplementedValidatorServer) Validate(context.Context, *RegistrationContext) (*RegistrationContext, error) {
 	return nil, status.Error(codes.Unimplemented, "method Validate not implemented")
-}
-func (UnimplementedValidatorServer) ValidateStep(context.Context, *StepRequest) (*RegistrationContext, error) {
-	return nil, status.Error(codes.Unimplemented, "method ValidateStep not implemented")
 }
 func (UnimplementedValidatorServer) mustEmbedUnimplementedValidatorServer() {}
 func (UnimplementedValidatorServer) testEmbeddedByValue()                   {}
@@ -385,24 +362,6 @@ func _Validator_Validate_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
-func _Validator_ValidateStep_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(StepRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(ValidatorServer).ValidateStep(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Validator_ValidateStep_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(ValidatorServer).ValidateStep(ctx, req.(*StepRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
 // Validator_ServiceDesc is the grpc.ServiceDesc for Validator service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -413,10 +372,6 @@ var Validator_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Validate",
 			Handler:    _Validator_Validate_Handler,
-		},
-		{
-			MethodName: "ValidateStep",
-			Handler:    _Validator_ValidateStep_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
@@ -544,22 +499,18 @@ const (
 	Store_Update_FullMethodName                 = "/registrar.plugin.v1.Store/Update"
 	Store_Delete_FullMethodName                 = "/registrar.plugin.v1.Store/Delete"
 	Store_CountClients_FullMethodName           = "/registrar.plugin.v1.Store/CountClients"
-	Store_CreateToken_FullMethodName            = "/registrar.plugin.v1.Store/CreateToken"
-	Store_GetToken_FullMethodName               = "/registrar.plugin.v1.Store/GetToken"
-	Store_ListTokens_FullMethodName             = "/registrar.plugin.v1.Store/ListTokens"
-	Store_UpdateToken_FullMethodName            = "/registrar.plugin.v1.Store/UpdateToken"
-	Store_MarkJTIUsed_FullMethodName            = "/registrar.plugin.v1.Store/MarkJTIUsed"
 )
 
 // StoreClient is the client API for Store service.
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// Store keeps client records, initial access tokens and the jti records of
-// used software statements. Records are whole values with a revision for
-// optimistic concurrency; a store never merges. Health is Plugin.Health. A
-// store plugin built before an RPC was added answers it with UNIMPLEMENTED,
-// which the server reports as "not supported".
+// Store keeps client records (kind "store"). Records are whole values with a
+// revision for optimistic concurrency; a store never merges. Health is
+// Plugin.Health. A store plugin built before an RPC was added answers it with
+// UNIMPLEMENTED, which the server reports as "not supported". Initial access
+// tokens and jtis are the services TokenStore and JTIStore, which a store
+// plugin serves or leaves to another store.
 type StoreClient interface {
 	// Create stores a new client with revision 1. ALREADY_EXISTS on a
 	// duplicate client_id.
@@ -579,25 +530,6 @@ type StoreClient interface {
 	// CountClients counts the clients registered under a profile, for the
 	// profile's limit; 0 (not NOT_FOUND) for a profile without clients.
 	CountClients(ctx context.Context, in *CountClientsRequest, opts ...grpc.CallOption) (*CountClientsResponse, error)
-	// CreateToken stores a new initial access token with revision 1.
-	// ALREADY_EXISTS when its id or its hash is taken.
-	CreateToken(ctx context.Context, in *CreateTokenRequest, opts ...grpc.CallOption) (*CreateTokenResponse, error)
-	// GetToken reads the initial access token whose hash equals the given
-	// one. NOT_FOUND when there is none.
-	GetToken(ctx context.Context, in *GetTokenRequest, opts ...grpc.CallOption) (*GetTokenResponse, error)
-	// ListTokens returns every initial access token.
-	ListTokens(ctx context.Context, in *ListTokensRequest, opts ...grpc.CallOption) (*ListTokensResponse, error)
-	// UpdateToken replaces the token with the same id if its stored revision
-	// equals the given one and increments the revision. ABORTED on a stale
-	// revision, NOT_FOUND when the token does not exist. The id and the hash
-	// never change: an update with another hash is refused (any status but
-	// the store codes above) and changes nothing.
-	UpdateToken(ctx context.Context, in *UpdateTokenRequest, opts ...grpc.CallOption) (*UpdateTokenResponse, error)
-	// MarkJTIUsed records that a software statement was used, until its
-	// expiry. ALREADY_EXISTS when the key is recorded with an expires_at later
-	// than now: a replay. A record that has expired is replaced. Of
-	// concurrent first uses of one key exactly one succeeds.
-	MarkJTIUsed(ctx context.Context, in *MarkJTIUsedRequest, opts ...grpc.CallOption) (*MarkJTIUsedResponse, error)
 }
 
 type storeClient struct {
@@ -668,65 +600,16 @@ func (c *storeClient) CountClients(ctx context.Context, in *CountClientsRequest,
 	return out, nil
 }
 
-func (c *storeClient) CreateToken(ctx context.Context, in *CreateTokenRequest, opts ...grpc.CallOption) (*CreateTokenResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(CreateTokenResponse)
-	err := c.cc.Invoke(ctx, Store_CreateToken_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *storeClient) GetToken(ctx context.Context, in *GetTokenRequest, opts ...grpc.CallOption) (*GetTokenResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(GetTokenResponse)
-	err := c.cc.Invoke(ctx, Store_GetToken_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *storeClient) ListTokens(ctx context.Context, in *ListTokensRequest, opts ...grpc.CallOption) (*ListTokensResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ListTokensResponse)
-	err := c.cc.Invoke(ctx, Store_ListTokens_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *storeClient) UpdateToken(ctx context.Context, in *UpdateTokenRequest, opts ...grpc.CallOption) (*UpdateTokenResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(UpdateTokenResponse)
-	err := c.cc.Invoke(ctx, Store_UpdateToken_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *storeClient) MarkJTIUsed(ctx context.Context, in *MarkJTIUsedRequest, opts ...grpc.CallOption) (*MarkJTIUsedResponse, error) {
-	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(MarkJTIUsedResponse)
-	err := c.cc.Invoke(ctx, Store_MarkJTIUsed_FullMethodName, in, out, cOpts...)
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // StoreServer is the server API for Store service.
 // All implementations must embed UnimplementedStoreServer
 // for forward compatibility.
 //
-// Store keeps client records, initial access tokens and the jti records of
-// used software statements. Records are whole values with a revision for
-// optimistic concurrency; a store never merges. Health is Plugin.Health. A
-// store plugin built before an RPC was added answers it with UNIMPLEMENTED,
-// which the server reports as "not supported".
+// Store keeps client records (kind "store"). Records are whole values with a
+// revision for optimistic concurrency; a store never merges. Health is
+// Plugin.Health. A store plugin built before an RPC was added answers it with
+// UNIMPLEMENTED, which the server reports as "not supported". Initial access
+// tokens and jtis are the services TokenStore and JTIStore, which a store
+// plugin serves or leaves to another store.
 type StoreServer interface {
 	// Create stores a new client with revision 1. ALREADY_EXISTS on a
 	// duplicate client_id.
@@ -746,25 +629,6 @@ type StoreServer interface {
 	// CountClients counts the clients registered under a profile, for the
 	// profile's limit; 0 (not NOT_FOUND) for a profile without clients.
 	CountClients(context.Context, *CountClientsRequest) (*CountClientsResponse, error)
-	// CreateToken stores a new initial access token with revision 1.
-	// ALREADY_EXISTS when its id or its hash is taken.
-	CreateToken(context.Context, *CreateTokenRequest) (*CreateTokenResponse, error)
-	// GetToken reads the initial access token whose hash equals the given
-	// one. NOT_FOUND when there is none.
-	GetToken(context.Context, *GetTokenRequest) (*GetTokenResponse, error)
-	// ListTokens returns every initial access token.
-	ListTokens(context.Context, *ListTokensRequest) (*ListTokensResponse, error)
-	// UpdateToken replaces the token with the same id if its stored revision
-	// equals the given one and increments the revision. ABORTED on a stale
-	// revision, NOT_FOUND when the token does not exist. The id and the hash
-	// never change: an update with another hash is refused (any status but
-	// the store codes above) and changes nothing.
-	UpdateToken(context.Context, *UpdateTokenRequest) (*UpdateTokenResponse, error)
-	// MarkJTIUsed records that a software statement was used, until its
-	// expiry. ALREADY_EXISTS when the key is recorded with an expires_at later
-	// than now: a replay. A record that has expired is replaced. Of
-	// concurrent first uses of one key exactly one succeeds.
-	MarkJTIUsed(context.Context, *MarkJTIUsedRequest) (*MarkJTIUsedResponse, error)
 	mustEmbedUnimplementedStoreServer()
 }
 
@@ -792,21 +656,6 @@ func (UnimplementedStoreServer) Delete(context.Context, *DeleteRequest) (*Delete
 }
 func (UnimplementedStoreServer) CountClients(context.Context, *CountClientsRequest) (*CountClientsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CountClients not implemented")
-}
-func (UnimplementedStoreServer) CreateToken(context.Context, *CreateTokenRequest) (*CreateTokenResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method CreateToken not implemented")
-}
-func (UnimplementedStoreServer) GetToken(context.Context, *GetTokenRequest) (*GetTokenResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method GetToken not implemented")
-}
-func (UnimplementedStoreServer) ListTokens(context.Context, *ListTokensRequest) (*ListTokensResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ListTokens not implemented")
-}
-func (UnimplementedStoreServer) UpdateToken(context.Context, *UpdateTokenRequest) (*UpdateTokenResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method UpdateToken not implemented")
-}
-func (UnimplementedStoreServer) MarkJTIUsed(context.Context, *MarkJTIUsedRequest) (*MarkJTIUsedResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method MarkJTIUsed not implemented")
 }
 func (UnimplementedStoreServer) mustEmbedUnimplementedStoreServer() {}
 func (UnimplementedStoreServer) testEmbeddedByValue()               {}
@@ -937,96 +786,6 @@ func _Store_CountClients_Handler(srv interface{}, ctx context.Context, dec func(
 	return interceptor(ctx, in, info, handler)
 }
 
-func _Store_CreateToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(CreateTokenRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(StoreServer).CreateToken(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Store_CreateToken_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(StoreServer).CreateToken(ctx, req.(*CreateTokenRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _Store_GetToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(GetTokenRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(StoreServer).GetToken(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Store_GetToken_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(StoreServer).GetToken(ctx, req.(*GetTokenRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _Store_ListTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ListTokensRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(StoreServer).ListTokens(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Store_ListTokens_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(StoreServer).ListTokens(ctx, req.(*ListTokensRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _Store_UpdateToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(UpdateTokenRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(StoreServer).UpdateToken(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Store_UpdateToken_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(StoreServer).UpdateToken(ctx, req.(*UpdateTokenRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
-func _Store_MarkJTIUsed_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(MarkJTIUsedRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(StoreServer).MarkJTIUsed(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: Store_MarkJTIUsed_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(StoreServer).MarkJTIUsed(ctx, req.(*MarkJTIUsedRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
 // Store_ServiceDesc is the grpc.ServiceDesc for Store service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1058,25 +817,365 @@ var Store_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "CountClients",
 			Handler:    _Store_CountClients_Handler,
 		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "registrar/plugin/v1/plugin.proto",
+}
+
+const (
+	TokenStore_CreateToken_FullMethodName = "/registrar.plugin.v1.TokenStore/CreateToken"
+	TokenStore_GetToken_FullMethodName    = "/registrar.plugin.v1.TokenStore/GetToken"
+	TokenStore_ListTokens_FullMethodName  = "/registrar.plugin.v1.TokenStore/ListTokens"
+	TokenStore_UpdateToken_FullMethodName = "/registrar.plugin.v1.TokenStore/UpdateToken"
+)
+
+// TokenStoreClient is the client API for TokenStore service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// TokenStore keeps initial access tokens (kind "token_store", RFC 7591 §3):
+// records with a revision, holding the token's hash only. Health is
+// Plugin.Health.
+type TokenStoreClient interface {
+	// CreateToken stores a new initial access token with revision 1.
+	// ALREADY_EXISTS when its id or its hash is taken.
+	CreateToken(ctx context.Context, in *CreateTokenRequest, opts ...grpc.CallOption) (*CreateTokenResponse, error)
+	// GetToken reads the initial access token whose hash equals the given
+	// one. NOT_FOUND when there is none.
+	GetToken(ctx context.Context, in *GetTokenRequest, opts ...grpc.CallOption) (*GetTokenResponse, error)
+	// ListTokens returns every initial access token.
+	ListTokens(ctx context.Context, in *ListTokensRequest, opts ...grpc.CallOption) (*ListTokensResponse, error)
+	// UpdateToken replaces the token with the same id if its stored revision
+	// equals the given one and increments the revision. ABORTED on a stale
+	// revision, NOT_FOUND when the token does not exist. The id and the hash
+	// never change: an update with another hash is refused (any status but
+	// the store codes above) and changes nothing.
+	UpdateToken(ctx context.Context, in *UpdateTokenRequest, opts ...grpc.CallOption) (*UpdateTokenResponse, error)
+}
+
+type tokenStoreClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewTokenStoreClient(cc grpc.ClientConnInterface) TokenStoreClient {
+	return &tokenStoreClient{cc}
+}
+
+func (c *tokenStoreClient) CreateToken(ctx context.Context, in *CreateTokenRequest, opts ...grpc.CallOption) (*CreateTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateTokenResponse)
+	err := c.cc.Invoke(ctx, TokenStore_CreateToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *tokenStoreClient) GetToken(ctx context.Context, in *GetTokenRequest, opts ...grpc.CallOption) (*GetTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetTokenResponse)
+	err := c.cc.Invoke(ctx, TokenStore_GetToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *tokenStoreClient) ListTokens(ctx context.Context, in *ListTokensRequest, opts ...grpc.CallOption) (*ListTokensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTokensResponse)
+	err := c.cc.Invoke(ctx, TokenStore_ListTokens_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *tokenStoreClient) UpdateToken(ctx context.Context, in *UpdateTokenRequest, opts ...grpc.CallOption) (*UpdateTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateTokenResponse)
+	err := c.cc.Invoke(ctx, TokenStore_UpdateToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TokenStoreServer is the server API for TokenStore service.
+// All implementations must embed UnimplementedTokenStoreServer
+// for forward compatibility.
+//
+// TokenStore keeps initial access tokens (kind "token_store", RFC 7591 §3):
+// records with a revision, holding the token's hash only. Health is
+// Plugin.Health.
+type TokenStoreServer interface {
+	// CreateToken stores a new initial access token with revision 1.
+	// ALREADY_EXISTS when its id or its hash is taken.
+	CreateToken(context.Context, *CreateTokenRequest) (*CreateTokenResponse, error)
+	// GetToken reads the initial access token whose hash equals the given
+	// one. NOT_FOUND when there is none.
+	GetToken(context.Context, *GetTokenRequest) (*GetTokenResponse, error)
+	// ListTokens returns every initial access token.
+	ListTokens(context.Context, *ListTokensRequest) (*ListTokensResponse, error)
+	// UpdateToken replaces the token with the same id if its stored revision
+	// equals the given one and increments the revision. ABORTED on a stale
+	// revision, NOT_FOUND when the token does not exist. The id and the hash
+	// never change: an update with another hash is refused (any status but
+	// the store codes above) and changes nothing.
+	UpdateToken(context.Context, *UpdateTokenRequest) (*UpdateTokenResponse, error)
+	mustEmbedUnimplementedTokenStoreServer()
+}
+
+// UnimplementedTokenStoreServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedTokenStoreServer struct{}
+
+func (UnimplementedTokenStoreServer) CreateToken(context.Context, *CreateTokenRequest) (*CreateTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateToken not implemented")
+}
+func (UnimplementedTokenStoreServer) GetToken(context.Context, *GetTokenRequest) (*GetTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetToken not implemented")
+}
+func (UnimplementedTokenStoreServer) ListTokens(context.Context, *ListTokensRequest) (*ListTokensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTokens not implemented")
+}
+func (UnimplementedTokenStoreServer) UpdateToken(context.Context, *UpdateTokenRequest) (*UpdateTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateToken not implemented")
+}
+func (UnimplementedTokenStoreServer) mustEmbedUnimplementedTokenStoreServer() {}
+func (UnimplementedTokenStoreServer) testEmbeddedByValue()                    {}
+
+// UnsafeTokenStoreServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to TokenStoreServer will
+// result in compilation errors.
+type UnsafeTokenStoreServer interface {
+	mustEmbedUnimplementedTokenStoreServer()
+}
+
+func RegisterTokenStoreServer(s grpc.ServiceRegistrar, srv TokenStoreServer) {
+	// If the following call panics, it indicates UnimplementedTokenStoreServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&TokenStore_ServiceDesc, srv)
+}
+
+func _TokenStore_CreateToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TokenStoreServer).CreateToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TokenStore_CreateToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TokenStoreServer).CreateToken(ctx, req.(*CreateTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TokenStore_GetToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TokenStoreServer).GetToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TokenStore_GetToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TokenStoreServer).GetToken(ctx, req.(*GetTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TokenStore_ListTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTokensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TokenStoreServer).ListTokens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TokenStore_ListTokens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TokenStoreServer).ListTokens(ctx, req.(*ListTokensRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TokenStore_UpdateToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TokenStoreServer).UpdateToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TokenStore_UpdateToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TokenStoreServer).UpdateToken(ctx, req.(*UpdateTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// TokenStore_ServiceDesc is the grpc.ServiceDesc for TokenStore service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var TokenStore_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "registrar.plugin.v1.TokenStore",
+	HandlerType: (*TokenStoreServer)(nil),
+	Methods: []grpc.MethodDesc{
 		{
 			MethodName: "CreateToken",
-			Handler:    _Store_CreateToken_Handler,
+			Handler:    _TokenStore_CreateToken_Handler,
 		},
 		{
 			MethodName: "GetToken",
-			Handler:    _Store_GetToken_Handler,
+			Handler:    _TokenStore_GetToken_Handler,
 		},
 		{
 			MethodName: "ListTokens",
-			Handler:    _Store_ListTokens_Handler,
+			Handler:    _TokenStore_ListTokens_Handler,
 		},
 		{
 			MethodName: "UpdateToken",
-			Handler:    _Store_UpdateToken_Handler,
+			Handler:    _TokenStore_UpdateToken_Handler,
 		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "registrar/plugin/v1/plugin.proto",
+}
+
+const (
+	JTIStore_MarkJTIUsed_FullMethodName = "/registrar.plugin.v1.JTIStore/MarkJTIUsed"
+)
+
+// JTIStoreClient is the client API for JTIStore service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// JTIStore records the software statements already used, for the replay
+// check of RFC 7591 §2.3 (kind "jti_store"). Health is Plugin.Health.
+type JTIStoreClient interface {
+	// MarkJTIUsed records that a software statement was used, until its
+	// expiry. ALREADY_EXISTS when the key is recorded with an expires_at later
+	// than now: a replay. A record that has expired is replaced. Of
+	// concurrent first uses of one key exactly one succeeds.
+	MarkJTIUsed(ctx context.Context, in *MarkJTIUsedRequest, opts ...grpc.CallOption) (*MarkJTIUsedResponse, error)
+}
+
+type jTIStoreClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewJTIStoreClient(cc grpc.ClientConnInterface) JTIStoreClient {
+	return &jTIStoreClient{cc}
+}
+
+func (c *jTIStoreClient) MarkJTIUsed(ctx context.Context, in *MarkJTIUsedRequest, opts ...grpc.CallOption) (*MarkJTIUsedResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MarkJTIUsedResponse)
+	err := c.cc.Invoke(ctx, JTIStore_MarkJTIUsed_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// JTIStoreServer is the server API for JTIStore service.
+// All implementations must embed UnimplementedJTIStoreServer
+// for forward compatibility.
+//
+// JTIStore records the software statements already used, for the replay
+// check of RFC 7591 §2.3 (kind "jti_store"). Health is Plugin.Health.
+type JTIStoreServer interface {
+	// MarkJTIUsed records that a software statement was used, until its
+	// expiry. ALREADY_EXISTS when the key is recorded with an expires_at later
+	// than now: a replay. A record that has expired is replaced. Of
+	// concurrent first uses of one key exactly one succeeds.
+	MarkJTIUsed(context.Context, *MarkJTIUsedRequest) (*MarkJTIUsedResponse, error)
+	mustEmbedUnimplementedJTIStoreServer()
+}
+
+// UnimplementedJTIStoreServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedJTIStoreServer struct{}
+
+func (UnimplementedJTIStoreServer) MarkJTIUsed(context.Context, *MarkJTIUsedRequest) (*MarkJTIUsedResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MarkJTIUsed not implemented")
+}
+func (UnimplementedJTIStoreServer) mustEmbedUnimplementedJTIStoreServer() {}
+func (UnimplementedJTIStoreServer) testEmbeddedByValue()                  {}
+
+// UnsafeJTIStoreServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to JTIStoreServer will
+// result in compilation errors.
+type UnsafeJTIStoreServer interface {
+	mustEmbedUnimplementedJTIStoreServer()
+}
+
+func RegisterJTIStoreServer(s grpc.ServiceRegistrar, srv JTIStoreServer) {
+	// If the following call panics, it indicates UnimplementedJTIStoreServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&JTIStore_ServiceDesc, srv)
+}
+
+func _JTIStore_MarkJTIUsed_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MarkJTIUsedRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(JTIStoreServer).MarkJTIUsed(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: JTIStore_MarkJTIUsed_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(JTIStoreServer).MarkJTIUsed(ctx, req.(*MarkJTIUsedRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// JTIStore_ServiceDesc is the grpc.ServiceDesc for JTIStore service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var JTIStore_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "registrar.plugin.v1.JTIStore",
+	HandlerType: (*JTIStoreServer)(nil),
+	Methods: []grpc.MethodDesc{
 		{
 			MethodName: "MarkJTIUsed",
-			Handler:    _Store_MarkJTIUsed_Handler,
+			Handler:    _JTIStore_MarkJTIUsed_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

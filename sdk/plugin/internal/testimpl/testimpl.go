@@ -501,6 +501,10 @@ func (s *Store) MarkJTIUsed(ctx context.Context, key string, expiresAt, now int6
 // Health implements sdk.Store.
 func (s *Store) Health(ctx context.Context) error { return ctx.Err() }
 
+// ClientsOnly is a store that keeps clients and nothing else: a plugin
+// serving it serves the store kind, not token_store or jti_store.
+type ClientsOnly struct{ sdk.ClientStore }
+
 // Kinds returns the kinds listed in spec ("validator,store", ...), or all
 // kinds when spec is empty.
 func Kinds(spec string) []string {

@@ -1,7 +1,8 @@
 // Command testplugin is the plugin the tests of sdk/plugin and
 // sdk/plugintest launch. It serves every kind (see package testimpl);
-// TESTPLUGIN_KINDS ("validator,store", ...) restricts what it serves, and
-// TESTPLUGIN_VALIDATOR=plain serves a Validator instead of Steps.
+// TESTPLUGIN_KINDS ("validator,store", ...) restricts what it serves,
+// TESTPLUGIN_VALIDATOR=plain serves a Validator instead of Steps, and
+// TESTPLUGIN_STORE=clients serves a store of clients alone.
 package main
 
 import (
@@ -31,6 +32,9 @@ func main() {
 	}
 	if slices.Contains(kinds, plugin.KindStore) {
 		cfg.Store = &testimpl.Store{}
+		if os.Getenv("TESTPLUGIN_STORE") == "clients" {
+			cfg.Store = testimpl.ClientsOnly{ClientStore: &testimpl.Store{}}
+		}
 	}
 	if slices.Contains(kinds, plugin.KindResponse) {
 		cfg.Response = testimpl.Response{}

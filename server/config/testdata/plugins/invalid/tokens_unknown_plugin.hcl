@@ -1,0 +1,17 @@
+plugin "a" {
+  path     = "bin/ok"
+  dev_mode = true
+}
+
+store "plugin" {
+  plugin = "a"
+  tokens "plugin" {
+    plugin = "redis"
+  }
+}
+
+profile "p" {
+  authentication {
+    anonymous = true
+  }
+}
