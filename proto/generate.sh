@@ -35,7 +35,13 @@ if ! command -v protoc >/dev/null 2>&1; then
 	echo "protoc not found: install Debian's protobuf-compiler (apt-get install protobuf-compiler) or protoc 3.12+" >&2
 	exit 1
 fi
-echo "using $(protoc --version)" >&2
+protoc_version=$(protoc --version | awk '{print $2}') # "libprotoc 3.21.12"
+IFS=. read -r major minor _ <<<"$protoc_version"
+if ! [[ "$major" =~ ^[0-9]+$ && "$minor" =~ ^[0-9]+$ ]] || ((major < 3 || (major == 3 && minor < 12))); then
+	echo "protoc $protoc_version is older than 3.12, which this script requires (Debian's protobuf-compiler 3.21.12 is the reference)" >&2
+	exit 1
+fi
+echo "using protoc $protoc_version" >&2
 
 # The go_package option of each .proto names its place under the sdk module;
 # module= strips the module path so the files land in that directory.
