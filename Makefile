@@ -7,6 +7,14 @@ LDFLAGS  := -s -w -X github.com/registrar-dcr/registrar/server/cli.Version=$(VER
 CONFIG   ?= config.hcl
 TOKEN_FILE := data/initial_access_token
 
+# The repository is four modules tied together by go.work: the server (.),
+# the SDK plugin authors import (sdk), the mongodb store plugin and the FerretDB
+# test server only its tests use. `./...` stops at a nested module, so the
+# targets name every package of every module by import path instead.
+PKGS        := github.com/registrar-dcr/registrar/...
+MODULE_DIRS  = $(shell $(GO) list -m -f '{{.Dir}}')
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 .DEFAULT_GOAL := help
 
 .PHONY: help
@@ -51,7 +59,7 @@ MCP_CHECK  := examples/clients/mcp-sdk
 
 .PHONY: test
 test: node-deps ## Run every test (race detector on)
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 $(PKGS)
 
 .PHONY: node-deps
 node-deps: ## Install the npm packages the tests use (stock client library and MCP SDK checks)
@@ -78,25 +86,32 @@ fuzz: ## Run each fuzz target for FUZZTIME (30s; FUZZFLAGS="-parallel 1" on a sh
 
 .PHONY: bench
 bench: build ## Run Go benchmarks and a bounded load run, and print the figures
-	$(GO) test -run '^$$' -bench . -benchtime 2000x ./sdk/... ./server/... ./plugins/...
+	$(GO) test -run '^$$' -bench . -benchtime 2000x ./sdk/... ./server/... ./plugins/mongodb/...
 	$(BIN)/registrar-load -scenario sqlite -c 1,16 -d 5s
 	$(BIN)/registrar-load -scenario plugin-validator -plugin $(BIN)/plugins/company-policy -c 1,16 -d 5s
 	$(GO) build -trimpath -o $(BIN)/ferretdbd ./plugins/mongodb/internal/ferrettest/ferretdbd
 	BIN=$(BIN) plugins/mongodb/bench.sh -c 1,16 -d 5s
 
+GENERATED := proto/ sdk/internal/pluginv1/
+
 .PHONY: proto
-proto: ## Regenerate the plugin protocol's Go code with pinned generators
+proto: ## Regenerate the plugin protocol's Go code (sdk/internal/pluginv1) with pinned generators
 	./proto/generate.sh
 
 .PHONY: verify
 verify: proto lint ## Regenerate, then fail if generated code differs from what is committed
-	git diff --exit-code -- proto/
-	@test -z "$$(git status --porcelain -- proto/)" || { git status --porcelain -- proto/; echo "proto/: generated files not committed"; exit 1; }
+	git diff --exit-code -- $(GENERATED)
+	@test -z "$$(git status --porcelain -- $(GENERATED))" || { git status --porcelain -- $(GENERATED); echo "generated files not committed"; exit 1; }
 
 .PHONY: lint
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet, go mod tidy -diff of every module, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
+	$(GO) vet $(PKGS)
+	@for d in $(MODULE_DIRS); do \
+		echo "go mod tidy -diff ($$d)"; \
+		(cd $$d && GOWORK=off $(GO) mod tidy -diff) || exit 1; \
+	done
+	$(GO) run $(STATICCHECK) $(PKGS)
 
 .PHONY: clean
 clean: ## Remove build output and local data

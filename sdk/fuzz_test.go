@@ -15,10 +15,12 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/registrar-dcr/registrar/internal/roundtrip"
 	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/sdk/internal/convert"
 )
+
+// ecKey is a public P-256 JWK (RFC 7517 appendix A.1).
+const ecKey = `{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}`
 
 // FuzzMetadataRoundTrip: any body ParseMetadata accepts (on create and on
 // update) survives, unchanged, the JSON encoding of the record the stores
@@ -28,13 +30,12 @@ import (
 // encoding/json (case-insensitive) sees the known members the server
 // checked. A body that is not valid UTF-8 is refused, with an *sdk.Error
 // as every refusal.
-// Seeds: the README's bodies and the golden answers (internal/roundtrip).
+// Seeds: the README's bodies and the golden answers, committed as
+// testdata/fuzz/FuzzMetadataRoundTrip/seed-* (the SDK is a module of its
+// own, so internal/roundtrip's TestSDKSeedCorpus writes and checks them).
 func FuzzMetadataRoundTrip(f *testing.F) {
-	for _, b := range roundtrip.Seeds(f) {
-		f.Add(b)
-	}
 	f.Add([]byte(`{"x_nested":{"a":[1,{"b":null}],"c":"\u00e9"},"client_name#fr":"n","logo_uri#en-GB":"https://a.example/l.png"}`))
-	f.Add([]byte(`{"jwks":{"keys":[` + roundtrip.ECKey + `]},"default_max_age":-0,"require_auth_time":false,"contacts":[]}`))
+	f.Add([]byte(`{"jwks":{"keys":[` + ecKey + `]},"default_max_age":-0,"require_auth_time":false,"contacts":[]}`))
 	f.Add([]byte(`{"client_id":"c","client_secret":"s","x":null,"client_name#":1}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, opts := range []sdk.ParseOptions{{}, {Update: true}} {
@@ -186,13 +187,13 @@ var jwksPolicy = sdk.Policy{SigningAlgs: []string{"RS256", "RS384", "RS512", "PS
 // sdk.MinRSAKeyBits; encoding/json decoding into a struct (case-insensitive,
 // last value wins) likewise.
 func FuzzCheckJWKS(f *testing.F) {
-	f.Add([]byte(`{"keys":[` + roundtrip.ECKey + `]}`))
-	f.Add([]byte(`{"keys":[` + strings.TrimSuffix(roundtrip.ECKey, "}") + `,"kid":"k1","use":"sig","alg":"ES256"}]}`))
+	f.Add([]byte(`{"keys":[` + ecKey + `]}`))
+	f.Add([]byte(`{"keys":[` + strings.TrimSuffix(ecKey, "}") + `,"kid":"k1","use":"sig","alg":"ES256"}]}`))
 	f.Add([]byte(`{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","use":"sig","alg":"EdDSA"}]}`))
 	f.Add([]byte(`{"keys":[{"kty":"RSA","e":"AQAB","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"}]}`))
 	f.Add([]byte(`{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}`))
-	f.Add([]byte(`{"keys":[` + strings.TrimSuffix(roundtrip.ECKey, "}") + `,"d":"jpsQnnGQmL-YBIffH1136cLVj3t6nanRPRjkT6V3yrw"}]}`))
-	f.Add([]byte(`{"keys":[` + roundtrip.ECKey + `],"x":{"y":[1,2,{"z":null}]}}`))
+	f.Add([]byte(`{"keys":[` + strings.TrimSuffix(ecKey, "}") + `,"d":"jpsQnnGQmL-YBIffH1136cLVj3t6nanRPRjkT6V3yrw"}]}`))
+	f.Add([]byte(`{"keys":[` + ecKey + `],"x":{"y":[1,2,{"z":null}]}}`))
 	f.Add([]byte(`{"keys":[]}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, raw []byte) {

@@ -34,7 +34,7 @@ func Corpus(tb testing.TB, n int, fuzzDirs ...string) [][]byte {
 	tb.Helper()
 	seeds := Seeds(tb)
 	bodies := append(append([][]byte(nil), seeds...), Variations(seeds, n, 7591)...)
-	root := ModuleRoot(tb)
+	root := RepoRoot(tb)
 	for _, dir := range fuzzDirs {
 		files, _ := filepath.Glob(filepath.Join(root, dir, "*"))
 		for _, f := range files {

@@ -21,21 +21,22 @@ var ServerManaged = []string{
 	"registration_access_token", "registration_client_uri",
 }
 
-// ModuleRoot returns the directory of the module's go.mod, searched upward
-// from the working directory (a test runs in its package's directory).
-func ModuleRoot(tb testing.TB) string {
+// RepoRoot returns the repository's root, the directory of go.work,
+// searched upward from the working directory (a test runs in its package's
+// directory, which may be in any of the repository's modules).
+func RepoRoot(tb testing.TB) string {
 	tb.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
 			return dir
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			tb.Fatal("roundtrip: no go.mod above the working directory")
+			tb.Fatal("roundtrip: no go.work above the working directory")
 		}
 		dir = parent
 	}
@@ -55,7 +56,7 @@ var (
 // as "<timestamp>" are only in server-managed members, which are removed.
 func Seeds(tb testing.TB) [][]byte {
 	tb.Helper()
-	root := ModuleRoot(tb)
+	root := RepoRoot(tb)
 	var raw [][]byte
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {

@@ -6,9 +6,9 @@ import (
 
 	"google.golang.org/grpc"
 
-	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
 	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/sdk/internal/convert"
+	pb "github.com/registrar-dcr/registrar/sdk/internal/pluginv1"
 )
 
 // The host side: sdk implementations that call a plugin. Every method passes

@@ -10,9 +10,9 @@ import (
 
 	"google.golang.org/grpc"
 
-	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
 	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/sdk/internal/convert"
+	pb "github.com/registrar-dcr/registrar/sdk/internal/pluginv1"
 )
 
 // A ServeOption changes how Serve serves a plugin.

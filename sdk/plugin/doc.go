@@ -40,7 +40,8 @@
 // sdk.ErrUnavailable, and Exited tells whether the process is gone so that
 // the host can restart it.
 //
-// The wire protocol is proto/registrar/plugin/v1/plugin.proto; plugins in
+// The wire protocol is proto/registrar/plugin/v1/plugin.proto (its Go code is
+// generated into sdk/internal/pluginv1, out of authors' reach); plugins in
 // other languages implement it directly. This package and sdk/internal are
 // the only parts of the SDK that import go-plugin, gRPC or protobuf.
 package plugin

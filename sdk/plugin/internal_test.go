@@ -12,9 +12,9 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
-	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
 	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/sdk/internal/convert"
+	pb "github.com/registrar-dcr/registrar/sdk/internal/pluginv1"
 )
 
 // TestNoPerStepRPC: the v1 protocol has no per-step validation (the server

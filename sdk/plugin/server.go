@@ -9,9 +9,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
 	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/sdk/internal/convert"
+	pb "github.com/registrar-dcr/registrar/sdk/internal/pluginv1"
 )
 
 // The plugin side: gRPC servers that decode a request, call the author's

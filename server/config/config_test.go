@@ -688,8 +688,9 @@ func TestStaticTokenRedacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	outputs := map[string]string{
-		"%v":          fmt.Sprintf("%v", tok),
-		"%+v":         fmt.Sprintf("%+v", tok),
+		"%v":  fmt.Sprintf("%v", tok),
+		"%+v": fmt.Sprintf("%+v", tok),
+		//lint:ignore S1025 the case is what the %s verb prints, not what String returns
 		"%s":          fmt.Sprintf("%s", tok),
 		"%#v":         fmt.Sprintf("%#v", tok),
 		"pointer %v":  fmt.Sprintf("%v", &tok),

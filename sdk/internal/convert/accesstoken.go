@@ -3,8 +3,8 @@ package convert
 import (
 	"fmt"
 
-	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
 	"github.com/registrar-dcr/registrar/sdk"
+	pb "github.com/registrar-dcr/registrar/sdk/internal/pluginv1"
 )
 
 // InitialAccessTokenToProto converts an initial access token record. nil

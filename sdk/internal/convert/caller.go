@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 
-	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
 	"github.com/registrar-dcr/registrar/sdk"
+	pb "github.com/registrar-dcr/registrar/sdk/internal/pluginv1"
 )
 
 // CallerToProto converts the caller. nil in, nil out.

@@ -5,8 +5,8 @@ import (
 	"maps"
 	"time"
 
-	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
 	"github.com/registrar-dcr/registrar/sdk"
+	pb "github.com/registrar-dcr/registrar/sdk/internal/pluginv1"
 )
 
 // ValidatorContextToProto converts what a validator may see of a

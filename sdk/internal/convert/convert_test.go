@@ -9,8 +9,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
-	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
 	"github.com/registrar-dcr/registrar/sdk"
+	pb "github.com/registrar-dcr/registrar/sdk/internal/pluginv1"
 	"github.com/registrar-dcr/registrar/sdk/storetest"
 )
 

@@ -1,5 +1,6 @@
 // Package convert translates between the public sdk types and the generated
-// protobuf messages of the plugin protocol (proto/registrar/plugin/v1), and
+// protobuf messages of the plugin protocol (sdk/internal/pluginv1, generated
+// from proto/registrar/plugin/v1/plugin.proto), and
 // between Go errors and gRPC statuses. It is the only place, with sdk/plugin,
 // that knows the wire types; plugin authors never see them.
 //

@@ -9,8 +9,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
 	"github.com/registrar-dcr/registrar/sdk"
+	pb "github.com/registrar-dcr/registrar/sdk/internal/pluginv1"
 )
 
 // sentinels maps the store sentinels to their gRPC codes, both ways.

@@ -18,8 +18,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
-	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
 	"github.com/registrar-dcr/registrar/sdk"
+	pb "github.com/registrar-dcr/registrar/sdk/internal/pluginv1"
 )
 
 // prototypes lists every *sdk.Error prototype. TestPrototypeListComplete

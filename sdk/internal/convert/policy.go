@@ -1,8 +1,8 @@
 package convert
 
 import (
-	pb "github.com/registrar-dcr/registrar/proto/registrar/plugin/v1"
 	"github.com/registrar-dcr/registrar/sdk"
+	pb "github.com/registrar-dcr/registrar/sdk/internal/pluginv1"
 )
 
 // PolicyToProto converts a profile's policy. nil in, nil out.

@@ -2492,7 +2492,7 @@ const file_registrar_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bJTIStore\x12`\n" +
 	"\vMarkJTIUsed\x12'.registrar.plugin.v1.MarkJTIUsedRequest\x1a(.registrar.plugin.v1.MarkJTIUsedResponse2d\n" +
 	"\x11ResponseGenerator\x12O\n" +
-	"\bGenerate\x12$.registrar.plugin.v1.GenerateRequest\x1a\x1d.registrar.plugin.v1.ResponseBGZEgithub.com/registrar-dcr/registrar/proto/registrar/plugin/v1;pluginv1b\x06proto3"
+	"\bGenerate\x12$.registrar.plugin.v1.GenerateRequest\x1a\x1d.registrar.plugin.v1.ResponseBCZAgithub.com/registrar-dcr/registrar/sdk/internal/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_registrar_plugin_v1_plugin_proto_rawDescOnce sync.Once
