@@ -36,7 +36,7 @@ type testConfig struct {
 	ByZone   map[string]*server  `json:"by_zone"`
 	Untagged string
 	Skipped  string `json:"-"`
-	hidden   string
+	hidden   string //lint:ignore U1000 present so that DecodeConfig is shown to ignore unexported fields
 }
 
 type server struct {
