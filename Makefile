@@ -70,7 +70,7 @@ node-deps: ## Install the npm packages the tests use (stock client library and M
 FUZZTIME  ?= 30s
 FUZZFLAGS ?=
 # Every fuzz target, as package:Name; `go test -fuzz` runs one at a time.
-FUZZ_TARGETS := ./sdk:FuzzMetadataRoundTrip ./sdk:FuzzCheckJWKS ./server/app:FuzzLifecycle \
+FUZZ_TARGETS := ./sdk:FuzzMetadataRoundTrip ./sdk:FuzzCheckJWKS ./sdk:FuzzScanBody ./server/app:FuzzLifecycle \
 	./server/auth:FuzzBearerVerify ./server/config:FuzzParse
 
 .PHONY: fuzz
