@@ -74,19 +74,30 @@ func configFlag(name string, args []string, stderr io.Writer) (string, bool) {
 func load(path string, stderr io.Writer) (*config.Config, bool) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		fmt.Fprint(stderr, config.FormatDiagnostics(err))
+		fmt.Fprintln(stderr, config.FormatDiagnostics(err))
 		return nil, false
 	}
 	return cfg, true
 }
 
+// check validates the file as serve would, without starting anything:
+// config.Load, then config.VerifyPlugins (each plugin executable against
+// its pinned sha256). Problems go to stderr, one per line, warnings
+// included; the verdict goes to stdout.
 func check(args []string, stdout, stderr io.Writer) int {
 	path, ok := configFlag("check", args, stderr)
 	if !ok {
 		return 2
 	}
-	if _, ok := load(path, stderr); !ok {
+	cfg, ok := load(path, stderr)
+	if !ok {
 		return 1
+	}
+	if diags := cfg.VerifyPlugins(); diags != nil {
+		fmt.Fprintln(stderr, config.FormatDiagnostics(diags))
+		if diags.HasErrors() {
+			return 1
+		}
 	}
 	fmt.Fprintf(stdout, "%s: configuration is valid\n", path)
 	return 0
@@ -102,6 +113,19 @@ func serve(args []string, _, stderr io.Writer) int {
 		return 1
 	}
 	log := app.NewLogger(cfg.Log, stderr)
+	// What check would say about the plugin executables, before any
+	// starts: a wrong checksum stops serve here, pointing at its line,
+	// and a warning (dev_mode; an optional plugin that cannot start) is
+	// logged.
+	diags := cfg.VerifyPlugins()
+	if diags.HasErrors() {
+		log.Error("cannot start")
+		fmt.Fprintln(stderr, config.FormatDiagnostics(diags))
+		return 1
+	}
+	for _, d := range diags {
+		log.Warn(d.Summary, "at", d.Subject.String(), "detail", d.Detail)
+	}
 	setGCPercent()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

@@ -176,7 +176,9 @@ func Load(path string) (*Config, error) {
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read configuration file",
 			Detail:   fmt.Sprintf("%s.", err),
-			Subject:  &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos},
+			// No position: nothing was read. FormatDiagnostics prints
+			// the file name alone.
+			Subject: &hcl.Range{Filename: path},
 		}}
 	}
 	return Parse(src, path)
@@ -252,9 +254,11 @@ func sortDiagnostics(diags hcl.Diagnostics) {
 //	config.hcl:12,3-10: Unsupported argument; An argument named "foo" is not expected here.
 //
 // (file:line,column-endcolumn, or file:line,column-line,column when the
-// range spans lines). Warnings are prefixed "Warning: ". Any other error
-// is rendered by its Error method. It prints no source lines, so a token
-// written literally in the file cannot appear.
+// range spans lines; file alone for a diagnostic about the whole file that
+// has no position, such as a file that cannot be read). Warnings are
+// prefixed "Warning: ". Any other error is rendered by its Error method.
+// It prints no source lines, so a token written literally in the file
+// cannot appear. The result has no trailing newline.
 func FormatDiagnostics(err error) string {
 	if err == nil {
 		return ""
@@ -269,7 +273,12 @@ func FormatDiagnostics(err error) string {
 		if diag.Severity == hcl.DiagWarning {
 			b.WriteString("Warning: ")
 		}
-		if diag.Subject != nil {
+		switch {
+		case diag.Subject == nil:
+		case diag.Subject.Start.Line == 0: // no position: lines count from 1
+			b.WriteString(diag.Subject.Filename)
+			b.WriteString(": ")
+		default:
 			b.WriteString(diag.Subject.String())
 			b.WriteString(": ")
 		}
