@@ -22,7 +22,8 @@ var Version = "dev"
 const usage = `Usage: registrar <command> [flags]
 
 Commands:
-  serve   -config FILE   run the server (default config.hcl)
+  serve   -config FILE   run the server (default config.hcl); -listen ADDR and
+                         -public-base-url URL replace the file's server values
   check   -config FILE   validate a configuration file and exit
   token   generate       print a new random token (initial access token or secret key)
   token   create|list|revoke  issue, list and revoke initial access tokens (registrar token help)
@@ -104,13 +105,25 @@ func check(args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(args []string, _, stderr io.Writer) int {
-	path, ok := configFlag("serve", args, stderr)
-	if !ok {
+	fs := flag.NewFlagSet("registrar serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "config.hcl", "configuration `file`")
+	listen := fs.String("listen", "", "listen on `host:port` instead of the file's server.listen; public_base_url\nthen becomes http://host:port unless -public-base-url is given")
+	baseURL := fs.String("public-base-url", "", "`URL` replacing the file's server.public_base_url (registration_client_uri)")
+	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, ok := load(path, stderr)
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "registrar serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	cfg, ok := load(*path, stderr)
 	if !ok {
 		return 1
+	}
+	if err := cfg.Server.OverrideListen(*listen, *baseURL); err != nil {
+		fmt.Fprintf(stderr, "registrar serve: %v\n", err)
+		return 2
 	}
 	log := app.NewLogger(cfg.Log, stderr)
 	// What check would say about the plugin executables, before any

@@ -275,3 +275,77 @@ func TestServePluginChecks(t *testing.T) {
 		}
 	})
 }
+
+// TestServeListenOverride: serve -listen runs on another address than the
+// file's, and registration_client_uri follows it (or names
+// -public-base-url when given); a bad value is a usage error.
+func TestServeListenOverride(t *testing.T) {
+	path := writeConfig(t, fmt.Sprintf(validConfig, "127.0.0.1:1")) // the file's address is never used
+	token := strings.TrimPrefix(tokenEnv, "CLI_TOKEN=")
+	free := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	tests := []struct {
+		name     string
+		base     string // -public-base-url; "" for none
+		wantBase string // "": http:// + the -listen address
+	}{
+		{name: "listen"},
+		{name: "listen_and_base", base: "https://dcr.example.com/", wantBase: "https://dcr.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := free()
+			args := []string{"serve", "-config", path, "-listen", addr}
+			if tt.base != "" {
+				args = append(args, "-public-base-url", tt.base)
+			}
+			cmd := exec.Command(binary, args...)
+			cmd.Env = []string{tokenEnv}
+			logs := &lockedBuffer{}
+			cmd.Stderr = logs
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}()
+			ready := false
+			for i := 0; i < 200 && !ready; i++ {
+				if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+					resp.Body.Close()
+					ready = resp.StatusCode == http.StatusOK
+				}
+				if !ready {
+					time.Sleep(50 * time.Millisecond)
+				}
+			}
+			if !ready {
+				t.Fatalf("server never became ready on %s:\n%s", addr, logs.String())
+			}
+			code, m, _ := register(t, "http://"+addr, token, `{"redirect_uris": ["https://app.example.com/cb"]}`)
+			if code != http.StatusCreated {
+				t.Fatalf("register: %d %v", code, m)
+			}
+			want := tt.wantBase
+			if want == "" {
+				want = "http://" + addr
+			}
+			if uri, _ := m["registration_client_uri"].(string); uri != want+"/connect/dcr/"+m["client_id"].(string) {
+				t.Errorf("registration_client_uri = %q, want %s/connect/dcr/{client_id}", uri, want)
+			}
+		})
+	}
+	for _, bad := range [][]string{{"-listen", "8080"}, {"-public-base-url", "ftp://x"}} {
+		_, errOut, code := run(t, []string{tokenEnv}, append([]string{"serve", "-config", path}, bad...)...)
+		if code != 2 || !strings.Contains(errOut, "registrar serve: ") || !strings.HasSuffix(errOut, "\n") {
+			t.Errorf("serve %q: exit %d, %q; want 2 and a message", bad, code, errOut)
+		}
+	}
+}
