@@ -62,9 +62,9 @@ var profileLevel = []string{"authentication", "policy", "software_statement"}
 // readmeEnv is the value of each env("NAME") a README block may call.
 // A block calling another variable fails: add it here.
 var readmeEnv = map[string]string{
-	"MONGODB_URI":                     "mongodb://db1,db2,db3/?replicaSet=rs0",
-	"REGISTRAR_SECRET_KEY":            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-	"REGISTRAR_INITIAL_ACCESS_TOKEN":  "readme-initial-access-token-0123456789abcdef",
+	"MONGODB_URI":                      "mongodb://db1,db2,db3/?replicaSet=rs0",
+	"REGISTRAR_SECRET_KEY":             "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+	"REGISTRAR_INITIAL_ACCESS_TOKEN":   "readme-initial-access-token-0123456789abcdef",
 	"REGISTRAR_TEST_README_UNUSED_ENV": "",
 }
 
