@@ -1,11 +1,17 @@
 package cli_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -62,10 +68,9 @@ var profileLevel = []string{"authentication", "policy", "software_statement"}
 // readmeEnv is the value of each env("NAME") a README block may call.
 // A block calling another variable fails: add it here.
 var readmeEnv = map[string]string{
-	"MONGODB_URI":                      "mongodb://db1,db2,db3/?replicaSet=rs0",
-	"REGISTRAR_SECRET_KEY":             "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-	"REGISTRAR_INITIAL_ACCESS_TOKEN":   "readme-initial-access-token-0123456789abcdef",
-	"REGISTRAR_TEST_README_UNUSED_ENV": "",
+	"MONGODB_URI":                    "mongodb://db1,db2,db3/?replicaSet=rs0",
+	"REGISTRAR_SECRET_KEY":           "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+	"REGISTRAR_INITIAL_ACCESS_TOKEN": "readme-initial-access-token-0123456789abcdef",
 }
 
 // readmeFileContent is what a file("path") of a README block reads: an
@@ -272,4 +277,136 @@ func numbered(src string) string {
 		fmt.Fprintf(&b, "%4d  %s\n", i+1, line)
 	}
 	return b.String()
+}
+
+// TestReadmeQuickStart runs the sh blocks of the README's quick start,
+// after the first (make run, make test), with bash against the built
+// binary serving a copy of the shipped config.hcl on a free port (the
+// README's 127.0.0.1:8080 is replaced with it) from a directory laid out
+// as make run leaves it. Each answer must have the shape the README
+// shows: the same members with the same values, apart from the generated
+// ones; the read is the registration without client_secret; the final
+// 401 is the README's text, without Date and Content-Length. The
+// temporary file of the answers is gone at the end, and nothing was
+// written into the working directory.
+func TestReadmeQuickStart(t *testing.T) {
+	const heading = "## Quick start"
+	sh := readmeBlocks(t, "sh", heading)
+	js := readmeBlocks(t, "json", heading)
+	text := readmeBlocks(t, "", heading)
+	if len(sh) != 5 || len(js) != 2 || len(text) != 1 {
+		t.Fatalf("the quick start has %d sh, %d json and %d plain blocks; this test follows 5, 2 and 1: update it with the README", len(sh), len(js), len(text))
+	}
+
+	cfg, err := os.ReadFile("../../config.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "data"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.Repeat("q", 43)
+	if err := os.WriteFile(filepath.Join(dir, "data", "initial_access_token"), []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "config.hcl")
+	if err := os.WriteFile(path, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	serveBinaryArgs(t, "http://"+addr, nil, "serve", "-config", path, "-listen", addr)
+
+	// One script, so that variables carry from block to block; a marker
+	// line separates the output of each.
+	tmp := t.TempDir()
+	var script strings.Builder
+	script.WriteString("set -euo pipefail\nexport TMPDIR=" + tmp + "\n")
+	for i, b := range sh[1:] {
+		fmt.Fprintf(&script, "echo '@@block %d'\n%s", i+1, strings.ReplaceAll(b.src, "127.0.0.1:8080", addr))
+	}
+	cmd := exec.Command("bash", "-c", script.String())
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the quick start failed: %v\n%s\n%s", err, out, stderr.String())
+	}
+	outs := regexp.MustCompile(`(?m)^@@block \d+\n`).Split(string(out), -1)[1:]
+	if len(outs) != 4 {
+		t.Fatalf("got %d outputs, want 4:\n%s", len(outs), out)
+	}
+
+	// The generated members differ from run to run.
+	generated := []string{"client_id", "client_id_issued_at", "client_secret", "registration_access_token", "registration_client_uri"}
+	decode := func(what, s string) map[string]any {
+		t.Helper()
+		var m map[string]any
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			t.Fatalf("%s: %v\n%s", what, err, s)
+		}
+		return m
+	}
+	shape := func(m map[string]any) map[string]any {
+		c := maps.Clone(m)
+		for _, k := range generated {
+			if _, ok := c[k]; ok {
+				c[k] = "generated"
+			}
+		}
+		return c
+	}
+	created := decode("register", outs[0])
+	if got, want := shape(created), shape(decode("README register answer", js[0].src)); !reflect.DeepEqual(got, want) {
+		t.Errorf("register answer\n%v\ndiffers from README.md:%d\n%v", got, js[0].line, want)
+	}
+	if uri := created["registration_client_uri"]; uri != "http://"+addr+"/connect/dcr/"+created["client_id"].(string) {
+		t.Errorf("registration_client_uri = %v", uri)
+	}
+	wantRead := maps.Clone(created)
+	delete(wantRead, "client_secret")
+	if got := decode("read", outs[1]); !reflect.DeepEqual(got, wantRead) {
+		t.Errorf("read answer\n%v\nwant the registration without client_secret\n%v", got, wantRead)
+	}
+	updated := decode("update", outs[2])
+	if got, want := shape(updated), shape(decode("README update answer", js[1].src)); !reflect.DeepEqual(got, want) {
+		t.Errorf("update answer\n%v\ndiffers from README.md:%d\n%v", got, js[1].line, want)
+	}
+	if updated["registration_access_token"] == created["registration_access_token"] {
+		t.Error("the update did not rotate the registration access token")
+	}
+
+	// The delete prints 204, then the read of the deleted client.
+	status, rest, _ := strings.Cut(outs[3], "\n")
+	if status != "204" {
+		t.Errorf("delete printed %q, want 204", status)
+	}
+	var kept []string
+	for _, line := range strings.Split(strings.ReplaceAll(rest, "\r\n", "\n"), "\n") {
+		if !strings.HasPrefix(line, "Date: ") && !strings.HasPrefix(line, "Content-Length: ") {
+			kept = append(kept, line)
+		}
+	}
+	if got, want := strings.TrimSpace(strings.Join(kept, "\n")), strings.TrimSpace(text[0].src); got != want {
+		t.Errorf("the read after delete printed\n%s\nwant (README.md:%d)\n%s", got, text[0].line, want)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) != 0 {
+		t.Errorf("the quick start left %v behind", left)
+	}
+	// Nothing lands in the working tree (the answers hold a live token).
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "config.hcl" && e.Name() != "data" {
+			t.Errorf("the quick start wrote %s into the working directory", e.Name())
+		}
+	}
 }
