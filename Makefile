@@ -40,7 +40,7 @@ SERVE_FLAGS     := $(if $(LISTEN),-listen '$(LISTEN)') $(if $(PUBLIC_BASE_URL),-
 .PHONY: run
 run: ## Build bin/registrar alone and serve CONFIG (config.hcl; LISTEN=host:port, PUBLIC_BASE_URL=url)
 	@mkdir -p $(BIN) data
-	@echo "==> building $(BIN)/registrar (the server only; the first build compiles its dependencies, about a minute)"
+	@echo "==> building $(BIN)/registrar (the server only; the first build compiles its dependencies: a minute or two)"
 	@start=$$(date +%s); $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/registrar ./server/cmd/registrar && \
 		echo "==> built in $$(( $$(date +%s) - start ))s"
 	@[ -s $(TOKEN_FILE) ] || { echo "==> generating an initial access token into $(TOKEN_FILE) (mode 0600)"; umask 077; $(BIN)/registrar token generate > $(TOKEN_FILE); }

@@ -53,7 +53,8 @@ package config
 //	                                               # regular file with an execute bit
 //	  sha256        = "4f2a..."    # 64 hex digits (either case; kept lowercase), the executable's
 //	                               # checksum; required unless dev_mode = true
-//	  dev_mode      = false        # true: run without a pinned checksum (development only)
+//	  dev_mode      = false        # true: run without a pinned checksum (development only;
+//	                               # check and serve warn about it)
 //	  args          = []           # command-line arguments
 //	  timeout       = "2s"         # deadline of each call; > 0
 //	  start_timeout = "10s"        # deadline of the start; > 0
