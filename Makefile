@@ -39,12 +39,22 @@ build: ## Build bin/registrar, the load generator and every plugin into bin/plug
 checksums: build ## Print the sha256 to pin in each plugin block
 	@cd $(BIN)/plugins && sha256sum *
 
+# make run LISTEN=127.0.0.1:9090 serves on another address (and, unless
+# PUBLIC_BASE_URL is given too, names it in registration_client_uri).
+LISTEN          ?=
+PUBLIC_BASE_URL ?=
+SERVE_FLAGS     := $(if $(LISTEN),-listen '$(LISTEN)') $(if $(PUBLIC_BASE_URL),-public-base-url '$(PUBLIC_BASE_URL)')
+
 .PHONY: run
-run: build ## Run the server with config.hcl (generates an initial access token on first run)
-	@mkdir -p data
-	@[ -s $(TOKEN_FILE) ] || { umask 077; $(BIN)/registrar token generate > $(TOKEN_FILE); }
+run: ## Build bin/registrar alone and serve CONFIG (config.hcl; LISTEN=host:port, PUBLIC_BASE_URL=url)
+	@mkdir -p $(BIN) data
+	@echo "==> building $(BIN)/registrar (the server only; the first build compiles its dependencies: a minute or two)"
+	@start=$$(date +%s); $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/registrar ./server/cmd/registrar && \
+		echo "==> built in $$(( $$(date +%s) - start ))s"
+	@[ -s $(TOKEN_FILE) ] || { echo "==> generating an initial access token into $(TOKEN_FILE) (mode 0600)"; umask 077; $(BIN)/registrar token generate > $(TOKEN_FILE); }
 	@echo "Initial access token (also in $(TOKEN_FILE)): $$(cat $(TOKEN_FILE))"
-	$(BIN)/registrar serve -config $(CONFIG)
+	@echo "==> $(BIN)/registrar serve -config $(CONFIG) $(SERVE_FLAGS)   (Ctrl-C stops it)"
+	@$(BIN)/registrar serve -config $(CONFIG) $(SERVE_FLAGS)
 
 USES    ?= 1
 EXPIRES ?= 24h

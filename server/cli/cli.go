@@ -22,7 +22,8 @@ var Version = "dev"
 const usage = `Usage: registrar <command> [flags]
 
 Commands:
-  serve   -config FILE   run the server (default config.hcl)
+  serve   -config FILE   run the server (default config.hcl); -listen ADDR and
+                         -public-base-url URL replace the file's server values
   check   -config FILE   validate a configuration file and exit
   token   generate       print a new random token (initial access token or secret key)
   token   create|list|revoke  issue, list and revoke initial access tokens (registrar token help)
@@ -74,26 +75,18 @@ func configFlag(name string, args []string, stderr io.Writer) (string, bool) {
 func load(path string, stderr io.Writer) (*config.Config, bool) {
 	cfg, err := config.Load(path)
 	if err != nil {
-		fmt.Fprint(stderr, config.FormatDiagnostics(err))
+		fmt.Fprintln(stderr, config.FormatDiagnostics(err))
 		return nil, false
 	}
 	return cfg, true
 }
 
+// check validates the file as serve would, without starting anything:
+// config.Load, then config.VerifyPlugins (each plugin executable against
+// its pinned sha256). Problems go to stderr, one per line, warnings
+// included; the verdict goes to stdout.
 func check(args []string, stdout, stderr io.Writer) int {
 	path, ok := configFlag("check", args, stderr)
-	if !ok {
-		return 2
-	}
-	if _, ok := load(path, stderr); !ok {
-		return 1
-	}
-	fmt.Fprintf(stdout, "%s: configuration is valid\n", path)
-	return 0
-}
-
-func serve(args []string, _, stderr io.Writer) int {
-	path, ok := configFlag("serve", args, stderr)
 	if !ok {
 		return 2
 	}
@@ -101,7 +94,51 @@ func serve(args []string, _, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
+	if diags := cfg.VerifyPlugins(); diags != nil {
+		fmt.Fprintln(stderr, config.FormatDiagnostics(diags))
+		if diags.HasErrors() {
+			return 1
+		}
+	}
+	fmt.Fprintf(stdout, "%s: configuration is valid\n", path)
+	return 0
+}
+
+func serve(args []string, _, stderr io.Writer) int {
+	fs := flag.NewFlagSet("registrar serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "config.hcl", "configuration `file`")
+	listen := fs.String("listen", "", "listen on `host:port` instead of the file's server.listen; public_base_url\nthen becomes http://host:port unless -public-base-url is given")
+	baseURL := fs.String("public-base-url", "", "`URL` replacing the file's server.public_base_url (registration_client_uri)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "registrar serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	cfg, ok := load(*path, stderr)
+	if !ok {
+		return 1
+	}
+	if err := cfg.Server.OverrideListen(*listen, *baseURL); err != nil {
+		fmt.Fprintf(stderr, "registrar serve: %v\n", err)
+		return 2
+	}
 	log := app.NewLogger(cfg.Log, stderr)
+	// What check would say about the plugin executables, before any
+	// starts: a wrong checksum stops serve here, pointing at its line,
+	// and a warning (dev_mode; an optional plugin that cannot start) is
+	// logged.
+	diags := cfg.VerifyPlugins()
+	if diags.HasErrors() {
+		log.Error("cannot start")
+		fmt.Fprintln(stderr, config.FormatDiagnostics(diags))
+		return 1
+	}
+	for _, d := range diags {
+		log.Warn(d.Summary, "at", d.Subject.String(), "detail", d.Detail)
+	}
 	setGCPercent()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

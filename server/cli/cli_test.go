@@ -2,6 +2,8 @@ package cli_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
@@ -80,32 +82,80 @@ func writeConfig(t *testing.T, body string) string {
 	return path
 }
 
+// stubPlugin is the content of the plugin executable "p" that
+// pluginConfig refers to; check never runs it.
+const stubPlugin = "#!/bin/sh\nexit 1\n"
+
+// pluginConfig is validConfig (on 127.0.0.1:8080) after a plugin block
+// "p" on lines 1-4 whose path is "p", beside the file, with the attributes
+// attrs on line 3.
+func pluginConfig(attrs string) string {
+	return "plugin \"p\" {\n  path = \"p\"\n  " + attrs + "\n}\n" + fmt.Sprintf(validConfig, "127.0.0.1:8080")
+}
+
 func TestCheck(t *testing.T) {
+	sum := sha256.Sum256([]byte(stubPlugin))
+	good, wrong := hex.EncodeToString(sum[:]), strings.Repeat("ab", 32)
 	tests := []struct {
 		name     string
-		config   string
+		config   string // "": no file at all
+		stub     bool   // write the executable "p" beside the file
 		env      []string
 		wantCode int
-		wantOut  string // substring of stdout+stderr; "%s" is the file path
+		wantOut  []string // substrings of stdout+stderr; "%s" is the file path
+		wantNot  string   // not in stdout+stderr, when set
 	}{
-		{name: "valid", config: fmt.Sprintf(validConfig, "127.0.0.1:8080"), env: []string{tokenEnv}, wantCode: 0, wantOut: "configuration is valid"},
-		{name: "unset_env", config: fmt.Sprintf(validConfig, "127.0.0.1:8080"), wantCode: 1, wantOut: "%s:8,"},
-		{name: "unknown_attribute", config: "server {\n  listne = \"x\"\n}\n", wantCode: 1, wantOut: "%s:2,"},
-		{name: "unknown_block", config: "servr {}\n", wantCode: 1, wantOut: "%s:1,"},
+		{name: "valid", config: fmt.Sprintf(validConfig, "127.0.0.1:8080"), env: []string{tokenEnv}, wantCode: 0, wantOut: []string{"configuration is valid"}},
+		{name: "unset_env", config: fmt.Sprintf(validConfig, "127.0.0.1:8080"), wantCode: 1, wantOut: []string{"%s:8,"}},
+		{name: "unknown_attribute", config: "server {\n  listne = \"x\"\n}\n", wantCode: 1, wantOut: []string{"%s:2,"}},
+		{name: "unknown_block", config: "servr {}\n", wantCode: 1, wantOut: []string{"%s:1,"}},
+		{name: "missing_file", wantCode: 1,
+			wantOut: []string{"%s: Cannot read configuration file; no such file or directory.\n"}, wantNot: "1,1-1"},
+		{name: "plugin_checksum_matches", config: pluginConfig(fmt.Sprintf("sha256 = %q", good)), stub: true, env: []string{tokenEnv},
+			wantCode: 0, wantOut: []string{"configuration is valid"}},
+		{name: "plugin_checksum_wrong", config: pluginConfig(fmt.Sprintf("sha256 = %q", wrong)), stub: true, env: []string{tokenEnv},
+			wantCode: 1, wantOut: []string{`%s:3,12-78: Plugin checksum mismatch; plugin "p": the SHA-256 checksum of`, "is " + good + ", not the pinned " + wrong}, wantNot: "configuration is valid"},
+		{name: "plugin_checksum_wrong_optional", config: pluginConfig(fmt.Sprintf("sha256 = %q\n  optional = true", wrong)), stub: true, env: []string{tokenEnv},
+			wantCode: 0, wantOut: []string{`Warning: %s:3,12-78: Plugin checksum mismatch; plugin "p"`, "configuration is valid"}},
+		{name: "plugin_path_missing", config: pluginConfig(fmt.Sprintf("sha256 = %q", good)), env: []string{tokenEnv},
+			wantCode: 1, wantOut: []string{`%s:2,10-13: Invalid plugin path; plugin "p": cannot use`, "no such file or directory"}},
+		{name: "plugin_dev_mode", config: pluginConfig("dev_mode = true"), stub: true, env: []string{tokenEnv},
+			wantCode: 0, wantOut: []string{`Warning: %s:1,1-11: Plugin in dev_mode; plugin "p": dev_mode = true`, "configuration is valid"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			path := writeConfig(t, tc.config)
+			var path string
+			if tc.config == "" {
+				path = filepath.Join(t.TempDir(), "config.hcl")
+			} else {
+				path = writeConfig(t, tc.config)
+			}
+			if tc.stub {
+				if err := os.WriteFile(filepath.Join(filepath.Dir(path), "p"), []byte(stubPlugin), 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
 			out, errOut, code := run(t, tc.env, "check", "-config", path)
 			if code != tc.wantCode {
 				t.Fatalf("exit %d, want %d\n%s%s", code, tc.wantCode, out, errOut)
 			}
-			want := tc.wantOut
-			if strings.Contains(want, "%s") {
-				want = fmt.Sprintf(want, path)
+			for _, want := range tc.wantOut {
+				if strings.Contains(want, "%s") {
+					want = fmt.Sprintf(want, path)
+				}
+				if !strings.Contains(out+errOut, want) {
+					t.Errorf("output does not contain %q:\n%s%s", want, out, errOut)
+				}
 			}
-			if !strings.Contains(out+errOut, want) {
-				t.Errorf("output does not contain %q:\n%s%s", want, out, errOut)
+			if tc.wantNot != "" && strings.Contains(out+errOut, tc.wantNot) {
+				t.Errorf("output contains %q:\n%s%s", tc.wantNot, out, errOut)
+			}
+			// Each stream is whole lines: a shell prompt after it starts
+			// on a line of its own.
+			for name, s := range map[string]string{"stdout": out, "stderr": errOut} {
+				if s != "" && !strings.HasSuffix(s, "\n") {
+					t.Errorf("%s does not end with a newline: %q", name, s)
+				}
 			}
 		})
 	}
@@ -174,5 +224,128 @@ func TestServeGracefulShutdown(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "shutting down") {
 		t.Errorf("no shutdown in the log:\n%s", logs.String())
+	}
+}
+
+// TestServePluginChecks: serve says what check says about plugin
+// executables before starting any. A plugin in dev_mode is a warning in
+// the log at start (here an optional one, so serve runs although the stub
+// cannot start); a wrong checksum stops serve with the sha256 line.
+func TestServePluginChecks(t *testing.T) {
+	t.Run("dev_mode_warning", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		src := "plugin \"p\" {\n  path = \"p\"\n  dev_mode = true\n  optional = true\n}\n" + fmt.Sprintf(validConfig, addr)
+		path := writeConfig(t, src)
+		if err := os.WriteFile(filepath.Join(filepath.Dir(path), "p"), []byte(stubPlugin), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(binary, "serve", "-config", path)
+		cmd.Env = []string{tokenEnv}
+		logs := &lockedBuffer{}
+		cmd.Stderr = logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}()
+		want := fmt.Sprintf(`[WARN]  registrar: Plugin in dev_mode: at="%s:1,1-11" detail="plugin \"p\": dev_mode = true: the executable runs without a pinned checksum`, path)
+		for range 200 {
+			if strings.Contains(logs.String(), want) {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("no %q in the log:\n%s", want, logs.String())
+	})
+	t.Run("wrong_checksum", func(t *testing.T) {
+		path := writeConfig(t, pluginConfig(fmt.Sprintf("sha256 = %q", strings.Repeat("ab", 32))))
+		if err := os.WriteFile(filepath.Join(filepath.Dir(path), "p"), []byte(stubPlugin), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		_, errOut, code := run(t, []string{tokenEnv}, "serve", "-config", path)
+		if want := fmt.Sprintf(`%s:3,12-78: Plugin checksum mismatch; plugin "p"`, path); code != 1 || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d, want 1 and %q in:\n%s", code, want, errOut)
+		}
+	})
+}
+
+// TestServeListenOverride: serve -listen runs on another address than the
+// file's, and registration_client_uri follows it (or names
+// -public-base-url when given); a bad value is a usage error.
+func TestServeListenOverride(t *testing.T) {
+	path := writeConfig(t, fmt.Sprintf(validConfig, "127.0.0.1:1")) // the file's address is never used
+	token := strings.TrimPrefix(tokenEnv, "CLI_TOKEN=")
+	free := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().String()
+	}
+	tests := []struct {
+		name     string
+		base     string // -public-base-url; "" for none
+		wantBase string // "": http:// + the -listen address
+	}{
+		{name: "listen"},
+		{name: "listen_and_base", base: "https://dcr.example.com/", wantBase: "https://dcr.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := free()
+			args := []string{"serve", "-config", path, "-listen", addr}
+			if tt.base != "" {
+				args = append(args, "-public-base-url", tt.base)
+			}
+			cmd := exec.Command(binary, args...)
+			cmd.Env = []string{tokenEnv}
+			logs := &lockedBuffer{}
+			cmd.Stderr = logs
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}()
+			ready := false
+			for i := 0; i < 200 && !ready; i++ {
+				if resp, err := http.Get("http://" + addr + "/readyz"); err == nil {
+					resp.Body.Close()
+					ready = resp.StatusCode == http.StatusOK
+				}
+				if !ready {
+					time.Sleep(50 * time.Millisecond)
+				}
+			}
+			if !ready {
+				t.Fatalf("server never became ready on %s:\n%s", addr, logs.String())
+			}
+			code, m, _ := register(t, "http://"+addr, token, `{"redirect_uris": ["https://app.example.com/cb"]}`)
+			if code != http.StatusCreated {
+				t.Fatalf("register: %d %v", code, m)
+			}
+			want := tt.wantBase
+			if want == "" {
+				want = "http://" + addr
+			}
+			if uri, _ := m["registration_client_uri"].(string); uri != want+"/connect/dcr/"+m["client_id"].(string) {
+				t.Errorf("registration_client_uri = %q, want %s/connect/dcr/{client_id}", uri, want)
+			}
+		})
+	}
+	for _, bad := range [][]string{{"-listen", "8080"}, {"-public-base-url", "ftp://x"}} {
+		_, errOut, code := run(t, []string{tokenEnv}, append([]string{"serve", "-config", path}, bad...)...)
+		if code != 2 || !strings.Contains(errOut, "registrar serve: ") || !strings.HasSuffix(errOut, "\n") {
+			t.Errorf("serve %q: exit %d, %q; want 2 and a message", bad, code, errOut)
+		}
 	}
 }

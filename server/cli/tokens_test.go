@@ -62,7 +62,14 @@ func workedExample(t *testing.T) (path, base string) {
 // serveBinary runs "registrar serve" until the test ends.
 func serveBinary(t *testing.T, path, base string, env []string) *lockedBuffer {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "-config", path)
+	return serveBinaryArgs(t, base, env, "serve", "-config", path)
+}
+
+// serveBinaryArgs runs the binary with args until the test ends, and
+// returns once base/readyz answers 200.
+func serveBinaryArgs(t *testing.T, base string, env []string, args ...string) *lockedBuffer {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
 	cmd.Env = env
 	logs := &lockedBuffer{}
 	cmd.Stderr = logs

@@ -263,6 +263,9 @@ type Plugin struct {
 	// SHA256 is the lowercase hex SHA-256 checksum the executable must have
 	// (go-plugin's SecureConfig). It is empty only when DevMode is set.
 	SHA256 string
+	// SHA256Range is the range of the sha256 value, where a checksum that
+	// does not match points (see VerifyPlugins); zero when SHA256 is empty.
+	SHA256Range hcl.Range
 	// DevMode runs the plugin without a pinned checksum; for development
 	// only. When SHA256 is set too, it is still checked.
 	DevMode bool

@@ -629,7 +629,12 @@ func TestLoadMissingFile(t *testing.T) {
 	if len(diags) != 1 {
 		t.Fatalf("got %d diagnostics, want 1", len(diags))
 	}
-	checkDiag(t, diags[0], "testdata/does-not-exist.hcl", 1, 1, "Cannot read configuration file; no such file or directory")
+	// Nothing was read, so the diagnostic names the file without a
+	// position (line 0), and the rendering has no "1,1-1".
+	checkDiag(t, diags[0], "testdata/does-not-exist.hcl", 0, 0, "Cannot read configuration file; no such file or directory")
+	if got, want := FormatDiagnostics(err), "testdata/does-not-exist.hcl: Cannot read configuration file; no such file or directory."; got != want {
+		t.Errorf("FormatDiagnostics = %q, want %q", got, want)
+	}
 }
 
 func TestFormatDiagnostics(t *testing.T) {
@@ -654,6 +659,7 @@ func TestFormatDiagnostics(t *testing.T) {
 			},
 		},
 		{Severity: hcl.DiagError, Summary: "No place", Detail: "Somewhere."},
+		{Severity: hcl.DiagError, Summary: "Whole file", Detail: "No position.", Subject: &hcl.Range{Filename: "gone.hcl"}},
 	}
 	tests := []struct {
 		name string
@@ -664,7 +670,8 @@ func TestFormatDiagnostics(t *testing.T) {
 		{"plain error", errors.New("boom"), "boom"},
 		{"diagnostics", diags, `config.hcl:12,3-10: Unsupported argument; An argument named "foo" is not expected here.` + "\n" +
 			"Warning: config.hcl:1,1-3,2: Deprecated\n" +
-			"No place; Somewhere."},
+			"No place; Somewhere.\n" +
+			"gone.hcl: Whole file; No position."},
 		{"wrapped diagnostics", fmt.Errorf("config: %w", diags[:1]), `config.hcl:12,3-10: Unsupported argument; An argument named "foo" is not expected here.`},
 	}
 	for _, tt := range tests {

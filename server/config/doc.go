@@ -33,6 +33,8 @@
 // that block into a diagnostic at the attribute's line. A plugin serves
 // through store "plugin" { plugin = "name" }, processor { plugin = "name" },
 // response { plugin = "name" } or a profile's validators; every such
-// reference must name a plugin block. The annotated schema with every
-// default is at the top of load.go.
+// reference must name a plugin block. Config.VerifyPlugins then compares
+// each executable with its pinned sha256 and warns about dev_mode, without
+// starting anything ("registrar check" and "serve" run it after Load). The
+// annotated schema with every default is at the top of load.go.
 package config

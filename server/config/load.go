@@ -53,7 +53,8 @@ package config
 //	                                               # regular file with an execute bit
 //	  sha256        = "4f2a..."    # 64 hex digits (either case; kept lowercase), the executable's
 //	                               # checksum; required unless dev_mode = true
-//	  dev_mode      = false        # true: run without a pinned checksum (development only)
+//	  dev_mode      = false        # true: run without a pinned checksum (development only;
+//	                               # check and serve warn about it)
 //	  args          = []           # command-line arguments
 //	  timeout       = "2s"         # deadline of each call; > 0
 //	  start_timeout = "10s"        # deadline of the start; > 0
@@ -176,7 +177,9 @@ func Load(path string) (*Config, error) {
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read configuration file",
 			Detail:   fmt.Sprintf("%s.", err),
-			Subject:  &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos},
+			// No position: nothing was read. FormatDiagnostics prints
+			// the file name alone.
+			Subject: &hcl.Range{Filename: path},
 		}}
 	}
 	return Parse(src, path)
@@ -252,9 +255,11 @@ func sortDiagnostics(diags hcl.Diagnostics) {
 //	config.hcl:12,3-10: Unsupported argument; An argument named "foo" is not expected here.
 //
 // (file:line,column-endcolumn, or file:line,column-line,column when the
-// range spans lines). Warnings are prefixed "Warning: ". Any other error
-// is rendered by its Error method. It prints no source lines, so a token
-// written literally in the file cannot appear.
+// range spans lines; file alone for a diagnostic about the whole file that
+// has no position, such as a file that cannot be read). Warnings are
+// prefixed "Warning: ". Any other error is rendered by its Error method.
+// It prints no source lines, so a token written literally in the file
+// cannot appear. The result has no trailing newline.
 func FormatDiagnostics(err error) string {
 	if err == nil {
 		return ""
@@ -269,7 +274,12 @@ func FormatDiagnostics(err error) string {
 		if diag.Severity == hcl.DiagWarning {
 			b.WriteString("Warning: ")
 		}
-		if diag.Subject != nil {
+		switch {
+		case diag.Subject == nil:
+		case diag.Subject.Start.Line == 0: // no position: lines count from 1
+			b.WriteString(diag.Subject.Filename)
+			b.WriteString(": ")
+		default:
 			b.WriteString(diag.Subject.String())
 			b.WriteString(": ")
 		}

@@ -100,6 +100,7 @@ func (d *decoder) decodePlugin(block *hcl.Block) Plugin {
 			break
 		}
 		p.SHA256 = strings.ToLower(sum)
+		p.SHA256Range = a["sha256"].Expr.Range()
 	}
 
 	if args, st := d.list(a["args"]); st == set {

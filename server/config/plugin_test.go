@@ -90,7 +90,8 @@ func TestLoadPlugins(t *testing.T) {
 		StartTimeout: 10 * time.Second,
 		Config:       []byte("{}"),
 	}}
-	wantRange := []int{4, 27, 32} // line of each plugin block
+	wantRange := []int{4, 27, 32}     // line of each plugin block
+	wantSHA256Line := []int{6, 0, 34} // line of each sha256 value; 0: none
 	wantAttrs := []map[string]int{{
 		"allowed_domains": 18,
 		"max_lifetime":    19,
@@ -124,7 +125,10 @@ func TestLoadPlugins(t *testing.T) {
 		if !json.Valid(got.Config) {
 			t.Errorf("plugin %q: Config is not JSON: %s", w.Name, got.Config)
 		}
-		got.Range, got.ConfigAttrs = hcl.Range{}, nil
+		if wl := wantSHA256Line[i]; got.SHA256Range.Start.Line != wl || (wl != 0 && got.SHA256Range.Filename != path) {
+			t.Errorf("plugin %q: SHA256Range = %s, want %s:%d", w.Name, got.SHA256Range, path, wl)
+		}
+		got.Range, got.ConfigAttrs, got.SHA256Range = hcl.Range{}, nil, hcl.Range{}
 		if !reflect.DeepEqual(got, w) {
 			t.Errorf("plugin %d =\n%+v\nwant\n%+v\n(Config %s)", i, got, w, got.Config)
 		}
@@ -208,7 +212,10 @@ profile "default" {
 	if got.Env == nil || got.ConfigAttrs == nil {
 		t.Errorf("Env = %#v, ConfigAttrs = %#v; want empty, not nil", got.Env, got.ConfigAttrs)
 	}
-	got.Range = hcl.Range{}
+	if got.SHA256Range.Start.Line != 4 || got.SHA256Range.Start.Column != 12 {
+		t.Errorf("SHA256Range = %s, want line 4, column 12", got.SHA256Range)
+	}
+	got.Range, got.SHA256Range = hcl.Range{}, hcl.Range{}
 	want := Plugin{
 		Name:         "p",
 		Path:         abs, // an absolute path is kept

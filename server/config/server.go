@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"net"
 	"net/url"
 	"strconv"
@@ -160,4 +161,35 @@ func (d *decoder) decodeLog(block *hcl.Block) Log {
 	d.oneOf(a["level"], &l.Level, "trace", "debug", "info", "warn", "error")
 	d.oneOf(a["format"], &l.Format, "text", "json")
 	return l
+}
+
+// OverrideListen replaces the server block's listen and public_base_url
+// after Load, for "registrar serve -listen ADDR -public-base-url URL" (run
+// on another port without editing the file). Each non-empty argument is
+// checked as the attribute it replaces is; an empty one changes nothing,
+// except that a new listen without a new public base URL also replaces
+// public_base_url with its default for that address ("http://" + listen,
+// "localhost" for a wildcard host), so that registration_client_uri
+// (RFC 7592 §3) names the address actually served. On error s is
+// unchanged.
+func (s *Server) OverrideListen(listen, publicBaseURL string) error {
+	base := s.PublicBaseURL
+	if listen != "" {
+		if problem := checkListen(listen); problem != "" {
+			return fmt.Errorf("listen: %s", problem)
+		}
+		base = baseURLFromListen(listen)
+	}
+	if publicBaseURL != "" {
+		v, problem := checkBaseURL(publicBaseURL)
+		if problem != "" {
+			return fmt.Errorf("public base URL: %s; got %q", problem, publicBaseURL)
+		}
+		base = v
+	}
+	if listen != "" {
+		s.Listen = listen
+	}
+	s.PublicBaseURL = base
+	return nil
 }
