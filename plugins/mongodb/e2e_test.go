@@ -11,11 +11,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/registrar-dcr/registrar/internal/testlog"
 	"github.com/registrar-dcr/registrar/plugins/mongodb/internal/ferrettest"
 	"github.com/registrar-dcr/registrar/sdk/plugintest"
 )
@@ -30,32 +30,7 @@ type registrarServer struct {
 	config string
 	url    string
 	cmd    *exec.Cmd
-	logs   syncBuffer
-}
-
-// syncBuffer is a bytes.Buffer the server process writes to while the
-// test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *syncBuffer) Reset() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Reset()
+	logs   testlog.Buffer
 }
 
 func (s *registrarServer) start() {

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/registrar-dcr/registrar/internal/roundtrip"
+	"github.com/registrar-dcr/registrar/internal/testlog"
 	"github.com/registrar-dcr/registrar/plugins/mongodb/internal/ferrettest"
 	"github.com/registrar-dcr/registrar/sdk/plugintest"
 	"github.com/registrar-dcr/registrar/server/app"
@@ -65,7 +66,7 @@ profile "open" {
 		t.Fatalf("config: %s", regconfig.FormatDiagnostics(err))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	a, err := app.New(ctx, cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: logs}))
 	if err != nil {
 		cancel()

@@ -14,13 +14,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	_ "modernc.org/sqlite"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/registrar-dcr/registrar/internal/testlog"
 	"github.com/registrar-dcr/registrar/server/app"
 	"github.com/registrar-dcr/registrar/server/config"
 )
@@ -57,29 +57,11 @@ profile "default" {
 }
 `
 
-// syncBuffer collects log output from concurrent requests.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // server is a Registrar serving on a real loopback listener.
 type server struct {
 	url  string
 	db   string
-	logs *syncBuffer
+	logs *testlog.Buffer
 }
 
 func startServer(t *testing.T) *server {
@@ -106,7 +88,7 @@ func startServerWith(t *testing.T, configText string) (*server, error) {
 	if err != nil {
 		t.Fatalf("config: %s", config.FormatDiagnostics(err))
 	}
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Trace, Output: logs})
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, log)

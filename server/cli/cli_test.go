@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/registrar-dcr/registrar/internal/testlog"
 )
 
 // binary is the registrar command built once for these tests.
@@ -246,7 +248,7 @@ func TestServePluginChecks(t *testing.T) {
 		}
 		cmd := exec.Command(binary, "serve", "-config", path)
 		cmd.Env = []string{tokenEnv}
-		logs := &lockedBuffer{}
+		logs := &testlog.Buffer{}
 		cmd.Stderr = logs
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -307,7 +309,7 @@ func TestServeListenOverride(t *testing.T) {
 			}
 			cmd := exec.Command(binary, args...)
 			cmd.Env = []string{tokenEnv}
-			logs := &lockedBuffer{}
+			logs := &testlog.Buffer{}
 			cmd.Stderr = logs
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)

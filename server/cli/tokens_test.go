@@ -1,36 +1,17 @@
 package cli_test
 
 import (
-	"bytes"
 	"encoding/json"
+	"github.com/registrar-dcr/registrar/internal/testlog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// lockedBuffer collects a server process's log while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // workedExample lays out examples/config/profiles.hcl as in the
 // repository, on a free port, and returns its path and base URL.
@@ -60,18 +41,18 @@ func workedExample(t *testing.T) (path, base string) {
 }
 
 // serveBinary runs "registrar serve" until the test ends.
-func serveBinary(t *testing.T, path, base string, env []string) *lockedBuffer {
+func serveBinary(t *testing.T, path, base string, env []string) *testlog.Buffer {
 	t.Helper()
 	return serveBinaryArgs(t, base, env, "serve", "-config", path)
 }
 
 // serveBinaryArgs runs the binary with args until the test ends, and
 // returns once base/readyz answers 200.
-func serveBinaryArgs(t *testing.T, base string, env []string, args ...string) *lockedBuffer {
+func serveBinaryArgs(t *testing.T, base string, env []string, args ...string) *testlog.Buffer {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = env
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/registrar-dcr/registrar/internal/testlog"
 	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/server/auth"
 	"github.com/registrar-dcr/registrar/server/stores/memory"
@@ -90,24 +90,6 @@ func (s *hookStore) counts() (creates, updates, deletes int) {
 	return s.creates, s.updates, s.deletes
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // failingResponse fails every Generate with err.
 type failingResponse struct{ err error }
 
@@ -121,13 +103,13 @@ func (f failingResponse) Generate(context.Context, sdk.RegistrationContext, stri
 type harness struct {
 	p     *Pipeline
 	store *hookStore
-	logs  *syncBuffer
+	logs  *testlog.Buffer
 	now   atomic.Int64 // seconds since the epoch
 }
 
 func newHarness(t *testing.T, rotation string) *harness {
 	t.Helper()
-	h := &harness{store: newHookStore(), logs: &syncBuffer{}}
+	h := &harness{store: newHookStore(), logs: &testlog.Buffer{}}
 	h.now.Store(1_800_000_000)
 	policy := allPolicy()
 	policy.TokenRotation = rotation

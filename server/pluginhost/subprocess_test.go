@@ -1,7 +1,6 @@
 package pluginhost
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/registrar-dcr/registrar/internal/testlog"
 	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/sdk/plugintest"
 	"github.com/registrar-dcr/registrar/server/config"
@@ -20,30 +20,13 @@ import (
 // Validate (testimpl.CrashClientName).
 const crashClientName = "testplugin: crash now"
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestRealPluginCrashRestartsOnce runs the SDK's test plugin as a real
 // subprocess: a validator call that crashes it answers ErrUnavailable, and
 // the calls that follow, many at once, are served by one restarted
 // instance.
 func TestRealPluginCrashRestartsOnce(t *testing.T) {
 	path := plugintest.Build(t, "github.com/registrar-dcr/registrar/sdk/plugin/internal/testplugin")
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: logs})
 	h, err := Start(t.Context(), []config.Plugin{{
 		Name:         "tp",
