@@ -103,7 +103,7 @@ var KnownAuthMethods = []string{
 // Client.Metadata so that the response echoes it.
 func (DefaultSteps) SoftwareStatement(_ context.Context, rc RegistrationContext) (RegistrationContext, error) {
 	if rc.Request.SoftwareStatement != "" && rc.SoftwareStatementClaims == nil {
-		return rc, ErrUnapprovedSoftwareStatement.WithDescription("software_statement: software statements are not accepted here")
+		return rc, ErrUnapprovedSoftwareStatement().WithDescription("software_statement: software statements are not accepted here")
 	}
 	if rc.SoftwareStatementClaims != nil {
 		merged, err := applyStatementClaims(rc.Request, rc.SoftwareStatementClaims)
@@ -138,7 +138,7 @@ func applyStatementClaims(req Metadata, claims map[string]any) (Metadata, error)
 	}
 	body, err := json.Marshal(subset)
 	if err != nil {
-		return req, ErrInvalidSoftwareStatement.WithDescription("software_statement: claims cannot be read as client metadata").WithCause(err)
+		return req, ErrInvalidSoftwareStatement().WithDescription("software_statement: claims cannot be read as client metadata").WithCause(err)
 	}
 	parsed, _, err := ParseMetadata(body, ParseOptions{})
 	if err != nil {
@@ -146,7 +146,7 @@ func applyStatementClaims(req Metadata, claims map[string]any) (Metadata, error)
 		if e, ok := AsError(err); ok && e.Description != "" {
 			desc = "claim " + e.Description
 		}
-		return req, ErrInvalidSoftwareStatement.WithDescription("software_statement: %s", desc)
+		return req, ErrInvalidSoftwareStatement().WithDescription("software_statement: %s", desc)
 	}
 	out := req
 	dst := reflect.ValueOf(&out).Elem()
@@ -577,12 +577,12 @@ func (DefaultSteps) Unknown(_ context.Context, rc RegistrationContext) (Registra
 
 // metaErr is ErrInvalidClientMetadata with a description naming field.
 func metaErr(field, format string, args ...any) *Error {
-	return ErrInvalidClientMetadata.WithDescription("%s: %s", field, fmt.Sprintf(format, args...))
+	return ErrInvalidClientMetadata().WithDescription("%s: %s", field, fmt.Sprintf(format, args...))
 }
 
 // redirectErr is ErrInvalidRedirectURI with a description naming field.
 func redirectErr(field, format string, args ...any) *Error {
-	return ErrInvalidRedirectURI.WithDescription("%s: %s", field, fmt.Sprintf(format, args...))
+	return ErrInvalidRedirectURI().WithDescription("%s: %s", field, fmt.Sprintf(format, args...))
 }
 
 // q quotes a caller-supplied value for an error description: ASCII only,

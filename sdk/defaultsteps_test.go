@@ -583,7 +583,7 @@ func (s strictHosts) RedirectURIs(ctx context.Context, rc RegistrationContext) (
 	}
 	for i, u := range rc.Client.Metadata.RedirectURIs {
 		if !strings.HasPrefix(u, "https://app.example.com/") {
-			return rc, ErrInvalidRedirectURI.WithDescription("redirect_uris[%d]: must be on app.example.com", i)
+			return rc, ErrInvalidRedirectURI().WithDescription("redirect_uris[%d]: must be on app.example.com", i)
 		}
 	}
 	return rc, nil
@@ -597,12 +597,12 @@ func TestDefaultStepsEmbedding(t *testing.T) {
 	}
 	rc.Request.RedirectURIs = []string{"https://other.example.com/cb"}
 	_, err := Run(context.Background(), strictHosts{}, rc)
-	if !errors.Is(err, ErrInvalidRedirectURI) || !strings.Contains(err.Error(), "app.example.com") {
+	if !errors.Is(err, ErrInvalidRedirectURI()) || !strings.Contains(err.Error(), "app.example.com") {
 		t.Fatalf("override not called: %v", err)
 	}
 	// The base rules still apply through the override.
 	rc.Request.RedirectURIs = []string{"javascript:alert(1)"}
-	if _, err := Run(context.Background(), strictHosts{}, rc); !errors.Is(err, ErrInvalidRedirectURI) {
+	if _, err := Run(context.Background(), strictHosts{}, rc); !errors.Is(err, ErrInvalidRedirectURI()) {
 		t.Fatalf("base step not applied: %v", err)
 	}
 }
@@ -624,7 +624,7 @@ func TestDefaultStepsPrototypesUntouched(t *testing.T) {
 			_, _ = runRequest(t, tc)
 		}
 	}
-	for _, e := range []*Error{ErrInvalidClientMetadata, ErrInvalidRedirectURI, ErrInvalidSoftwareStatement, ErrUnapprovedSoftwareStatement} {
+	for _, e := range []*Error{ErrInvalidClientMetadata(), ErrInvalidRedirectURI(), ErrInvalidSoftwareStatement(), ErrUnapprovedSoftwareStatement()} {
 		if e.Description != "" {
 			t.Errorf("prototype %s changed: %q", e.Code, e.Description)
 		}
@@ -656,20 +656,20 @@ func TestDefaultStepsStepByStep(t *testing.T) {
 	// AuthMethod falls back to the request's grant types.
 	rc.Request.TokenEndpointAuthMethod = AuthNone
 	rc.Request.GrantTypes = []string{GrantClientCredentials}
-	if _, err := s.AuthMethod(ctx, rc); !errors.Is(err, ErrInvalidClientMetadata) {
+	if _, err := s.AuthMethod(ctx, rc); !errors.Is(err, ErrInvalidClientMetadata()) {
 		t.Errorf("none with client_credentials: %v", err)
 	}
 	// A Localized entry on a member without language support (only a
 	// plugin could build one) is refused.
 	rc = RegistrationContext{Policy: testPolicy()}
 	rc.Request.Localized = map[string]string{"scope#en": "x"}
-	if _, err := s.Names(ctx, rc); !errors.Is(err, ErrInvalidClientMetadata) {
+	if _, err := s.Names(ctx, rc); !errors.Is(err, ErrInvalidClientMetadata()) {
 		t.Errorf("scope#en accepted: %v", err)
 	}
 	// A jwks that is not an object (only a plugin could set one).
 	rc = RegistrationContext{Policy: testPolicy()}
 	rc.Request.JWKS = json.RawMessage(`[1]`)
-	if _, err := s.AuthMethod(ctx, rc); !errors.Is(err, ErrInvalidClientMetadata) {
+	if _, err := s.AuthMethod(ctx, rc); !errors.Is(err, ErrInvalidClientMetadata()) {
 		t.Errorf("array jwks accepted: %v", err)
 	}
 }

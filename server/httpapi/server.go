@@ -156,7 +156,7 @@ func (h *handler) byQuery(next func(*gin.Context, string)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ids := c.QueryArray("client_id")
 		if len(ids) != 1 || ids[0] == "" {
-			h.writeError(c, sdk.ErrInvalidRequest.WithDescription("client_id: exactly one query parameter is required"))
+			h.writeError(c, sdk.ErrInvalidRequest().WithDescription("client_id: exactly one query parameter is required"))
 			return
 		}
 		next(c, ids[0])
@@ -185,7 +185,7 @@ func (h *handler) body(c *gin.Context) ([]byte, bool) {
 			discardBody(c.Request, raw, h.opts.MaxBodyBytes)
 			h.writeError(c, tooLarge(h.opts.MaxBodyBytes))
 		} else {
-			h.writeError(c, sdk.ErrInvalidRequest.WithDescription("cannot read the request body"))
+			h.writeError(c, sdk.ErrInvalidRequest().WithDescription("cannot read the request body"))
 		}
 		return nil, false
 	}
