@@ -28,9 +28,9 @@ const cb = "https://app.example.com/cb"
 // only what it tests.
 func testPolicy() Policy {
 	return Policy{
-		GrantTypes:       append([]string(nil), KnownGrantTypes...),
-		ResponseTypes:    append([]string(nil), KnownResponseTypes...),
-		AuthMethods:      append([]string(nil), KnownAuthMethods...),
+		GrantTypes:       KnownGrantTypes(),
+		ResponseTypes:    KnownResponseTypes(),
+		AuthMethods:      KnownAuthMethods(),
 		Scopes:           []string{"openid", "profile", "email", "api:read", "offline_access"},
 		DefaultScope:     "openid",
 		RedirectURIMode:  RedirectURIModeStandard,
@@ -689,7 +689,7 @@ func TestCanonicalResponseType(t *testing.T) {
 			t.Errorf("canonicalResponseType(%q) = %q, want refusal", in, got)
 		}
 	}
-	for _, r := range KnownResponseTypes {
+	for _, r := range KnownResponseTypes() {
 		if c, ok := canonicalResponseType(r); !ok || c != r {
 			t.Errorf("KnownResponseTypes holds non-canonical %q", r)
 		}
@@ -717,9 +717,9 @@ func TestDuendeEnumErrorsListAllowedValues(t *testing.T) {
 		name, member, value string
 		allowed             []string
 	}{
-		{"refresh_token_usage", "refresh_token_usage", "oneTimeOnly", DuendeRefreshTokenUsages},
-		{"refresh_token_expiration", "refresh_token_expiration", "absolute", DuendeRefreshTokenExpirations},
-		{"access_token_type", "access_token_type", "jwt", DuendeAccessTokenTypes},
+		{"refresh_token_usage", "refresh_token_usage", "oneTimeOnly", DuendeRefreshTokenUsages()},
+		{"refresh_token_expiration", "refresh_token_expiration", "absolute", DuendeRefreshTokenExpirations()},
+		{"access_token_type", "access_token_type", "jwt", DuendeAccessTokenTypes()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

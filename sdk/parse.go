@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -48,13 +49,18 @@ const (
 // with encoding/json, which refuses more than 10000 levels.
 const MaxDepthLimit = 1000
 
-// ReservedMembers are the members the server sets itself (RFC 7591 §3.2.1,
-// RFC 7592 §3). ParseMetadata returns them apart from the metadata so the
-// pipeline can apply the rules of create and update to them.
-var ReservedMembers = []string{
+// reservedMembers is what ParseMetadata reads; ReservedMembers returns a
+// copy.
+var reservedMembers = []string{
 	"client_id", "client_secret", "client_id_issued_at", "client_secret_expires_at",
 	"registration_access_token", "registration_client_uri",
 }
+
+// ReservedMembers returns the members the server sets itself (RFC 7591
+// §3.2.1, RFC 7592 §3). ParseMetadata returns them apart from the metadata
+// so the pipeline can apply the rules of create and update to them. The
+// slice is a copy: changing it changes nothing else.
+func ReservedMembers() []string { return slices.Clone(reservedMembers) }
 
 // ParseMetadata decodes a registration request body (RFC 7591 §3.1,
 // RFC 7592 §2.2) and checks the JSON type of every member it knows.
@@ -193,7 +199,7 @@ var knownFolded = func() map[string]string {
 	for name := range fieldIndex {
 		m[foldName(name)] = name
 	}
-	for _, name := range ReservedMembers {
+	for _, name := range reservedMembers {
 		m[foldName(name)] = name
 	}
 	return m
@@ -335,7 +341,7 @@ func isKnownField(name string) bool {
 }
 
 func isReserved(name string) bool {
-	for _, r := range ReservedMembers {
+	for _, r := range reservedMembers {
 		if r == name {
 			return true
 		}

@@ -80,7 +80,7 @@ func Serve(cfg *ServeConfig, opts ...ServeOption) {
 		logger = DefaultLogger()
 	}
 	goplugin.Serve(&goplugin.ServeConfig{
-		HandshakeConfig:  Handshake,
+		HandshakeConfig:  Handshake(),
 		VersionedPlugins: map[int]goplugin.PluginSet{ProtocolVersion: set},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			opts = append(opts, grpc.ChainUnaryInterceptor(recoverPanics(logger)))
