@@ -42,9 +42,16 @@ type Options struct {
 	TrustedProxies []string
 }
 
-// NewHandler returns the HTTP handler of Registrar.
+// SetReleaseMode puts gin in release mode for the whole process: no
+// listing of the routes and no debug warnings on standard output. gin's
+// mode is a process-wide setting, so only a program's main calls this
+// (registrar serve does); NewHandler leaves it as it is, and the GIN_MODE
+// environment variable sets it when this is not called.
+func SetReleaseMode() { gin.SetMode(gin.ReleaseMode) }
+
+// NewHandler returns the HTTP handler of Registrar. It changes no
+// process-wide setting (see SetReleaseMode).
 func NewHandler(p *pipeline.Pipeline, opts Options) http.Handler {
-	gin.SetMode(gin.ReleaseMode)
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
