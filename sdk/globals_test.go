@@ -19,7 +19,10 @@ import (
 // code in the process, a plugin's included, and would change what the
 // server reads: export a function that returns a copy (KnownGrantTypes) or
 // a new value (ErrInvalidToken) instead. A sentinel holds an immutable value
-// and is compared with errors.Is.
+// and is compared with errors.Is. It fails too on a call that changes a
+// setting of the whole process (the GC target, the environment, the default
+// logger, signals) anywhere but where plugin.Serve applies an option that
+// asked for it (WithGCPercent): a library sets nothing for its importer.
 func TestNoExportedMutableGlobals(t *testing.T) {
 	fset := token.NewFileSet()
 	var files int
@@ -45,6 +48,10 @@ func TestNoExportedMutableGlobals(t *testing.T) {
 		for _, bad := range mutableExportedVars(f) {
 			t.Errorf("%s: exported package variable %s in package %s: export a function returning a copy instead",
 				fset.Position(bad.Pos()), bad.Name, f.Name.Name)
+		}
+		for _, call := range processWideCalls(f) {
+			t.Errorf("%s: %s changes the whole process: only plugin.Serve's tuneProcess may, when an option asks",
+				fset.Position(call.Pos()), call.name)
 		}
 		return nil
 	})
@@ -79,6 +86,48 @@ func mutableExportedVars(f *ast.File) []*ast.Ident {
 		}
 	}
 	return bad
+}
+
+// processWide are the calls that change a setting of the whole process.
+var processWide = map[string]bool{
+	"debug.SetGCPercent": true, "debug.SetMemoryLimit": true, "debug.SetMaxThreads": true,
+	"debug.SetMaxStack": true, "debug.SetPanicOnFault": true, "debug.SetTraceback": true,
+	"runtime.GOMAXPROCS": true, "os.Setenv": true, "os.Unsetenv": true, "os.Clearenv": true,
+	"os.Chdir": true, "log.SetOutput": true, "log.SetFlags": true, "log.SetPrefix": true,
+	"slog.SetDefault": true, "slog.SetLogLoggerLevel": true, "hclog.SetDefault": true,
+	"signal.Notify": true, "signal.Ignore": true, "grpclog.SetLoggerV2": true,
+}
+
+type namedCall struct {
+	*ast.CallExpr
+	name string
+}
+
+// processWideCalls returns f's calls in processWide, except those in a
+// function named tuneProcess (plugin.Serve's, which applies the options a
+// plugin passed).
+func processWideCalls(f *ast.File) []namedCall {
+	var calls []namedCall
+	for _, decl := range f.Decls {
+		if fd, ok := decl.(*ast.FuncDecl); ok && fd.Name.Name == "tuneProcess" {
+			continue
+		}
+		ast.Inspect(decl, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if pkg, ok := sel.X.(*ast.Ident); ok && processWide[pkg.Name+"."+sel.Sel.Name] {
+				calls = append(calls, namedCall{call, pkg.Name + "." + sel.Sel.Name})
+			}
+			return true
+		})
+	}
+	return calls
 }
 
 func isErrorsNew(e ast.Expr) bool {
@@ -183,5 +232,38 @@ func TestListsAreCopies(t *testing.T) {
 	rc.Request.ResponseTypes = []string{}
 	if _, err := (DefaultSteps{}).GrantTypes(t.Context(), rc); err != nil {
 		t.Errorf("client_credentials refused after clearing a copy of KnownGrantTypes: %v", err)
+	}
+}
+
+// TestProcessWideCalls checks the detector of process-wide calls on named
+// cases.
+func TestProcessWideCalls(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"none", "func f() {}", nil},
+		{"GC in a constructor", "func New() { debug.SetGCPercent(400) }", []string{"debug.SetGCPercent"}},
+		{"GC in tuneProcess", "func tuneProcess() { debug.SetGCPercent(400) }", nil},
+		{"environment in a closure", "var f = func() { os.Setenv(\"A\", \"b\") }", []string{"os.Setenv"}},
+		{"default logger", "func init() { slog.SetDefault(nil) }", []string{"slog.SetDefault"}},
+		{"reading is fine", "func f() int { return runtime.NumCPU() + len(os.Getenv(\"GOGC\")) }", nil},
+		{"method of the same name", "func f(d T) { d.SetGCPercent(1) }", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := parser.ParseFile(token.NewFileSet(), "x.go", "package x\n"+tc.src+"\n", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range processWideCalls(f) {
+				got = append(got, c.name)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
