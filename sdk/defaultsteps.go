@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -54,37 +55,59 @@ const (
 	ApplicationTypeNative = "native"
 )
 
-// The values of Duende IdentityServer's extension enums, spelled as Duende
-// names them (Duende.IdentityServer.Models TokenUsage, TokenExpiration and
-// AccessTokenType). The Extensions step accepts exactly these spellings.
+// The lists below are what validation reads. They are unexported so that
+// no code in the process can change them; the exported functions return
+// copies.
 var (
-	DuendeRefreshTokenUsages      = []string{"OneTimeOnly", "ReUse"}
-	DuendeRefreshTokenExpirations = []string{"Absolute", "Sliding"}
-	DuendeAccessTokenTypes        = []string{"Jwt", "Reference"}
+	duendeRefreshTokenUsages      = []string{"OneTimeOnly", "ReUse"}
+	duendeRefreshTokenExpirations = []string{"Absolute", "Sliding"}
+	duendeAccessTokenTypes        = []string{"Jwt", "Reference"}
+
+	knownGrantTypes = []string{
+		GrantAuthorizationCode, GrantImplicit, GrantRefreshToken, GrantClientCredentials,
+		GrantPassword, GrantJWTBearer, GrantSAML2Bearer, GrantDeviceCode, GrantTokenExchange,
+		GrantCIBA,
+	}
+	knownResponseTypes = []string{
+		"code", "token", "id_token", "code id_token", "code token", "code id_token token",
+		"id_token token", "none",
+	}
+	knownAuthMethods = []string{
+		AuthClientSecretBasic, AuthClientSecretPost, AuthClientSecretJWT, AuthPrivateKeyJWT,
+		AuthNone, AuthTLSClientAuth, AuthSelfSignedTLSClientAuth,
+	}
 )
 
-// KnownGrantTypes are the grant_types values Registrar understands.
-var KnownGrantTypes = []string{
-	GrantAuthorizationCode, GrantImplicit, GrantRefreshToken, GrantClientCredentials,
-	GrantPassword, GrantJWTBearer, GrantSAML2Bearer, GrantDeviceCode, GrantTokenExchange,
-	GrantCIBA,
-}
+// DuendeRefreshTokenUsages returns the values of Duende IdentityServer's
+// TokenUsage enum, spelled as Duende names them
+// (Duende.IdentityServer.Models). The Extensions step accepts exactly these
+// spellings in refresh_token_usage. The slice is a copy.
+func DuendeRefreshTokenUsages() []string { return slices.Clone(duendeRefreshTokenUsages) }
 
-// KnownResponseTypes are the response_types values Registrar understands,
-// in canonical order of their space-separated parts (OAuth 2.0 Multiple
-// Response Type Encoding Practices §5; the order of the parts is not
-// significant on input).
-var KnownResponseTypes = []string{
-	"code", "token", "id_token", "code id_token", "code token", "code id_token token",
-	"id_token token", "none",
-}
+// DuendeRefreshTokenExpirations returns the values of Duende
+// IdentityServer's TokenExpiration enum, accepted exactly in
+// refresh_token_expiration. The slice is a copy.
+func DuendeRefreshTokenExpirations() []string { return slices.Clone(duendeRefreshTokenExpirations) }
 
-// KnownAuthMethods are the token_endpoint_auth_method values Registrar
-// understands (RFC 7591 §2, OpenID Connect Core §9, RFC 8705 §2).
-var KnownAuthMethods = []string{
-	AuthClientSecretBasic, AuthClientSecretPost, AuthClientSecretJWT, AuthPrivateKeyJWT,
-	AuthNone, AuthTLSClientAuth, AuthSelfSignedTLSClientAuth,
-}
+// DuendeAccessTokenTypes returns the values of Duende IdentityServer's
+// AccessTokenType enum, accepted exactly in access_token_type. The slice is
+// a copy.
+func DuendeAccessTokenTypes() []string { return slices.Clone(duendeAccessTokenTypes) }
+
+// KnownGrantTypes returns the grant_types values Registrar understands
+// (RFC 7591 §2). The slice is a copy: changing it changes nothing else.
+func KnownGrantTypes() []string { return slices.Clone(knownGrantTypes) }
+
+// KnownResponseTypes returns the response_types values Registrar
+// understands (RFC 7591 §2), in canonical order of their space-separated
+// parts (OAuth 2.0 Multiple Response Type Encoding Practices §5; the order
+// of the parts is not significant on input). The slice is a copy.
+func KnownResponseTypes() []string { return slices.Clone(knownResponseTypes) }
+
+// KnownAuthMethods returns the token_endpoint_auth_method values Registrar
+// understands (RFC 7591 §2, OpenID Connect Core §9, RFC 8705 §2). The slice
+// is a copy.
+func KnownAuthMethods() []string { return slices.Clone(knownAuthMethods) }
 
 // ---------------------------------------------------------------------------
 // Software statement.
@@ -103,7 +126,7 @@ var KnownAuthMethods = []string{
 // Client.Metadata so that the response echoes it.
 func (DefaultSteps) SoftwareStatement(_ context.Context, rc RegistrationContext) (RegistrationContext, error) {
 	if rc.Request.SoftwareStatement != "" && rc.SoftwareStatementClaims == nil {
-		return rc, ErrUnapprovedSoftwareStatement.WithDescription("software_statement: software statements are not accepted here")
+		return rc, ErrUnapprovedSoftwareStatement().WithDescription("software_statement: software statements are not accepted here")
 	}
 	if rc.SoftwareStatementClaims != nil {
 		merged, err := applyStatementClaims(rc.Request, rc.SoftwareStatementClaims)
@@ -138,7 +161,7 @@ func applyStatementClaims(req Metadata, claims map[string]any) (Metadata, error)
 	}
 	body, err := json.Marshal(subset)
 	if err != nil {
-		return req, ErrInvalidSoftwareStatement.WithDescription("software_statement: claims cannot be read as client metadata").WithCause(err)
+		return req, ErrInvalidSoftwareStatement().WithDescription("software_statement: claims cannot be read as client metadata").WithCause(err)
 	}
 	parsed, _, err := ParseMetadata(body, ParseOptions{})
 	if err != nil {
@@ -146,7 +169,7 @@ func applyStatementClaims(req Metadata, claims map[string]any) (Metadata, error)
 		if e, ok := AsError(err); ok && e.Description != "" {
 			desc = "claim " + e.Description
 		}
-		return req, ErrInvalidSoftwareStatement.WithDescription("software_statement: %s", desc)
+		return req, ErrInvalidSoftwareStatement().WithDescription("software_statement: %s", desc)
 	}
 	out := req
 	dst := reflect.ValueOf(&out).Elem()
@@ -454,9 +477,9 @@ func (DefaultSteps) Extensions(_ context.Context, rc RegistrationContext) (Regis
 		allowed []string
 		dst     *string
 	}{
-		{"refresh_token_usage", req.RefreshTokenUsage, DuendeRefreshTokenUsages, &md.RefreshTokenUsage},
-		{"refresh_token_expiration", req.RefreshTokenExpiration, DuendeRefreshTokenExpirations, &md.RefreshTokenExpiration},
-		{"access_token_type", req.AccessTokenType, DuendeAccessTokenTypes, &md.AccessTokenType},
+		{"refresh_token_usage", req.RefreshTokenUsage, duendeRefreshTokenUsages, &md.RefreshTokenUsage},
+		{"refresh_token_expiration", req.RefreshTokenExpiration, duendeRefreshTokenExpirations, &md.RefreshTokenExpiration},
+		{"access_token_type", req.AccessTokenType, duendeAccessTokenTypes, &md.AccessTokenType},
 	}
 	for _, e := range enums {
 		if e.v != "" && !contains(e.allowed, e.v) {
@@ -577,12 +600,12 @@ func (DefaultSteps) Unknown(_ context.Context, rc RegistrationContext) (Registra
 
 // metaErr is ErrInvalidClientMetadata with a description naming field.
 func metaErr(field, format string, args ...any) *Error {
-	return ErrInvalidClientMetadata.WithDescription("%s: %s", field, fmt.Sprintf(format, args...))
+	return ErrInvalidClientMetadata().WithDescription("%s: %s", field, fmt.Sprintf(format, args...))
 }
 
 // redirectErr is ErrInvalidRedirectURI with a description naming field.
 func redirectErr(field, format string, args ...any) *Error {
-	return ErrInvalidRedirectURI.WithDescription("%s: %s", field, fmt.Sprintf(format, args...))
+	return ErrInvalidRedirectURI().WithDescription("%s: %s", field, fmt.Sprintf(format, args...))
 }
 
 // q quotes a caller-supplied value for an error description: ASCII only,

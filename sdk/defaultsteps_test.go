@@ -28,9 +28,9 @@ const cb = "https://app.example.com/cb"
 // only what it tests.
 func testPolicy() Policy {
 	return Policy{
-		GrantTypes:       append([]string(nil), KnownGrantTypes...),
-		ResponseTypes:    append([]string(nil), KnownResponseTypes...),
-		AuthMethods:      append([]string(nil), KnownAuthMethods...),
+		GrantTypes:       KnownGrantTypes(),
+		ResponseTypes:    KnownResponseTypes(),
+		AuthMethods:      KnownAuthMethods(),
 		Scopes:           []string{"openid", "profile", "email", "api:read", "offline_access"},
 		DefaultScope:     "openid",
 		RedirectURIMode:  RedirectURIModeStandard,
@@ -583,7 +583,7 @@ func (s strictHosts) RedirectURIs(ctx context.Context, rc RegistrationContext) (
 	}
 	for i, u := range rc.Client.Metadata.RedirectURIs {
 		if !strings.HasPrefix(u, "https://app.example.com/") {
-			return rc, ErrInvalidRedirectURI.WithDescription("redirect_uris[%d]: must be on app.example.com", i)
+			return rc, ErrInvalidRedirectURI().WithDescription("redirect_uris[%d]: must be on app.example.com", i)
 		}
 	}
 	return rc, nil
@@ -597,12 +597,12 @@ func TestDefaultStepsEmbedding(t *testing.T) {
 	}
 	rc.Request.RedirectURIs = []string{"https://other.example.com/cb"}
 	_, err := Run(context.Background(), strictHosts{}, rc)
-	if !errors.Is(err, ErrInvalidRedirectURI) || !strings.Contains(err.Error(), "app.example.com") {
+	if !errors.Is(err, ErrInvalidRedirectURI()) || !strings.Contains(err.Error(), "app.example.com") {
 		t.Fatalf("override not called: %v", err)
 	}
 	// The base rules still apply through the override.
 	rc.Request.RedirectURIs = []string{"javascript:alert(1)"}
-	if _, err := Run(context.Background(), strictHosts{}, rc); !errors.Is(err, ErrInvalidRedirectURI) {
+	if _, err := Run(context.Background(), strictHosts{}, rc); !errors.Is(err, ErrInvalidRedirectURI()) {
 		t.Fatalf("base step not applied: %v", err)
 	}
 }
@@ -624,7 +624,7 @@ func TestDefaultStepsPrototypesUntouched(t *testing.T) {
 			_, _ = runRequest(t, tc)
 		}
 	}
-	for _, e := range []*Error{ErrInvalidClientMetadata, ErrInvalidRedirectURI, ErrInvalidSoftwareStatement, ErrUnapprovedSoftwareStatement} {
+	for _, e := range []*Error{ErrInvalidClientMetadata(), ErrInvalidRedirectURI(), ErrInvalidSoftwareStatement(), ErrUnapprovedSoftwareStatement()} {
 		if e.Description != "" {
 			t.Errorf("prototype %s changed: %q", e.Code, e.Description)
 		}
@@ -656,20 +656,20 @@ func TestDefaultStepsStepByStep(t *testing.T) {
 	// AuthMethod falls back to the request's grant types.
 	rc.Request.TokenEndpointAuthMethod = AuthNone
 	rc.Request.GrantTypes = []string{GrantClientCredentials}
-	if _, err := s.AuthMethod(ctx, rc); !errors.Is(err, ErrInvalidClientMetadata) {
+	if _, err := s.AuthMethod(ctx, rc); !errors.Is(err, ErrInvalidClientMetadata()) {
 		t.Errorf("none with client_credentials: %v", err)
 	}
 	// A Localized entry on a member without language support (only a
 	// plugin could build one) is refused.
 	rc = RegistrationContext{Policy: testPolicy()}
 	rc.Request.Localized = map[string]string{"scope#en": "x"}
-	if _, err := s.Names(ctx, rc); !errors.Is(err, ErrInvalidClientMetadata) {
+	if _, err := s.Names(ctx, rc); !errors.Is(err, ErrInvalidClientMetadata()) {
 		t.Errorf("scope#en accepted: %v", err)
 	}
 	// A jwks that is not an object (only a plugin could set one).
 	rc = RegistrationContext{Policy: testPolicy()}
 	rc.Request.JWKS = json.RawMessage(`[1]`)
-	if _, err := s.AuthMethod(ctx, rc); !errors.Is(err, ErrInvalidClientMetadata) {
+	if _, err := s.AuthMethod(ctx, rc); !errors.Is(err, ErrInvalidClientMetadata()) {
 		t.Errorf("array jwks accepted: %v", err)
 	}
 }
@@ -689,7 +689,7 @@ func TestCanonicalResponseType(t *testing.T) {
 			t.Errorf("canonicalResponseType(%q) = %q, want refusal", in, got)
 		}
 	}
-	for _, r := range KnownResponseTypes {
+	for _, r := range KnownResponseTypes() {
 		if c, ok := canonicalResponseType(r); !ok || c != r {
 			t.Errorf("KnownResponseTypes holds non-canonical %q", r)
 		}
@@ -717,9 +717,9 @@ func TestDuendeEnumErrorsListAllowedValues(t *testing.T) {
 		name, member, value string
 		allowed             []string
 	}{
-		{"refresh_token_usage", "refresh_token_usage", "oneTimeOnly", DuendeRefreshTokenUsages},
-		{"refresh_token_expiration", "refresh_token_expiration", "absolute", DuendeRefreshTokenExpirations},
-		{"access_token_type", "access_token_type", "jwt", DuendeAccessTokenTypes},
+		{"refresh_token_usage", "refresh_token_usage", "oneTimeOnly", DuendeRefreshTokenUsages()},
+		{"refresh_token_expiration", "refresh_token_expiration", "absolute", DuendeRefreshTokenExpirations()},
+		{"access_token_type", "access_token_type", "jwt", DuendeAccessTokenTypes()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,11 +10,11 @@ import (
 // RFC 6749 §5.2, RFC 6750 §3.1 or RFC 7592 code, a human-readable
 // description that names the offending field, and the HTTP status.
 //
-// The package-level values (ErrInvalidRedirectURI, ...) are prototypes:
-// refine them with WithDescription, which returns a copy and never changes
-// the prototype. errors.Is matches two Errors when their codes are equal, so
-// errors.Is(err, ErrInvalidRedirectURI) holds for any refinement, wrapped or
-// not, in-process or after crossing the plugin wire.
+// The prototype functions (ErrInvalidRedirectURI, ...) return a new Error
+// each time: refine it with WithDescription, which returns a copy. errors.Is
+// matches two Errors when their codes are equal, so
+// errors.Is(err, ErrInvalidRedirectURI()) holds for any refinement, wrapped
+// or not, in-process or after crossing the plugin wire.
 type Error struct {
 	// Code is the value of the "error" member of the JSON answer.
 	Code string
@@ -47,20 +47,80 @@ const (
 	CodeMethodNotAllowed = "method_not_allowed"
 )
 
-// Prototypes. Refine them with WithDescription.
-var (
-	ErrInvalidRedirectURI          = &Error{Code: CodeInvalidRedirectURI, Status: http.StatusBadRequest}
-	ErrInvalidClientMetadata       = &Error{Code: CodeInvalidClientMetadata, Status: http.StatusBadRequest}
-	ErrInvalidSoftwareStatement    = &Error{Code: CodeInvalidSoftwareStatement, Status: http.StatusBadRequest}
-	ErrUnapprovedSoftwareStatement = &Error{Code: CodeUnapprovedSoftwareStatement, Status: http.StatusBadRequest}
-	ErrInvalidRequest              = &Error{Code: CodeInvalidRequest, Status: http.StatusBadRequest}
-	ErrInvalidToken                = &Error{Code: CodeInvalidToken, Status: http.StatusUnauthorized}
-	ErrInsufficientScope           = &Error{Code: CodeInsufficientScope, Status: http.StatusForbidden}
-	ErrAccessDenied                = &Error{Code: CodeAccessDenied, Status: http.StatusForbidden}
-	ErrTooManyRequests             = &Error{Code: CodeTooManyRequests, Status: http.StatusTooManyRequests}
-	ErrServer                      = &Error{Code: CodeServerError, Status: http.StatusInternalServerError, Description: "internal error"}
-	ErrTemporarilyUnavailable      = &Error{Code: CodeTemporarilyUnavailable, Status: http.StatusServiceUnavailable, Description: "the service is temporarily unavailable"}
-)
+// The prototypes: each function returns a new *Error with the code and
+// the HTTP status of one answer, and no description (ErrServer and
+// ErrTemporarilyUnavailable carry a generic one). Refine the result with
+// WithDescription. They are functions rather than package variables so that
+// no code in the process, a plugin's included, can change what another
+// caller gets: every call returns a value nobody else holds.
+
+// ErrInvalidRedirectURI is invalid_redirect_uri, 400 (RFC 7591 §3.2.2): the
+// value of one or more redirection URIs is invalid.
+func ErrInvalidRedirectURI() *Error {
+	return &Error{Code: CodeInvalidRedirectURI, Status: http.StatusBadRequest}
+}
+
+// ErrInvalidClientMetadata is invalid_client_metadata, 400 (RFC 7591
+// §3.2.2): the value of a client metadata member is invalid.
+func ErrInvalidClientMetadata() *Error {
+	return &Error{Code: CodeInvalidClientMetadata, Status: http.StatusBadRequest}
+}
+
+// ErrInvalidSoftwareStatement is invalid_software_statement, 400 (RFC 7591
+// §3.2.2): the software statement is invalid.
+func ErrInvalidSoftwareStatement() *Error {
+	return &Error{Code: CodeInvalidSoftwareStatement, Status: http.StatusBadRequest}
+}
+
+// ErrUnapprovedSoftwareStatement is unapproved_software_statement, 400
+// (RFC 7591 §3.2.2): the software statement is not approved for use here.
+func ErrUnapprovedSoftwareStatement() *Error {
+	return &Error{Code: CodeUnapprovedSoftwareStatement, Status: http.StatusBadRequest}
+}
+
+// ErrInvalidRequest is invalid_request, 400 (RFC 6749 §5.2, RFC 6750 §3.1):
+// the request is malformed.
+func ErrInvalidRequest() *Error {
+	return &Error{Code: CodeInvalidRequest, Status: http.StatusBadRequest}
+}
+
+// ErrInvalidToken is invalid_token, 401 (RFC 6750 §3.1): the access token
+// (an initial access token or a registration access token) is missing,
+// invalid, expired or revoked.
+func ErrInvalidToken() *Error {
+	return &Error{Code: CodeInvalidToken, Status: http.StatusUnauthorized}
+}
+
+// ErrInsufficientScope is insufficient_scope, 403 (RFC 6750 §3.1): the token
+// is valid but does not grant what the request needs.
+func ErrInsufficientScope() *Error {
+	return &Error{Code: CodeInsufficientScope, Status: http.StatusForbidden}
+}
+
+// ErrAccessDenied is access_denied, 403: the caller may not do this (no RFC
+// defines the code for registration).
+func ErrAccessDenied() *Error {
+	return &Error{Code: CodeAccessDenied, Status: http.StatusForbidden}
+}
+
+// ErrTooManyRequests is too_many_requests, 429: the caller is rate-limited
+// (no RFC defines the code for registration).
+func ErrTooManyRequests() *Error {
+	return &Error{Code: CodeTooManyRequests, Status: http.StatusTooManyRequests}
+}
+
+// ErrServer is server_error, 500 (RFC 6749 §4.1.2.1), described as
+// "internal error": the answer to any failure whose cause the caller must
+// not see.
+func ErrServer() *Error {
+	return &Error{Code: CodeServerError, Status: http.StatusInternalServerError, Description: "internal error"}
+}
+
+// ErrTemporarilyUnavailable is temporarily_unavailable, 503 (RFC 6749
+// §4.1.2.1): the store or a plugin cannot answer now.
+func ErrTemporarilyUnavailable() *Error {
+	return &Error{Code: CodeTemporarilyUnavailable, Status: http.StatusServiceUnavailable, Description: "the service is temporarily unavailable"}
+}
 
 // Error implements error. It holds the code and the description only.
 func (e *Error) Error() string {

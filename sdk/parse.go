@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -48,13 +49,18 @@ const (
 // with encoding/json, which refuses more than 10000 levels.
 const MaxDepthLimit = 1000
 
-// ReservedMembers are the members the server sets itself (RFC 7591 §3.2.1,
-// RFC 7592 §3). ParseMetadata returns them apart from the metadata so the
-// pipeline can apply the rules of create and update to them.
-var ReservedMembers = []string{
+// reservedMembers is what ParseMetadata reads; ReservedMembers returns a
+// copy.
+var reservedMembers = []string{
 	"client_id", "client_secret", "client_id_issued_at", "client_secret_expires_at",
 	"registration_access_token", "registration_client_uri",
 }
+
+// ReservedMembers returns the members the server sets itself (RFC 7591
+// §3.2.1, RFC 7592 §3). ParseMetadata returns them apart from the metadata
+// so the pipeline can apply the rules of create and update to them. The
+// slice is a copy: changing it changes nothing else.
+func ReservedMembers() []string { return slices.Clone(reservedMembers) }
 
 // ParseMetadata decodes a registration request body (RFC 7591 §3.1,
 // RFC 7592 §2.2) and checks the JSON type of every member it knows.
@@ -96,9 +102,9 @@ func ParseMetadata(body []byte, opts ParseOptions) (md Metadata, reserved map[st
 	if err != nil {
 		if _, syntax := err.(errSyntax); syntax {
 			if first := firstByte(body); first != '{' && json.Valid(body) {
-				return md, nil, ErrInvalidRequest.WithDescription("request body must be a JSON object")
+				return md, nil, ErrInvalidRequest().WithDescription("request body must be a JSON object")
 			}
-			return md, nil, ErrInvalidRequest.WithDescription("request body is not valid JSON")
+			return md, nil, ErrInvalidRequest().WithDescription("request body is not valid JSON")
 		}
 		return md, nil, err
 	}
@@ -116,7 +122,7 @@ func ParseMetadata(body []byte, opts ParseOptions) (md Metadata, reserved map[st
 				if opts.Update {
 					continue
 				}
-				return Metadata{}, nil, ErrInvalidClientMetadata.WithDescription("%s: must not be null", name)
+				return Metadata{}, nil, ErrInvalidClientMetadata().WithDescription("%s: must not be null", name)
 			}
 			if err := decodeField(v.Field(f.index), f.kind, name, raw, opts); err != nil {
 				return Metadata{}, nil, err
@@ -138,11 +144,11 @@ func ParseMetadata(body []byte, opts ParseOptions) (md Metadata, reserved map[st
 		}
 		if base, tag, ok := splitLanguageTag(name); ok && isLocalizable(base) {
 			if !validLanguageTag(tag) {
-				return Metadata{}, nil, ErrInvalidClientMetadata.WithDescription("%s: invalid language tag %q", base, tag)
+				return Metadata{}, nil, ErrInvalidClientMetadata().WithDescription("%s: invalid language tag %q", base, tag)
 			}
 			folded := foldName(name)
 			if other, dup := localized[folded]; dup {
-				return Metadata{}, nil, ErrInvalidClientMetadata.WithDescription("%s: duplicate of %s (language tags are case-insensitive)", quoteName(name), quoteName(other))
+				return Metadata{}, nil, ErrInvalidClientMetadata().WithDescription("%s: duplicate of %s (language tags are case-insensitive)", quoteName(name), quoteName(other))
 			}
 			if localized == nil {
 				localized = map[string]string{}
@@ -152,7 +158,7 @@ func ParseMetadata(body []byte, opts ParseOptions) (md Metadata, reserved map[st
 				if opts.Update {
 					continue
 				}
-				return Metadata{}, nil, ErrInvalidClientMetadata.WithDescription("%s: must not be null", quoteName(name))
+				return Metadata{}, nil, ErrInvalidClientMetadata().WithDescription("%s: must not be null", quoteName(name))
 			}
 			s, err := decodeString(name, raw)
 			if err != nil {
@@ -168,7 +174,7 @@ func ParseMetadata(body []byte, opts ParseOptions) (md Metadata, reserved map[st
 			continue
 		}
 		if unknownBytes += len(name) + len(raw); unknownBytes > opts.MaxUnknownBytes {
-			return Metadata{}, nil, ErrInvalidClientMetadata.WithDescription("%s: the unknown members exceed %d bytes in total", quoteName(name), opts.MaxUnknownBytes)
+			return Metadata{}, nil, ErrInvalidClientMetadata().WithDescription("%s: the unknown members exceed %d bytes in total", quoteName(name), opts.MaxUnknownBytes)
 		}
 		if md.Extensions == nil {
 			md.Extensions = map[string]json.RawMessage{}
@@ -193,7 +199,7 @@ var knownFolded = func() map[string]string {
 	for name := range fieldIndex {
 		m[foldName(name)] = name
 	}
-	for _, name := range ReservedMembers {
+	for _, name := range reservedMembers {
 		m[foldName(name)] = name
 	}
 	return m
@@ -209,11 +215,11 @@ func checkCaseTwin(name string) error {
 			return nil
 		}
 		if known, twin := knownFolded[foldName(b)]; twin && isLocalizable(known) {
-			return ErrInvalidClientMetadata.WithDescription("%s: differs from %s only in letter case (member names are case-sensitive)", quoteName(name), known)
+			return ErrInvalidClientMetadata().WithDescription("%s: differs from %s only in letter case (member names are case-sensitive)", quoteName(name), known)
 		}
 	}
 	if known, twin := knownFolded[foldName(name)]; twin {
-		return ErrInvalidClientMetadata.WithDescription("%s: differs from the member %s only in letter case (member names are case-sensitive)", quoteName(name), known)
+		return ErrInvalidClientMetadata().WithDescription("%s: differs from the member %s only in letter case (member names are case-sensitive)", quoteName(name), known)
 	}
 	return nil
 }
@@ -335,7 +341,7 @@ func isKnownField(name string) bool {
 }
 
 func isReserved(name string) bool {
-	for _, r := range ReservedMembers {
+	for _, r := range reservedMembers {
 		if r == name {
 			return true
 		}
@@ -366,19 +372,19 @@ func decodeField(dst reflect.Value, kind fieldKind, name string, raw json.RawMes
 	case kindBool:
 		var b bool
 		if raw[0] != 't' && raw[0] != 'f' {
-			return ErrInvalidClientMetadata.WithDescription("%s: must be a boolean", name)
+			return ErrInvalidClientMetadata().WithDescription("%s: must be a boolean", name)
 		}
 		if err := json.Unmarshal(raw, &b); err != nil {
-			return ErrInvalidClientMetadata.WithDescription("%s: must be a boolean", name)
+			return ErrInvalidClientMetadata().WithDescription("%s: must be a boolean", name)
 		}
 		dst.Set(reflect.ValueOf(&b))
 	case kindObject:
 		if raw[0] != '{' {
-			return ErrInvalidClientMetadata.WithDescription("%s: must be a JSON object", name)
+			return ErrInvalidClientMetadata().WithDescription("%s: must be a JSON object", name)
 		}
 		var compact bytes.Buffer
 		if err := json.Compact(&compact, raw); err != nil {
-			return ErrInvalidClientMetadata.WithDescription("%s: must be a JSON object", name)
+			return ErrInvalidClientMetadata().WithDescription("%s: must be a JSON object", name)
 		}
 		dst.Set(reflect.ValueOf(json.RawMessage(compact.Bytes())))
 	}
@@ -406,7 +412,7 @@ func unquote(raw []byte) (string, bool) {
 func decodeString(name string, raw json.RawMessage) (string, error) {
 	s, ok := unquote(raw)
 	if !ok {
-		return "", ErrInvalidClientMetadata.WithDescription("%s: must be a string", quoteName(name))
+		return "", ErrInvalidClientMetadata().WithDescription("%s: must be a string", quoteName(name))
 	}
 	return s, nil
 }
@@ -415,7 +421,7 @@ func decodeString(name string, raw json.RawMessage) (string, error) {
 // scanBody has checked.
 func decodeStrings(name string, raw json.RawMessage, opts ParseOptions) ([]string, error) {
 	if raw[0] != '[' {
-		return nil, ErrInvalidClientMetadata.WithDescription("%s: must be an array of strings", name)
+		return nil, ErrInvalidClientMetadata().WithDescription("%s: must be an array of strings", name)
 	}
 	var list []string
 	i := 1
@@ -430,10 +436,10 @@ func decodeStrings(name string, raw json.RawMessage, opts ParseOptions) ([]strin
 			break
 		}
 		if n == opts.MaxArrayLength {
-			return nil, ErrInvalidClientMetadata.WithDescription("%s: more than %d values", name, opts.MaxArrayLength)
+			return nil, ErrInvalidClientMetadata().WithDescription("%s: more than %d values", name, opts.MaxArrayLength)
 		}
 		if raw[i] != '"' {
-			return nil, ErrInvalidClientMetadata.WithDescription("%s[%d]: must be a string", name, n)
+			return nil, ErrInvalidClientMetadata().WithDescription("%s[%d]: must be a string", name, n)
 		}
 		end := i + 1
 		for raw[end] != '"' {
@@ -463,11 +469,11 @@ func decodeStrings(name string, raw json.RawMessage, opts ParseOptions) ([]strin
 func decodeInt(name string, raw json.RawMessage) (int64, error) {
 	s := string(raw)
 	if s == "" || (s[0] != '-' && (s[0] < '0' || s[0] > '9')) || strings.ContainsAny(s, ".eE") {
-		return 0, ErrInvalidClientMetadata.WithDescription("%s: must be an integer", name)
+		return 0, ErrInvalidClientMetadata().WithDescription("%s: must be an integer", name)
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0, ErrInvalidClientMetadata.WithDescription("%s: integer out of range", name)
+		return 0, ErrInvalidClientMetadata().WithDescription("%s: integer out of range", name)
 	}
 	return n, nil
 }
@@ -476,10 +482,10 @@ func decodeInt(name string, raw json.RawMessage) (int64, error) {
 // usefully; scanBody has applied the string rules to them.
 func checkName(name string) error {
 	if name == "" {
-		return ErrInvalidClientMetadata.WithDescription("empty member name")
+		return ErrInvalidClientMetadata().WithDescription("empty member name")
 	}
 	if len(name) > 256 {
-		return ErrInvalidClientMetadata.WithDescription("member name longer than 256 bytes")
+		return ErrInvalidClientMetadata().WithDescription("member name longer than 256 bytes")
 	}
 	return nil
 }

@@ -133,10 +133,10 @@ func TestParseMetadata(t *testing.T) {
 		{name: "reserved members apart", body: `{"client_id":"abc","client_secret":"s3cr3t","client_id_issued_at":1,
 			"client_secret_expires_at":0,"registration_access_token":"t","registration_client_uri":"https://x","client_name":"n"}`,
 			check: func(t *testing.T, md Metadata, reserved map[string]json.RawMessage) {
-				if len(reserved) != len(ReservedMembers) {
+				if len(reserved) != len(ReservedMembers()) {
 					t.Fatalf("reserved = %v", reserved)
 				}
-				for _, r := range ReservedMembers {
+				for _, r := range ReservedMembers() {
 					if _, ok := reserved[r]; !ok {
 						t.Errorf("%s not in reserved", r)
 					}

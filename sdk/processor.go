@@ -135,7 +135,7 @@ func (p DefaultProcessor) issueSecret(rc *RegistrationContext) error {
 		return nil
 	}
 	if method == AuthClientSecretJWT && p.Sealer == nil {
-		return ErrInvalidClientMetadata.WithDescription("token_endpoint_auth_method: client_secret_jwt needs a recoverable secret and this server has no secret encryption key configured")
+		return ErrInvalidClientMetadata().WithDescription("token_endpoint_auth_method: client_secret_jwt needs a recoverable secret and this server has no secret encryption key configured")
 	}
 	secret, err := RandomToken()
 	if err != nil {

@@ -33,7 +33,7 @@ func TestDefaultProcessorCreate(t *testing.T) {
 		{name: "private_key_jwt", method: "private_key_jwt"},
 		{name: "tls_client_auth", method: "tls_client_auth"},
 		{name: "client_secret_jwt sealed", method: "client_secret_jwt", sealer: sealer, wantSecret: true, wantSealed: true},
-		{name: "client_secret_jwt without key", method: "client_secret_jwt", wantErr: sdk.ErrInvalidClientMetadata},
+		{name: "client_secret_jwt without key", method: "client_secret_jwt", wantErr: sdk.ErrInvalidClientMetadata()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,9 +195,9 @@ func TestDefaultProcessorClientID(t *testing.T) {
 			}},
 		{name: "hook id bound to the sealed secret", method: "client_secret_jwt", wantID: "acme.2",
 			hook: func(context.Context, sdk.RegistrationContext) (string, error) { return "acme.2", nil }},
-		{name: "hook refusal is the answer", method: "none", wantErr: sdk.ErrAccessDenied, oauth: true,
+		{name: "hook refusal is the answer", method: "none", wantErr: sdk.ErrAccessDenied(), oauth: true,
 			hook: func(context.Context, sdk.RegistrationContext) (string, error) {
-				return "", sdk.ErrAccessDenied.WithDescription("no tenant")
+				return "", sdk.ErrAccessDenied().WithDescription("no tenant")
 			}},
 		{name: "hook failure is internal", method: "none", wantErr: errHook,
 			hook: func(context.Context, sdk.RegistrationContext) (string, error) { return "", errHook }},
@@ -286,7 +286,7 @@ func TestDefaultProcessorClientSecretJWTUpdate(t *testing.T) {
 		wantErr    error
 	}{
 		{name: "to client_secret_jwt seals a new secret", cur: basic, method: "client_secret_jwt", sealer: sealer, wantNew: true, wantSealed: true},
-		{name: "to client_secret_jwt without a sealer is refused", cur: basic, method: "client_secret_jwt", wantErr: sdk.ErrInvalidClientMetadata},
+		{name: "to client_secret_jwt without a sealer is refused", cur: basic, method: "client_secret_jwt", wantErr: sdk.ErrInvalidClientMetadata()},
 		{name: "client_secret_jwt keeps its sealed secret", cur: jwt, method: "client_secret_jwt", sealer: sealer, wantSealed: true},
 		{name: "from client_secret_jwt drops the sealed secret", cur: jwt, method: "client_secret_post", sealer: sealer},
 	}

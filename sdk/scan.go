@@ -463,7 +463,7 @@ func (s *bodyScanner) skipSpace() {
 }
 
 func (s *bodyScanner) fail(format string, args ...any) {
-	s.failed = ErrInvalidClientMetadata.WithDescription(format, args...)
+	s.failed = ErrInvalidClientMetadata().WithDescription(format, args...)
 }
 
 // path names the current place in the body as the error descriptions do:

@@ -128,7 +128,7 @@ func checkGrantList(list []string, p Policy) ([]string, error) {
 	}
 	out := make([]string, 0, len(list))
 	for _, g := range list {
-		if !contains(KnownGrantTypes, g) {
+		if !contains(knownGrantTypes, g) {
 			return nil, metaErr("grant_types", "unknown grant type %s", q(g))
 		}
 		if contains(out, g) {

@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -52,20 +53,26 @@ var jweKeyAlgs = []string{
 	"RSA-OAEP", "RSA-OAEP-256", "ECDH-ES", "ECDH-ES+A128KW", "ECDH-ES+A192KW", "ECDH-ES+A256KW",
 }
 
-// KnownJWEAlgs are the JWE key management algorithms accepted in the
-// *_encrypted_response_alg and request_object_encryption_alg members
-// (RFC 7518 §4.1).
-var KnownJWEAlgs = []string{
+// knownJWEAlgs and knownJWEEncs are what validation reads; KnownJWEAlgs and
+// KnownJWEEncs return copies.
+var knownJWEAlgs = []string{
 	"RSA-OAEP", "RSA-OAEP-256", "ECDH-ES", "ECDH-ES+A128KW", "ECDH-ES+A192KW", "ECDH-ES+A256KW",
 	"A128KW", "A192KW", "A256KW", "dir",
 }
 
-// KnownJWEEncs are the JWE content encryption algorithms accepted in the
-// *_encrypted_response_enc and request_object_encryption_enc members
-// (RFC 7518 §5.1).
-var KnownJWEEncs = []string{
+var knownJWEEncs = []string{
 	"A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512", "A128GCM", "A192GCM", "A256GCM",
 }
+
+// KnownJWEAlgs returns the JWE key management algorithms accepted in the
+// *_encrypted_response_alg and request_object_encryption_alg members
+// (RFC 7518 §4.1). The slice is a copy.
+func KnownJWEAlgs() []string { return slices.Clone(knownJWEAlgs) }
+
+// KnownJWEEncs returns the JWE content encryption algorithms accepted in the
+// *_encrypted_response_enc and request_object_encryption_enc members
+// (RFC 7518 §5.1). The slice is a copy.
+func KnownJWEEncs() []string { return slices.Clone(knownJWEEncs) }
 
 // AuthMethod checks token_endpoint_auth_method, jwks, jwks_uri and
 // token_endpoint_auth_signing_alg (RFC 7591 §2, OpenID Connect DCR 1.0 §2,
@@ -105,7 +112,7 @@ func (DefaultSteps) AuthMethod(_ context.Context, rc RegistrationContext) (Regis
 			return rc, metaErr("token_endpoint_auth_method", "is required: the default client_secret_basic is not allowed here (allowed: %s)", strings.Join(p.AuthMethods, ", "))
 		}
 	}
-	if !contains(KnownAuthMethods, method) {
+	if !contains(knownAuthMethods, method) {
 		return rc, metaErr("token_endpoint_auth_method", "unknown authentication method %s", q(method))
 	}
 	if !contains(p.AuthMethods, method) {

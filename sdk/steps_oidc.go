@@ -111,11 +111,11 @@ func (DefaultSteps) OpenIDConnect(_ context.Context, rc RegistrationContext) (Re
 			&md.RequestObjectEncryptionAlg, &md.RequestObjectEncryptionEnc},
 	}
 	for _, e := range encryption {
-		if e.alg != "" && !contains(KnownJWEAlgs, e.alg) {
+		if e.alg != "" && !contains(knownJWEAlgs, e.alg) {
 			return rc, metaErr(e.algName, "unknown key management algorithm %s", q(e.alg))
 		}
 		if e.enc != "" {
-			if !contains(KnownJWEEncs, e.enc) {
+			if !contains(knownJWEEncs, e.enc) {
 				return rc, metaErr(e.encName, "unknown content encryption algorithm %s", q(e.enc))
 			}
 			if e.alg == "" {

@@ -122,7 +122,7 @@ var jwkMembers = []string{"kty", "use", "key_ops", "alg", "kid", "x5u", "x5c", "
 // "keys", a JWK member) ignoring letter case but not exactly (issue 9
 // item 3); "" when there is none.
 func caseTwins(obj map[string]any) string {
-	top := append(sdk.KnownFields(), sdk.ReservedMembers...)
+	top := append(sdk.KnownFields(), sdk.ReservedMembers()...)
 	type level struct {
 		obj   map[string]any
 		names []string

@@ -11,5 +11,5 @@ func main() {
 	plugin.Serve(&plugin.ServeConfig{
 		Store:  s, // its Health (a ping of the primary) is the plugin's health
 		Logger: logger,
-	}, plugin.WithConfig(s.ConfigureSettings))
+	}, plugin.WithConfig(s.ConfigureSettings), plugin.WithGCPercent(400))
 }

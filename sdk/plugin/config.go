@@ -20,7 +20,19 @@ type ServeOption func(*serveOptions)
 
 type serveOptions struct {
 	configure func(ctx context.Context, raw []byte) error
+	gcPercent int // 0: leave the garbage collector as the runtime set it
 	err       error
+}
+
+// collectOptions applies opts, skipping nil ones.
+func collectOptions(opts []ServeOption) serveOptions {
+	var o serveOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	return o
 }
 
 // WithConfig hands the plugin its configuration as a T, decoded and checked
@@ -69,12 +81,7 @@ func WithConfig[T any](configure func(ctx context.Context, cfg T) error) ServeOp
 // for one, the gate that holds calls until the plugin is configured. cfg
 // itself is not modified.
 func applyOptions(cfg *ServeConfig, opts []ServeOption) (*ServeConfig, *configGate, error) {
-	var o serveOptions
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
+	o := collectOptions(opts)
 	if o.err != nil {
 		return nil, nil, fmt.Errorf("Serve: %w", o.err)
 	}

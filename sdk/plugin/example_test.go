@@ -22,7 +22,7 @@ func (p *companyPolicy) RedirectURIs(ctx context.Context, rc sdk.RegistrationCon
 	}
 	for i, u := range rc.Client.Metadata.RedirectURIs {
 		if !strings.HasPrefix(u, "https://"+p.domain+"/") {
-			return rc, sdk.ErrInvalidRedirectURI.WithDescription("redirect_uris[%d]: must be on %s", i, p.domain)
+			return rc, sdk.ErrInvalidRedirectURI().WithDescription("redirect_uris[%d]: must be on %s", i, p.domain)
 		}
 	}
 	return rc, nil

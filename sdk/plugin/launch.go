@@ -118,7 +118,7 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Instance, error) {
 	cmd.Env = append(make([]string, 0, len(cfg.Env)+8), cfg.Env...)
 	stdio := logger.StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true})
 	client := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  Handshake,
+		HandshakeConfig:  Handshake(),
 		VersionedPlugins: map[int]goplugin.PluginSet{ProtocolVersion: hostPluginSet()},
 		Cmd:              cmd,
 		SkipHostEnv:      true,

@@ -76,7 +76,7 @@ func TestValidateRefusal(t *testing.T) {
 	if e.Code != sdk.CodeInvalidRedirectURI || e.Description != "redirect_uris[1]: host evil.example is not allowed" || e.Status != 400 {
 		t.Fatalf("got %+v", e)
 	}
-	if !errors.Is(err, sdk.ErrInvalidRedirectURI) {
+	if !errors.Is(err, sdk.ErrInvalidRedirectURI()) {
 		t.Fatal("errors.Is(err, ErrInvalidRedirectURI) is false")
 	}
 	// A refusal of the embedded DefaultSteps crosses the same way.

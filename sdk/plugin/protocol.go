@@ -10,13 +10,17 @@ import (
 // says so.
 const ProtocolVersion = 1
 
-// Handshake is the go-plugin handshake of Registrar plugins. The magic
-// cookie only keeps a user from running a plugin binary by hand; it is not a
-// security measure (the SHA-256 pin and mutual TLS are).
-var Handshake = goplugin.HandshakeConfig{
-	ProtocolVersion:  ProtocolVersion,
-	MagicCookieKey:   "REGISTRAR_PLUGIN",
-	MagicCookieValue: "26eea944bcd5df9cda1b810bd6df7db6a9f1d6f674a90e58",
+// Handshake returns the go-plugin handshake of Registrar plugins, used by
+// Launch and Serve. The magic cookie only keeps a user from running a plugin
+// binary by hand; it is not a security measure (the SHA-256 pin and mutual
+// TLS are). It is a function, not a variable, so that no code in the
+// process can change the handshake the host offers.
+func Handshake() goplugin.HandshakeConfig {
+	return goplugin.HandshakeConfig{
+		ProtocolVersion:  ProtocolVersion,
+		MagicCookieKey:   "REGISTRAR_PLUGIN",
+		MagicCookieValue: "26eea944bcd5df9cda1b810bd6df7db6a9f1d6f674a90e58",
+	}
 }
 
 // Kinds of extension point a plugin can serve.

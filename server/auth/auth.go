@@ -104,10 +104,10 @@ type Principal struct {
 // Errors of Authenticate and Consume. All are 401 invalid_token
 // (RFC 6750 §3.1), so a caller learns nothing about which tokens exist.
 var (
-	errTokenRequired = sdk.ErrInvalidToken.WithDescription("an initial access token is required")
-	errBadScheme     = sdk.ErrInvalidToken.WithDescription("the Authorization header must use the Bearer scheme")
-	errBadToken      = sdk.ErrInvalidToken.WithDescription("the initial access token is not valid")
-	errTokenSpent    = sdk.ErrInvalidToken.WithDescription("the initial access token is expired, revoked or used up")
+	errTokenRequired = sdk.ErrInvalidToken().WithDescription("an initial access token is required")
+	errBadScheme     = sdk.ErrInvalidToken().WithDescription("the Authorization header must use the Bearer scheme")
+	errBadToken      = sdk.ErrInvalidToken().WithDescription("the initial access token is not valid")
+	errTokenSpent    = sdk.ErrInvalidToken().WithDescription("the initial access token is expired, revoked or used up")
 )
 
 // Authenticate returns the principal of a registration request from the
@@ -205,7 +205,7 @@ func (a *Authenticator) jwt(ctx context.Context, token string) (Principal, error
 				Claims:  res.Claims,
 			}}, nil
 		}
-		if first == nil || (errors.Is(err, sdk.ErrInsufficientScope) && !errors.Is(first, sdk.ErrInsufficientScope)) {
+		if first == nil || (errors.Is(err, sdk.ErrInsufficientScope()) && !errors.Is(first, sdk.ErrInsufficientScope())) {
 			first = err
 		}
 	}
@@ -241,7 +241,7 @@ const releaseTimeout = 5 * time.Second
 
 // errTokenBusy answers a Consume whose request ended while it waited for
 // its turn on a token that many registrations use at once.
-var errTokenBusy = sdk.ErrTemporarilyUnavailable.WithDescription("the initial access token is in use by too many requests; try again")
+var errTokenBusy = sdk.ErrTemporarilyUnavailable().WithDescription("the initial access token is in use by too many requests; try again")
 
 // Consume counts one use of the principal's issued initial access token,
 // exactly: of two concurrent registrations with a one-use token, one gets
@@ -326,7 +326,7 @@ func unavailable(err error) error {
 	if _, ok := sdk.AsError(err); ok {
 		return err
 	}
-	return sdk.ErrTemporarilyUnavailable.WithCause(err)
+	return sdk.ErrTemporarilyUnavailable().WithCause(err)
 }
 
 // BearerToken extracts the token of an "Authorization: Bearer <token>"

@@ -74,16 +74,16 @@ func TestAuthenticate(t *testing.T) {
 		{name: "first static token", header: "Bearer " + tokens[0].Token, wantProfile: "partners", wantID: "ci", wantMethod: sdk.AuthInitialAccessToken},
 		{name: "second static token", header: "Bearer " + tokens[1].Token, wantProfile: "internal", wantID: "ops", wantMethod: sdk.AuthInitialAccessToken},
 		{name: "issued token", header: "Bearer " + good, wantProfile: "partners", wantID: "iat_", wantMethod: sdk.AuthInitialAccessToken},
-		{name: "issued token, expired", header: "Bearer " + expired, wantErr: sdk.ErrInvalidToken},
-		{name: "issued token, revoked", header: "Bearer " + revoked, wantErr: sdk.ErrInvalidToken},
-		{name: "issued token of a profile that does not accept them", header: "Bearer " + other, wantErr: sdk.ErrInvalidToken},
-		{name: "unknown token", header: "Bearer nope-0123456789abcdef0123456789", wantErr: sdk.ErrInvalidToken},
-		{name: "prefix of a token", header: "Bearer " + tokens[0].Token[:20], wantErr: sdk.ErrInvalidToken},
-		{name: "no credential, closed", header: "", wantErr: sdk.ErrInvalidToken},
+		{name: "issued token, expired", header: "Bearer " + expired, wantErr: sdk.ErrInvalidToken()},
+		{name: "issued token, revoked", header: "Bearer " + revoked, wantErr: sdk.ErrInvalidToken()},
+		{name: "issued token of a profile that does not accept them", header: "Bearer " + other, wantErr: sdk.ErrInvalidToken()},
+		{name: "unknown token", header: "Bearer nope-0123456789abcdef0123456789", wantErr: sdk.ErrInvalidToken()},
+		{name: "prefix of a token", header: "Bearer " + tokens[0].Token[:20], wantErr: sdk.ErrInvalidToken()},
+		{name: "no credential, closed", header: "", wantErr: sdk.ErrInvalidToken()},
 		{name: "no credential, open", anonymous: "mcp", header: "", wantProfile: "mcp", wantMethod: sdk.AuthAnonymous},
-		{name: "bad token with open profile is still refused", anonymous: "mcp", header: "Bearer wrong", wantErr: sdk.ErrInvalidToken},
-		{name: "basic scheme", header: "Basic Y2k6eA==", wantErr: sdk.ErrInvalidToken},
-		{name: "JWT-shaped token without JWT profiles is looked up as opaque", header: "Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln", wantErr: sdk.ErrInvalidToken},
+		{name: "bad token with open profile is still refused", anonymous: "mcp", header: "Bearer wrong", wantErr: sdk.ErrInvalidToken()},
+		{name: "basic scheme", header: "Basic Y2k6eA==", wantErr: sdk.ErrInvalidToken()},
+		{name: "JWT-shaped token without JWT profiles is looked up as opaque", header: "Bearer eyJhbGciOiJFUzI1NiJ9.e30.c2ln", wantErr: sdk.ErrInvalidToken()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,7 +134,7 @@ func TestConsume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p2.Consume(ctx); !errors.Is(err, sdk.ErrInvalidToken) {
+	if _, err := p2.Consume(ctx); !errors.Is(err, sdk.ErrInvalidToken()) {
 		t.Fatalf("second use: err = %v, want invalid_token", err)
 	}
 	release(ctx) // the registration failed after all
@@ -145,7 +145,7 @@ func TestConsume(t *testing.T) {
 	if _, err := p3.Consume(ctx); err != nil {
 		t.Fatalf("use after release: %v", err)
 	}
-	if _, err := a.Authenticate(ctx, "Bearer "+plain); !errors.Is(err, sdk.ErrInvalidToken) {
+	if _, err := a.Authenticate(ctx, "Bearer "+plain); !errors.Is(err, sdk.ErrInvalidToken()) {
 		t.Fatalf("used-up token: err = %v", err)
 	}
 

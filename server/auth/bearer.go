@@ -200,23 +200,23 @@ func (v *BearerVerifier) Issuer() string { return v.issuer }
 
 // Descriptions of the 401 answers. They name claims, never their values.
 var (
-	errBearerMissing     = sdk.ErrInvalidToken.WithDescription("the access token is missing")
-	errBearerTooLarge    = sdk.ErrInvalidToken.WithDescription("the access token is too large")
-	errBearerMalformed   = sdk.ErrInvalidToken.WithDescription("the access token is not a well-formed JWT")
-	errBearerAlg         = sdk.ErrInvalidToken.WithDescription("the access token's alg is not accepted")
-	errBearerTyp         = sdk.ErrInvalidToken.WithDescription("the access token's typ is not accepted")
-	errBearerNoTyp       = sdk.ErrInvalidToken.WithDescription("the access token has no typ header")
-	errBearerCrit        = sdk.ErrInvalidToken.WithDescription("the access token's crit header is not supported")
-	errBearerKid         = sdk.ErrInvalidToken.WithDescription("the access token's signing key is not known")
-	errBearerSignature   = sdk.ErrInvalidToken.WithDescription("the access token's signature is not valid")
-	errBearerNoExp       = sdk.ErrInvalidToken.WithDescription("the access token has no exp")
-	errBearerExpired     = sdk.ErrInvalidToken.WithDescription("the access token has expired")
-	errBearerNotYet      = sdk.ErrInvalidToken.WithDescription("the access token is not valid yet (nbf)")
-	errBearerIatFuture   = sdk.ErrInvalidToken.WithDescription("the access token's iat is in the future")
-	errBearerIssuer      = sdk.ErrInvalidToken.WithDescription("the access token's iss is not accepted")
-	errBearerAudience    = sdk.ErrInvalidToken.WithDescription("the access token's aud is not accepted")
-	errBearerScopeClaim  = sdk.ErrInvalidToken.WithDescription("the access token's scope claim is not valid")
-	errBearerScopeAbsent = sdk.ErrInsufficientScope.WithDescription("the access token lacks the scope required to register")
+	errBearerMissing     = sdk.ErrInvalidToken().WithDescription("the access token is missing")
+	errBearerTooLarge    = sdk.ErrInvalidToken().WithDescription("the access token is too large")
+	errBearerMalformed   = sdk.ErrInvalidToken().WithDescription("the access token is not a well-formed JWT")
+	errBearerAlg         = sdk.ErrInvalidToken().WithDescription("the access token's alg is not accepted")
+	errBearerTyp         = sdk.ErrInvalidToken().WithDescription("the access token's typ is not accepted")
+	errBearerNoTyp       = sdk.ErrInvalidToken().WithDescription("the access token has no typ header")
+	errBearerCrit        = sdk.ErrInvalidToken().WithDescription("the access token's crit header is not supported")
+	errBearerKid         = sdk.ErrInvalidToken().WithDescription("the access token's signing key is not known")
+	errBearerSignature   = sdk.ErrInvalidToken().WithDescription("the access token's signature is not valid")
+	errBearerNoExp       = sdk.ErrInvalidToken().WithDescription("the access token has no exp")
+	errBearerExpired     = sdk.ErrInvalidToken().WithDescription("the access token has expired")
+	errBearerNotYet      = sdk.ErrInvalidToken().WithDescription("the access token is not valid yet (nbf)")
+	errBearerIatFuture   = sdk.ErrInvalidToken().WithDescription("the access token's iat is in the future")
+	errBearerIssuer      = sdk.ErrInvalidToken().WithDescription("the access token's iss is not accepted")
+	errBearerAudience    = sdk.ErrInvalidToken().WithDescription("the access token's aud is not accepted")
+	errBearerScopeClaim  = sdk.ErrInvalidToken().WithDescription("the access token's scope claim is not valid")
+	errBearerScopeAbsent = sdk.ErrInsufficientScope().WithDescription("the access token lacks the scope required to register")
 )
 
 // Verify verifies a bearer JWT access token.
@@ -264,7 +264,7 @@ func (v *BearerVerifier) parseError(tok *jwt.Token, err error) error {
 	case errors.As(err, &se):
 		return se
 	case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrInvalidKeySet):
-		return sdk.ErrTemporarilyUnavailable.WithCause(err)
+		return sdk.ErrTemporarilyUnavailable().WithCause(err)
 	case errors.Is(err, ErrKeyNotFound):
 		return errBearerKid
 	case errors.Is(err, errHeaderCrit):

@@ -87,7 +87,7 @@ func TestConsumeConcurrent(t *testing.T) {
 					switch {
 					case err == nil:
 						ok.Add(1)
-					case errors.Is(err, sdk.ErrInvalidToken):
+					case errors.Is(err, sdk.ErrInvalidToken()):
 						spent.Add(1)
 					default:
 						errs <- err

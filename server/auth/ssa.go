@@ -138,7 +138,7 @@ func NewSoftwareStatementVerifier(cfg SoftwareStatementConfig) (*SoftwareStateme
 
 // statementError returns a 400 invalid_software_statement answer.
 func statementError(problem string) *sdk.Error {
-	return sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: %s", problem)
+	return sdk.ErrInvalidSoftwareStatement().WithDescription("software_statement: %s", problem)
 }
 
 // Verify verifies a software statement at now and returns its claims
@@ -205,7 +205,7 @@ func (v *SoftwareStatementVerifier) Recheck(ctx context.Context, statement strin
 	}
 	ti := v.issuers[iss]
 	if ti == nil {
-		return nil, sdk.ErrUnapprovedSoftwareStatement.WithDescription("software_statement: the issuer is not trusted")
+		return nil, sdk.ErrUnapprovedSoftwareStatement().WithDescription("software_statement: the issuer is not trusted")
 	}
 
 	claims := jwt.MapClaims{}
@@ -248,7 +248,7 @@ func (v *SoftwareStatementVerifier) Spend(ctx context.Context, claims map[string
 func statementParseError(tok *jwt.Token, algs map[string]bool, err error) error {
 	switch {
 	case errors.Is(err, ErrKeysUnavailable), errors.Is(err, ErrInvalidKeySet):
-		return sdk.ErrTemporarilyUnavailable.WithCause(err)
+		return sdk.ErrTemporarilyUnavailable().WithCause(err)
 	case errors.Is(err, ErrKeyNotFound):
 		return statementError("no key of the issuer matches its kid and alg")
 	case errors.Is(err, errHeaderCrit):
@@ -334,7 +334,7 @@ func (v *SoftwareStatementVerifier) checkReplay(ctx context.Context, iss string,
 	case errors.As(err, &se):
 		return se
 	case errors.Is(err, sdk.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return sdk.ErrTemporarilyUnavailable.WithCause(err)
+		return sdk.ErrTemporarilyUnavailable().WithCause(err)
 	}
-	return sdk.ErrServer.WithCause(err)
+	return sdk.ErrServer().WithCause(err)
 }

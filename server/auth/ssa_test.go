@@ -281,7 +281,7 @@ func TestSoftwareStatementReplay(t *testing.T) {
 		"store unavailable": {fmt.Errorf("mark: %w", sdk.ErrUnavailable), 503, "temporarily_unavailable"},
 		"deadline":          {context.DeadlineExceeded, 503, "temporarily_unavailable"},
 		"store broken":      {errors.New("disk on fire"), 500, "server_error"},
-		"sdk error":         {sdk.ErrTooManyRequests.WithDescription("slow down"), 429, "too_many_requests"},
+		"sdk error":         {sdk.ErrTooManyRequests().WithDescription("slow down"), 429, "too_many_requests"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			fx := newSSAFixture(t, nil)

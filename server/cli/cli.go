@@ -14,6 +14,7 @@ import (
 
 	"github.com/registrar-dcr/registrar/server/app"
 	"github.com/registrar-dcr/registrar/server/config"
+	"github.com/registrar-dcr/registrar/server/httpapi"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
@@ -140,6 +141,7 @@ func serve(args []string, _, stderr io.Writer) int {
 		log.Warn(d.Summary, "at", d.Subject.String(), "detail", d.Detail)
 	}
 	setGCPercent()
+	httpapi.SetReleaseMode()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 

@@ -47,7 +47,7 @@ func (h *handler) recover(c *gin.Context) {
 			}
 			h.log.Error("panic while serving a request", "route", c.FullPath(), "panic", v)
 			if !c.Writer.Written() {
-				h.writeError(c, sdk.ErrServer)
+				h.writeError(c, sdk.ErrServer())
 			}
 			c.Abort()
 		}
@@ -67,10 +67,10 @@ func (h *handler) writeError(c *gin.Context, err error) {
 		}
 	case errors.Is(err, sdk.ErrUnavailable):
 		h.log.Error("dependency unavailable", "route", c.FullPath(), "error", err)
-		e = sdk.ErrTemporarilyUnavailable
+		e = sdk.ErrTemporarilyUnavailable()
 	default:
 		h.log.Error("internal error", "route", c.FullPath(), "error", err)
-		e = sdk.ErrServer
+		e = sdk.ErrServer()
 	}
 	status := e.Status
 	if status < 400 || status > 599 {

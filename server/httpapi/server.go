@@ -42,9 +42,16 @@ type Options struct {
 	TrustedProxies []string
 }
 
-// NewHandler returns the HTTP handler of Registrar.
+// SetReleaseMode puts gin in release mode for the whole process: no
+// listing of the routes and no debug warnings on standard output. gin's
+// mode is a process-wide setting, so only a program's main calls this
+// (registrar serve does); NewHandler leaves it as it is, and the GIN_MODE
+// environment variable sets it when this is not called.
+func SetReleaseMode() { gin.SetMode(gin.ReleaseMode) }
+
+// NewHandler returns the HTTP handler of Registrar. It changes no
+// process-wide setting (see SetReleaseMode).
 func NewHandler(p *pipeline.Pipeline, opts Options) http.Handler {
-	gin.SetMode(gin.ReleaseMode)
 	if opts.Logger == nil {
 		opts.Logger = hclog.NewNullLogger()
 	}
@@ -156,7 +163,7 @@ func (h *handler) byQuery(next func(*gin.Context, string)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ids := c.QueryArray("client_id")
 		if len(ids) != 1 || ids[0] == "" {
-			h.writeError(c, sdk.ErrInvalidRequest.WithDescription("client_id: exactly one query parameter is required"))
+			h.writeError(c, sdk.ErrInvalidRequest().WithDescription("client_id: exactly one query parameter is required"))
 			return
 		}
 		next(c, ids[0])
@@ -185,7 +192,7 @@ func (h *handler) body(c *gin.Context) ([]byte, bool) {
 			discardBody(c.Request, raw, h.opts.MaxBodyBytes)
 			h.writeError(c, tooLarge(h.opts.MaxBodyBytes))
 		} else {
-			h.writeError(c, sdk.ErrInvalidRequest.WithDescription("cannot read the request body"))
+			h.writeError(c, sdk.ErrInvalidRequest().WithDescription("cannot read the request body"))
 		}
 		return nil, false
 	}

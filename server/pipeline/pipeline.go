@@ -89,7 +89,7 @@ var (
 		Description: "the registration was changed by another request; read it and try again"}
 	// errBadToken is the one answer for an unknown client, a deleted
 	// client and a wrong or revoked token (RFC 7592 §2.1).
-	errBadToken = sdk.ErrInvalidToken.WithDescription("the registration access token is not valid for this client")
+	errBadToken = sdk.ErrInvalidToken().WithDescription("the registration access token is not valid for this client")
 )
 
 // checkOrigin refuses a browser request from an origin the profile does
@@ -101,7 +101,7 @@ func checkOrigin(prof *Profile, origin string) error {
 	if slices.Contains(prof.Origins, strings.ToLower(origin)) {
 		return nil
 	}
-	return sdk.ErrAccessDenied.WithDescription("requests from origin %s are not allowed for this registration profile", origin)
+	return sdk.ErrAccessDenied().WithDescription("requests from origin %s are not allowed for this registration profile", origin)
 }
 
 // Register handles POST /connect/dcr (RFC 7591 §3.1).
@@ -125,11 +125,11 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 	}
 	for _, name := range []string{"client_id", "client_secret"} {
 		if _, ok := reserved[name]; ok {
-			return sdk.Response{}, sdk.ErrInvalidClientMetadata.WithDescription("%s: is assigned by the server and must not be sent", name)
+			return sdk.Response{}, sdk.ErrInvalidClientMetadata().WithDescription("%s: is assigned by the server and must not be sent", name)
 		}
 	}
 	if name := firstPresent(reserved, "client_id_issued_at", "client_secret_expires_at", "registration_access_token", "registration_client_uri"); name != "" {
-		return sdk.Response{}, sdk.ErrInvalidClientMetadata.WithDescription("%s: is assigned by the server and must not be sent", name)
+		return sdk.Response{}, sdk.ErrInvalidClientMetadata().WithDescription("%s: is assigned by the server and must not be sent", name)
 	}
 	rc := sdk.RegistrationContext{
 		Operation: sdk.OperationCreate,
@@ -219,7 +219,7 @@ func (p *Pipeline) Update(ctx context.Context, req Request) (sdk.Response, error
 		return sdk.Response{}, err
 	}
 	if prof == nil {
-		return sdk.Response{}, sdk.ErrAccessDenied.WithDescription("the registration profile %q of this client is no longer configured", rc.Current.Profile)
+		return sdk.Response{}, sdk.ErrAccessDenied().WithDescription("the registration profile %q of this client is no longer configured", rc.Current.Profile)
 	}
 	md, reserved, err := sdk.ParseMetadata(req.Body, p.parseOptions(prof, true))
 	if err != nil {
@@ -280,7 +280,7 @@ func (p *Pipeline) authorize(ctx context.Context, req Request, op sdk.Operation)
 	token, ok := auth.BearerToken(req.Authorization)
 	if !ok {
 		if req.Authorization == "" {
-			return rc, nil, "", sdk.ErrInvalidToken.WithDescription("a registration access token is required")
+			return rc, nil, "", sdk.ErrInvalidToken().WithDescription("a registration access token is required")
 		}
 		return rc, nil, "", errBadToken
 	}
@@ -340,7 +340,7 @@ func (p *Pipeline) checkQuota(ctx context.Context, prof *Profile) error {
 		return storeError(err)
 	}
 	if n >= prof.MaxClients {
-		return sdk.ErrAccessDenied.WithDescription("registration profile %q has reached its limit of %d clients", prof.Name, prof.MaxClients)
+		return sdk.ErrAccessDenied().WithDescription("registration profile %q has reached its limit of %d clients", prof.Name, prof.MaxClients)
 	}
 	return nil
 }
@@ -368,20 +368,20 @@ func (p *Pipeline) parseOptions(prof *Profile, update bool) sdk.ParseOptions {
 func checkUpdateMembers(cur sdk.Client, reserved map[string]json.RawMessage) error {
 	raw, ok := reserved["client_id"]
 	if !ok {
-		return sdk.ErrInvalidRequest.WithDescription("client_id: is required in an update and must equal the client's id")
+		return sdk.ErrInvalidRequest().WithDescription("client_id: is required in an update and must equal the client's id")
 	}
 	var id string
 	if json.Unmarshal(raw, &id) != nil || id != cur.ID {
-		return sdk.ErrInvalidRequest.WithDescription("client_id: does not match the client being updated")
+		return sdk.ErrInvalidRequest().WithDescription("client_id: does not match the client being updated")
 	}
 	if raw, ok := reserved["client_secret"]; ok {
 		var secret string
 		if json.Unmarshal(raw, &secret) != nil || !sdk.TokenMatches(secret, cur.SecretHash) {
-			return sdk.ErrInvalidRequest.WithDescription("client_secret: does not match the client's current secret")
+			return sdk.ErrInvalidRequest().WithDescription("client_secret: does not match the client's current secret")
 		}
 	}
 	if name := firstPresent(reserved, "registration_access_token", "registration_client_uri", "client_secret_expires_at", "client_id_issued_at"); name != "" {
-		return sdk.ErrInvalidRequest.WithDescription("%s: is managed by the server and must not be sent in an update", name)
+		return sdk.ErrInvalidRequest().WithDescription("%s: is managed by the server and must not be sent in an update", name)
 	}
 	return nil
 }
@@ -490,7 +490,7 @@ func stepError(err error) error {
 		return err
 	}
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return sdk.ErrTemporarilyUnavailable.WithCause(err)
+		return sdk.ErrTemporarilyUnavailable().WithCause(err)
 	}
 	return err
 }
@@ -504,7 +504,7 @@ func storeError(err error) error {
 		return errConcurrentUpdate
 	}
 	if errors.Is(err, sdk.ErrUnavailable) {
-		return sdk.ErrTemporarilyUnavailable.WithCause(err)
+		return sdk.ErrTemporarilyUnavailable().WithCause(err)
 	}
 	return stepError(err)
 }

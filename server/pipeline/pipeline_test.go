@@ -223,10 +223,10 @@ func TestStoreError(t *testing.T) {
 		{name: "nil", err: nil, wantStatus: http.StatusOK, wantSame: true},
 		{name: "conflict", err: sdk.ErrConflict, wantStatus: http.StatusConflict, wantCode: sdk.CodeInvalidRequest},
 		{name: "wrapped conflict", err: fmt.Errorf("update: %w", sdk.ErrConflict), wantStatus: http.StatusConflict, wantCode: sdk.CodeInvalidRequest},
-		{name: "unavailable", err: fmt.Errorf("dial: %w", sdk.ErrUnavailable), wantStatus: http.StatusServiceUnavailable, wantCode: sdk.ErrTemporarilyUnavailable.Code},
-		{name: "deadline", err: fmt.Errorf("query: %w", context.DeadlineExceeded), wantStatus: http.StatusServiceUnavailable, wantCode: sdk.ErrTemporarilyUnavailable.Code},
-		{name: "canceled", err: fmt.Errorf("query: %w", context.Canceled), wantStatus: http.StatusServiceUnavailable, wantCode: sdk.ErrTemporarilyUnavailable.Code},
-		{name: "oauth error kept", err: sdk.ErrInvalidClientMetadata.WithDescription("x: no"), wantStatus: http.StatusBadRequest, wantCode: sdk.CodeInvalidClientMetadata, wantSame: true},
+		{name: "unavailable", err: fmt.Errorf("dial: %w", sdk.ErrUnavailable), wantStatus: http.StatusServiceUnavailable, wantCode: sdk.ErrTemporarilyUnavailable().Code},
+		{name: "deadline", err: fmt.Errorf("query: %w", context.DeadlineExceeded), wantStatus: http.StatusServiceUnavailable, wantCode: sdk.ErrTemporarilyUnavailable().Code},
+		{name: "canceled", err: fmt.Errorf("query: %w", context.Canceled), wantStatus: http.StatusServiceUnavailable, wantCode: sdk.ErrTemporarilyUnavailable().Code},
+		{name: "oauth error kept", err: sdk.ErrInvalidClientMetadata().WithDescription("x: no"), wantStatus: http.StatusBadRequest, wantCode: sdk.CodeInvalidClientMetadata, wantSame: true},
 		{name: "plain error is internal", err: plain, wantStatus: http.StatusInternalServerError, wantSame: true},
 	}
 	for _, tc := range tests {
@@ -332,7 +332,7 @@ func TestUndoCreate(t *testing.T) {
 	}{
 		{name: "internal failure", respErr: errors.New("template broken"), wantStatus: http.StatusInternalServerError},
 		{name: "plugin unavailable", respErr: fmt.Errorf("plugin: %w", context.DeadlineExceeded), wantStatus: http.StatusServiceUnavailable},
-		{name: "oauth error", respErr: sdk.ErrInvalidClientMetadata.WithDescription("x_extra: refused"), wantStatus: http.StatusBadRequest},
+		{name: "oauth error", respErr: sdk.ErrInvalidClientMetadata().WithDescription("x_extra: refused"), wantStatus: http.StatusBadRequest},
 		{name: "delete fails too", respErr: errors.New("template broken"), deleteErr: sdk.ErrUnavailable, wantStatus: http.StatusInternalServerError},
 	}
 	for _, tc := range tests {
@@ -505,7 +505,7 @@ func TestDeleteRacingUpdate(t *testing.T) {
 			}
 			switch first {
 			case "delete":
-				if won.resp.Status != http.StatusNoContent || !errors.Is(lost.err, sdk.ErrInvalidToken) || status(lost.err) != http.StatusUnauthorized {
+				if won.resp.Status != http.StatusNoContent || !errors.Is(lost.err, sdk.ErrInvalidToken()) || status(lost.err) != http.StatusUnauthorized {
 					t.Fatalf("delete %d, update after it %v: want 204 and 401 invalid_token", won.resp.Status, lost.err)
 				}
 				if _, err := h.store.Get(t.Context(), c.ClientID); !errors.Is(err, sdk.ErrNotFound) {

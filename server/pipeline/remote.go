@@ -33,7 +33,7 @@ func (p *Pipeline) checkRemote(ctx context.Context, rc sdk.RegistrationContext) 
 			if e, ok := sdk.AsError(err); ok && e.Description != "" {
 				desc = "the document it serves is not valid: " + e.Description
 			}
-			return sdk.ErrInvalidClientMetadata.WithDescription("jwks_uri: %s", desc)
+			return sdk.ErrInvalidClientMetadata().WithDescription("jwks_uri: %s", desc)
 		}
 	}
 	if md.SectorIdentifierURI != "" {
@@ -43,11 +43,11 @@ func (p *Pipeline) checkRemote(ctx context.Context, rc sdk.RegistrationContext) 
 		}
 		var uris []string
 		if err := json.Unmarshal(body, &uris); err != nil {
-			return sdk.ErrInvalidClientMetadata.WithDescription("sector_identifier_uri: must serve a JSON array of redirect URIs")
+			return sdk.ErrInvalidClientMetadata().WithDescription("sector_identifier_uri: must serve a JSON array of redirect URIs")
 		}
 		for i, u := range md.RedirectURIs {
 			if !slices.Contains(uris, u) {
-				return sdk.ErrInvalidClientMetadata.WithDescription("sector_identifier_uri: does not list redirect_uris[%d]", i)
+				return sdk.ErrInvalidClientMetadata().WithDescription("sector_identifier_uri: does not list redirect_uris[%d]", i)
 			}
 		}
 	}
@@ -59,7 +59,7 @@ func (p *Pipeline) checkRemote(ctx context.Context, rc sdk.RegistrationContext) 
 // canceled or ran out of time.
 func fetchError(ctx context.Context, field string, err error) error {
 	if ctx.Err() != nil {
-		return sdk.ErrTemporarilyUnavailable.WithCause(err)
+		return sdk.ErrTemporarilyUnavailable().WithCause(err)
 	}
-	return sdk.ErrInvalidClientMetadata.WithDescription("%s: cannot be fetched: %s", field, err.Error()).WithCause(err)
+	return sdk.ErrInvalidClientMetadata().WithDescription("%s: cannot be fetched: %s", field, err.Error()).WithCause(err)
 }

@@ -116,7 +116,7 @@ func TestRevokeTokenUsedOnAnotherClient(t *testing.T) {
 				}
 			})
 			_, err := h.p.Read(ctx, Request{Authorization: "Bearer " + e.owner.RegistrationAccessToken, ClientID: e.other.ClientID})
-			if !errors.Is(err, sdk.ErrInvalidToken) || status(err) != http.StatusUnauthorized {
+			if !errors.Is(err, sdk.ErrInvalidToken()) || status(err) != http.StatusUnauthorized {
 				t.Fatalf("token on another client's URI: %v, want 401 invalid_token", err)
 			}
 			if tc.wantWrites > 0 {
@@ -126,7 +126,7 @@ func TestRevokeTokenUsedOnAnotherClient(t *testing.T) {
 			}
 			h.store.set(func(s *hookStore) { s.onUpdate = nil })
 			_, err = h.p.Read(t.Context(), manage(e.owner))
-			if revoked := errors.Is(err, sdk.ErrInvalidToken); revoked != tc.wantRevoked {
+			if revoked := errors.Is(err, sdk.ErrInvalidToken()); revoked != tc.wantRevoked {
 				t.Errorf("presented token revoked: %v (%v), want %v", revoked, err, tc.wantRevoked)
 			}
 			if _, err := h.p.Read(t.Context(), manage(e.other)); err != nil {
@@ -245,7 +245,7 @@ func TestRevokeRegistrationToken(t *testing.T) {
 			}
 			h.store.set(func(s *hookStore) { s.onUpdate = nil })
 			_, err = h.p.Read(t.Context(), manage(c))
-			if dead := errors.Is(err, sdk.ErrInvalidToken); dead != tc.wantDead {
+			if dead := errors.Is(err, sdk.ErrInvalidToken()); dead != tc.wantDead {
 				t.Fatalf("token dead: %v (%v), want %v", dead, err, tc.wantDead)
 			}
 		})

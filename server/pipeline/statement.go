@@ -58,11 +58,11 @@ func (p *Pipeline) statementClaims(ctx context.Context, prof *Profile, rc sdk.Re
 	stmt := rc.Request.SoftwareStatement
 	switch {
 	case stmt == "" && st != nil && st.Required:
-		return rc, nil, false, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: is required by this registration profile")
+		return rc, nil, false, sdk.ErrInvalidSoftwareStatement().WithDescription("software_statement: is required by this registration profile")
 	case stmt == "":
 		return rc, nil, false, nil
 	case st == nil || st.Verifier == nil:
-		return rc, nil, false, sdk.ErrUnapprovedSoftwareStatement.WithDescription("software_statement: software statements are not accepted by this registration profile")
+		return rc, nil, false, sdk.ErrUnapprovedSoftwareStatement().WithDescription("software_statement: software statements are not accepted by this registration profile")
 	}
 	if rc.Current != nil && stmt == rc.Current.Metadata.SoftwareStatement {
 		// An RFC 7592 update sends back the statement the client was
@@ -124,7 +124,7 @@ func mismatch(req sdk.Metadata, claims map[string]any) error {
 			continue
 		}
 		if !reflect.DeepEqual(v, cv) {
-			return sdk.ErrInvalidSoftwareStatement.WithDescription("%s: differs from the value in software_statement", name)
+			return sdk.ErrInvalidSoftwareStatement().WithDescription("%s: differs from the value in software_statement", name)
 		}
 	}
 	return nil

@@ -23,7 +23,7 @@ type fakeVerifier struct {
 func (f *fakeVerifier) Recheck(_ context.Context, stmt string) (map[string]any, error) {
 	f.rechecks++
 	if stmt == "revoked-issuer" {
-		return nil, sdk.ErrUnapprovedSoftwareStatement.WithDescription("software_statement: the issuer is not trusted")
+		return nil, sdk.ErrUnapprovedSoftwareStatement().WithDescription("software_statement: the issuer is not trusted")
 	}
 	return f.claims, nil
 }
@@ -36,7 +36,7 @@ func (f *fakeVerifier) Spend(context.Context, map[string]any, time.Time) error {
 func (f *fakeVerifier) Verify(_ context.Context, stmt string, _ time.Time) (map[string]any, error) {
 	f.calls++
 	if stmt != "good" {
-		return nil, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: signature is not valid")
+		return nil, sdk.ErrInvalidSoftwareStatement().WithDescription("software_statement: signature is not valid")
 	}
 	return f.claims, nil
 }
@@ -62,23 +62,23 @@ func TestVerifyStatement(t *testing.T) {
 	}{
 		{name: "no statement, none required", statements: &Statements{}, request: sdk.Metadata{ClientName: "x"}},
 		{name: "no statement, profile without statements", request: sdk.Metadata{ClientName: "x"}},
-		{name: "no statement, required", statements: &Statements{Required: true}, wantErr: sdk.ErrInvalidSoftwareStatement},
-		{name: "statement, profile without statements", request: sdk.Metadata{SoftwareStatement: "good"}, wantErr: sdk.ErrUnapprovedSoftwareStatement},
+		{name: "no statement, required", statements: &Statements{Required: true}, wantErr: sdk.ErrInvalidSoftwareStatement()},
+		{name: "statement, profile without statements", request: sdk.Metadata{SoftwareStatement: "good"}, wantErr: sdk.ErrUnapprovedSoftwareStatement()},
 		{name: "verified", statements: &Statements{}, request: sdk.Metadata{SoftwareStatement: "good", ClientName: "Sent"}, wantClaims: true, wantCalls: 1},
-		{name: "refused by the verifier", statements: &Statements{}, request: sdk.Metadata{SoftwareStatement: "bad"}, wantErr: sdk.ErrInvalidSoftwareStatement, wantCalls: 1},
+		{name: "refused by the verifier", statements: &Statements{}, request: sdk.Metadata{SoftwareStatement: "bad"}, wantErr: sdk.ErrInvalidSoftwareStatement(), wantCalls: 1},
 		{name: "strict, request agrees", statements: &Statements{Strict: true},
 			request: sdk.Metadata{SoftwareStatement: "good", ClientName: "From statement", RedirectURIs: []string{"https://app.example.com/cb"}}, wantClaims: true, wantCalls: 1},
 		{name: "strict, request omits the member", statements: &Statements{Strict: true}, request: sdk.Metadata{SoftwareStatement: "good"}, wantClaims: true, wantCalls: 1},
 		{name: "strict, request differs", statements: &Statements{Strict: true},
-			request: sdk.Metadata{SoftwareStatement: "good", ClientName: "Other"}, wantErr: sdk.ErrInvalidSoftwareStatement, wantCalls: 1},
+			request: sdk.Metadata{SoftwareStatement: "good", ClientName: "Other"}, wantErr: sdk.ErrInvalidSoftwareStatement(), wantCalls: 1},
 		{name: "strict, array differs", statements: &Statements{Strict: true},
-			request: sdk.Metadata{SoftwareStatement: "good", RedirectURIs: []string{"https://evil.example.com/cb"}}, wantErr: sdk.ErrInvalidSoftwareStatement, wantCalls: 1},
+			request: sdk.Metadata{SoftwareStatement: "good", RedirectURIs: []string{"https://evil.example.com/cb"}}, wantErr: sdk.ErrInvalidSoftwareStatement(), wantCalls: 1},
 		{name: "update sends the stored statement back: not verified again", statements: &Statements{Required: true},
 			request: sdk.Metadata{SoftwareStatement: stored}, current: &sdk.Client{Metadata: sdk.Metadata{SoftwareStatement: stored}}, wantClaims: true},
 		{name: "update sends back a statement whose issuer is no longer trusted", statements: &Statements{},
-			request: sdk.Metadata{SoftwareStatement: "revoked-issuer"}, current: &sdk.Client{Metadata: sdk.Metadata{SoftwareStatement: "revoked-issuer"}}, wantErr: sdk.ErrUnapprovedSoftwareStatement},
+			request: sdk.Metadata{SoftwareStatement: "revoked-issuer"}, current: &sdk.Client{Metadata: sdk.Metadata{SoftwareStatement: "revoked-issuer"}}, wantErr: sdk.ErrUnapprovedSoftwareStatement()},
 		{name: "update with a new statement is verified", statements: &Statements{},
-			request: sdk.Metadata{SoftwareStatement: "bad"}, current: &sdk.Client{Metadata: sdk.Metadata{SoftwareStatement: stored}}, wantErr: sdk.ErrInvalidSoftwareStatement, wantCalls: 1},
+			request: sdk.Metadata{SoftwareStatement: "bad"}, current: &sdk.Client{Metadata: sdk.Metadata{SoftwareStatement: stored}}, wantErr: sdk.ErrInvalidSoftwareStatement(), wantCalls: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -42,9 +42,9 @@ func (r *recordingResponse) context() sdk.RegistrationContext {
 // allPolicy allows every known value, client_secret_jwt included.
 func allPolicy() sdk.Policy {
 	return sdk.Policy{
-		GrantTypes:       append([]string(nil), sdk.KnownGrantTypes...),
-		ResponseTypes:    append([]string(nil), sdk.KnownResponseTypes...),
-		AuthMethods:      append([]string(nil), sdk.KnownAuthMethods...),
+		GrantTypes:       sdk.KnownGrantTypes(),
+		ResponseTypes:    sdk.KnownResponseTypes(),
+		AuthMethods:      sdk.KnownAuthMethods(),
 		Scopes:           []string{"openid", "profile"},
 		DefaultScope:     "openid",
 		RedirectURIMode:  sdk.RedirectURIModeStandard,

@@ -35,5 +35,5 @@ import "github.com/registrar-dcr/registrar/sdk/plugin"
 
 func main() {
 	p := &policy{}
-	plugin.Serve(&plugin.ServeConfig{Steps: p}, plugin.WithConfig(p.configure))
+	plugin.Serve(&plugin.ServeConfig{Steps: p}, plugin.WithConfig(p.configure), plugin.WithGCPercent(400))
 }

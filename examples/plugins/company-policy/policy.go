@@ -45,13 +45,13 @@ func (p *policy) RedirectURIs(ctx context.Context, rc sdk.RegistrationContext) (
 	for i, raw := range rc.Client.Metadata.RedirectURIs {
 		u, err := url.Parse(raw) // the base step accepted it: it parses
 		if err != nil {
-			return rc, sdk.ErrInvalidRedirectURI.WithDescription("redirect_uris[%d]: is not a valid URI", i)
+			return rc, sdk.ErrInvalidRedirectURI().WithDescription("redirect_uris[%d]: is not a valid URI", i)
 		}
 		if u.Scheme != "https" {
-			return rc, sdk.ErrInvalidRedirectURI.WithDescription("redirect_uris[%d]: must use https (company policy)", i)
+			return rc, sdk.ErrInvalidRedirectURI().WithDescription("redirect_uris[%d]: must use https (company policy)", i)
 		}
 		if !p.cfg.domainAllowed(u.Hostname()) {
-			return rc, sdk.ErrInvalidRedirectURI.WithDescription("redirect_uris[%d]: host %q is not in an allowed domain (company policy)", i, u.Hostname())
+			return rc, sdk.ErrInvalidRedirectURI().WithDescription("redirect_uris[%d]: host %q is not in an allowed domain (company policy)", i, u.Hostname())
 		}
 	}
 	return rc, nil
@@ -80,7 +80,7 @@ func (p *policy) GrantTypes(ctx context.Context, rc sdk.RegistrationContext) (sd
 	}
 	for _, g := range rc.Client.Metadata.GrantTypes {
 		if !slices.Contains(allowedGrants, g) {
-			return rc, sdk.ErrInvalidClientMetadata.WithDescription("grant_types: %q is not allowed by company policy (use authorization_code, optionally with refresh_token)", g)
+			return rc, sdk.ErrInvalidClientMetadata().WithDescription("grant_types: %q is not allowed by company policy (use authorization_code, optionally with refresh_token)", g)
 		}
 	}
 	return rc, nil
@@ -95,7 +95,7 @@ func (p *policy) Extensions(ctx context.Context, rc sdk.RegistrationContext) (sd
 		return rc, err
 	}
 	if lt := rc.Client.Metadata.AccessTokenLifetime; lt != nil && *lt > p.cfg.MaxAccessTokenLifetime {
-		return rc, sdk.ErrInvalidClientMetadata.WithDescription("access_token_lifetime: must not exceed %d seconds (company policy)", p.cfg.MaxAccessTokenLifetime)
+		return rc, sdk.ErrInvalidClientMetadata().WithDescription("access_token_lifetime: must not exceed %d seconds (company policy)", p.cfg.MaxAccessTokenLifetime)
 	}
 	return rc, nil
 }

@@ -79,7 +79,7 @@ func TestCompanyPolicy(t *testing.T) {
 		{
 			name:     "http redirect",
 			edit:     func(md *sdk.Metadata) { md.RedirectURIs = []string{"http://app.example.com/callback"} },
-			wantErr:  sdk.ErrInvalidRedirectURI,
+			wantErr:  sdk.ErrInvalidRedirectURI(),
 			wantDesc: "redirect_uris[0]: must use https (company policy)",
 		},
 		{
@@ -87,13 +87,13 @@ func TestCompanyPolicy(t *testing.T) {
 			edit: func(md *sdk.Metadata) {
 				md.RedirectURIs = []string{"https://app.example.com/cb", "https://app.example.net/cb"}
 			},
-			wantErr:  sdk.ErrInvalidRedirectURI,
+			wantErr:  sdk.ErrInvalidRedirectURI(),
 			wantDesc: `redirect_uris[1]: host "app.example.net" is not in an allowed domain`,
 		},
 		{
 			name:     "domain suffix is not a subdomain",
 			edit:     func(md *sdk.Metadata) { md.RedirectURIs = []string{"https://evilexample.com/cb"} },
-			wantErr:  sdk.ErrInvalidRedirectURI,
+			wantErr:  sdk.ErrInvalidRedirectURI(),
 			wantDesc: `redirect_uris[0]: host "evilexample.com"`,
 		},
 		{
@@ -102,7 +102,7 @@ func TestCompanyPolicy(t *testing.T) {
 				md.GrantTypes = []string{"client_credentials"}
 				md.RedirectURIs = nil
 			},
-			wantErr:  sdk.ErrInvalidClientMetadata,
+			wantErr:  sdk.ErrInvalidClientMetadata(),
 			wantDesc: `grant_types: "client_credentials" is not allowed by company policy`,
 		},
 		{
@@ -112,37 +112,37 @@ func TestCompanyPolicy(t *testing.T) {
 				md.GrantTypes = []string{"authorization_code", "implicit"}
 				md.ResponseTypes = []string{"code", "token"}
 			},
-			wantErr:  sdk.ErrInvalidClientMetadata,
+			wantErr:  sdk.ErrInvalidClientMetadata(),
 			wantDesc: `grant_types: "implicit" is not allowed by company policy`,
 		},
 		{
 			name:     "lifetime too long",
 			edit:     func(md *sdk.Metadata) { md.AccessTokenLifetime = ptr(int64(3601)) },
-			wantErr:  sdk.ErrInvalidClientMetadata,
+			wantErr:  sdk.ErrInvalidClientMetadata(),
 			wantDesc: "access_token_lifetime: must not exceed 3600 seconds (company policy)",
 		},
 		{
 			name:     "base rule: fragment in redirect URI",
 			edit:     func(md *sdk.Metadata) { md.RedirectURIs = []string{"https://app.example.com/cb#top"} },
-			wantErr:  sdk.ErrInvalidRedirectURI,
+			wantErr:  sdk.ErrInvalidRedirectURI(),
 			wantDesc: "redirect_uris[0]: must not contain a fragment",
 		},
 		{
 			name:     "base rule: negative lifetime",
 			edit:     func(md *sdk.Metadata) { md.AccessTokenLifetime = ptr(int64(-5)) },
-			wantErr:  sdk.ErrInvalidClientMetadata,
+			wantErr:  sdk.ErrInvalidClientMetadata(),
 			wantDesc: "access_token_lifetime: must be a positive number of seconds",
 		},
 		{
 			name:     "base rule: unknown grant type",
 			edit:     func(md *sdk.Metadata) { md.GrantTypes = []string{"authorization_code", "magic"} },
-			wantErr:  sdk.ErrInvalidClientMetadata,
+			wantErr:  sdk.ErrInvalidClientMetadata(),
 			wantDesc: `grant_types: unknown grant type "magic"`,
 		},
 		{
 			name:     "base rule: scope outside the profile",
 			edit:     func(md *sdk.Metadata) { md.Scope = "openid admin" },
-			wantErr:  sdk.ErrInvalidClientMetadata,
+			wantErr:  sdk.ErrInvalidClientMetadata(),
 			wantDesc: `scope: "admin" is not allowed`,
 		},
 	}
@@ -186,8 +186,8 @@ func TestCompanyPolicy(t *testing.T) {
 			edit    func(*sdk.Metadata)
 			wantErr *sdk.Error
 		}{
-			{"redirect URI with a fragment", func(md *sdk.Metadata) { md.RedirectURIs = []string{"https://app.example.com/cb#frag"} }, sdk.ErrInvalidRedirectURI},
-			{"scope outside the profile", func(md *sdk.Metadata) { md.Scope = "openid email" }, sdk.ErrInvalidClientMetadata},
+			{"redirect URI with a fragment", func(md *sdk.Metadata) { md.RedirectURIs = []string{"https://app.example.com/cb#frag"} }, sdk.ErrInvalidRedirectURI()},
+			{"scope outside the profile", func(md *sdk.Metadata) { md.Scope = "openid email" }, sdk.ErrInvalidClientMetadata()},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				rc := request(tc.edit)

@@ -70,7 +70,7 @@ func (d *directory) RedirectURIs(ctx context.Context, rc sdk.RegistrationContext
 	}
 	for i, u := range rc.Client.Metadata.RedirectURIs {
 		if !slices.Contains(st.redirectURIs, u) {
-			return rc, sdk.ErrInvalidRedirectURI.WithDescription("redirect_uris[%d]: is not listed in the software statement's software_redirect_uris", i)
+			return rc, sdk.ErrInvalidRedirectURI().WithDescription("redirect_uris[%d]: is not listed in the software statement's software_redirect_uris", i)
 		}
 	}
 	return rc, nil
@@ -90,7 +90,7 @@ func (d *directory) Scopes(ctx context.Context, rc sdk.RegistrationContext) (sdk
 	}
 	for _, s := range rc.Client.Metadata.Scopes() {
 		if !d.cfg.roleAllows(st.roles, s) {
-			return rc, sdk.ErrInvalidClientMetadata.WithDescription("scope: %q is not allowed by the software statement's software_roles", s)
+			return rc, sdk.ErrInvalidClientMetadata().WithDescription("scope: %q is not allowed by the software statement's software_roles", s)
 		}
 	}
 	return rc, nil
@@ -105,10 +105,10 @@ func (d *directory) verify(rc sdk.RegistrationContext) (*statement, error) {
 	cfg := &d.cfg
 	raw := rc.Request.SoftwareStatement
 	if raw == "" {
-		return nil, sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: required")
+		return nil, sdk.ErrInvalidSoftwareStatement().WithDescription("software_statement: required")
 	}
 	invalid := func(why string, cause error) error {
-		return sdk.ErrInvalidSoftwareStatement.WithDescription("software_statement: %s", why).WithCause(cause)
+		return sdk.ErrInvalidSoftwareStatement().WithDescription("software_statement: %s", why).WithCause(cause)
 	}
 	if len(raw) > maxStatementBytes {
 		return nil, invalid("is too long", nil)
@@ -128,7 +128,7 @@ func (d *directory) verify(rc sdk.RegistrationContext) (*statement, error) {
 		return nil, invalid("the iss claim is required", err)
 	}
 	if iss != cfg.issuer {
-		return nil, sdk.ErrUnapprovedSoftwareStatement.WithDescription("software_statement: issuer %q is not trusted", iss)
+		return nil, sdk.ErrUnapprovedSoftwareStatement().WithDescription("software_statement: issuer %q is not trusted", iss)
 	}
 
 	now := rc.Now

@@ -210,19 +210,19 @@ func TestDirectorySSA(t *testing.T) {
 		},
 		{
 			name:     "missing statement",
-			wantErr:  sdk.ErrInvalidSoftwareStatement,
+			wantErr:  sdk.ErrInvalidSoftwareStatement(),
 			wantDesc: "software_statement: required",
 		},
 		{
 			name:      "malformed",
 			statement: "not.a.jwt",
-			wantErr:   sdk.ErrInvalidSoftwareStatement,
+			wantErr:   sdk.ErrInvalidSoftwareStatement(),
 			wantDesc:  "software_statement: is not a well-formed signed JWT",
 		},
 		{
 			name:      "bad signature (another key)",
 			statement: other.sign(t, ssaClaims(now)),
-			wantErr:   sdk.ErrInvalidSoftwareStatement,
+			wantErr:   sdk.ErrInvalidSoftwareStatement(),
 			wantDesc:  "software_statement: the signature does not verify",
 		},
 		{
@@ -231,13 +231,13 @@ func TestDirectorySSA(t *testing.T) {
 				k := newKey(t, "dir-2")
 				return k.sign(t, ssaClaims(now))
 			}(),
-			wantErr:  sdk.ErrInvalidSoftwareStatement,
+			wantErr:  sdk.ErrInvalidSoftwareStatement(),
 			wantDesc: "software_statement: is not signed with a key of the directory",
 		},
 		{
 			name:      "expired",
 			statement: with(func(c jwt.MapClaims) { c["exp"] = now.Add(-2 * time.Minute).Unix() }),
-			wantErr:   sdk.ErrInvalidSoftwareStatement,
+			wantErr:   sdk.ErrInvalidSoftwareStatement(),
 			wantDesc:  "software_statement: has expired",
 		},
 		{
@@ -248,43 +248,43 @@ func TestDirectorySSA(t *testing.T) {
 		{
 			name:      "without exp",
 			statement: with(func(c jwt.MapClaims) { delete(c, "exp") }),
-			wantErr:   sdk.ErrInvalidSoftwareStatement,
+			wantErr:   sdk.ErrInvalidSoftwareStatement(),
 			wantDesc:  "software_statement: the exp claim is required",
 		},
 		{
 			name:      "issued in the future",
 			statement: with(func(c jwt.MapClaims) { c["iat"] = now.Add(5 * time.Minute).Unix() }),
-			wantErr:   sdk.ErrInvalidSoftwareStatement,
+			wantErr:   sdk.ErrInvalidSoftwareStatement(),
 			wantDesc:  "software_statement: the iat claim is in the future",
 		},
 		{
 			name:      "without iat",
 			statement: with(func(c jwt.MapClaims) { delete(c, "iat") }),
-			wantErr:   sdk.ErrInvalidSoftwareStatement,
+			wantErr:   sdk.ErrInvalidSoftwareStatement(),
 			wantDesc:  "software_statement: the iat claim is required",
 		},
 		{
 			name:      "without software_id",
 			statement: with(func(c jwt.MapClaims) { delete(c, "software_id") }),
-			wantErr:   sdk.ErrInvalidSoftwareStatement,
+			wantErr:   sdk.ErrInvalidSoftwareStatement(),
 			wantDesc:  "software_statement: the software_id claim is required",
 		},
 		{
 			name:      "wrong issuer",
 			statement: with(func(c jwt.MapClaims) { c["iss"] = "https://rogue.example" }),
-			wantErr:   sdk.ErrUnapprovedSoftwareStatement,
+			wantErr:   sdk.ErrUnapprovedSoftwareStatement(),
 			wantDesc:  `software_statement: issuer "https://rogue.example" is not trusted`,
 		},
 		{
 			name:      "alg none",
 			statement: noneSigned(),
-			wantErr:   sdk.ErrInvalidSoftwareStatement,
+			wantErr:   sdk.ErrInvalidSoftwareStatement(),
 			wantDesc:  `software_statement: signing algorithm "none" is not accepted`,
 		},
 		{
 			name:      "alg HS256",
 			statement: hmacSigned(),
-			wantErr:   sdk.ErrInvalidSoftwareStatement,
+			wantErr:   sdk.ErrInvalidSoftwareStatement(),
 			wantDesc:  `software_statement: signing algorithm "HS256" is not accepted`,
 		},
 		{
@@ -293,27 +293,27 @@ func TestDirectorySSA(t *testing.T) {
 			edit: func(md *sdk.Metadata) {
 				md.RedirectURIs = []string{"https://tpp.example/cb", "https://tpp.example/other"}
 			},
-			wantErr:  sdk.ErrInvalidRedirectURI,
+			wantErr:  sdk.ErrInvalidRedirectURI(),
 			wantDesc: "redirect_uris[1]: is not listed in the software statement's software_redirect_uris",
 		},
 		{
 			name:      "scope outside roles",
 			statement: dir.sign(t, ssaClaims(now)),
 			edit:      func(md *sdk.Metadata) { md.Scope = "openid payments" },
-			wantErr:   sdk.ErrInvalidClientMetadata,
+			wantErr:   sdk.ErrInvalidClientMetadata(),
 			wantDesc:  `scope: "payments" is not allowed by the software statement's software_roles`,
 		},
 		{
 			name:      "base rule: scope outside the profile",
 			statement: with(func(c jwt.MapClaims) { c["software_roles"] = []string{"AISP", "PISP"} }),
 			edit:      func(md *sdk.Metadata) { md.Scope = "accounts admin" },
-			wantErr:   sdk.ErrInvalidClientMetadata,
+			wantErr:   sdk.ErrInvalidClientMetadata(),
 			wantDesc:  `scope: "admin" is not allowed`,
 		},
 		{
 			name:      "base rule: claim of the wrong type",
 			statement: with(func(c jwt.MapClaims) { c["client_name"] = 42 }),
-			wantErr:   sdk.ErrInvalidSoftwareStatement,
+			wantErr:   sdk.ErrInvalidSoftwareStatement(),
 			wantDesc:  "software_statement: claim client_name",
 		},
 	}

@@ -144,7 +144,7 @@ func TestNodeValidator(t *testing.T) {
 			if e.Code != sdk.CodeInvalidClientMetadata || e.Description != tc.wantDesc || e.Status != http.StatusBadRequest {
 				t.Fatalf("got %q %q %d, want invalid_client_metadata %q 400", e.Code, e.Description, e.Status, tc.wantDesc)
 			}
-			if !errors.Is(err, sdk.ErrInvalidClientMetadata) {
+			if !errors.Is(err, sdk.ErrInvalidClientMetadata()) {
 				t.Fatal("errors.Is(err, sdk.ErrInvalidClientMetadata) is false")
 			}
 		})
@@ -228,7 +228,7 @@ func TestNodeValidatorConfig(t *testing.T) {
 	if err := inst.Configure(t.Context(), []byte(config)); err != nil {
 		t.Fatalf("valid config: %v", err)
 	}
-	if _, err := v.Validate(t.Context(), accepted(t, good)); !errors.Is(err, sdk.ErrInvalidClientMetadata) {
+	if _, err := v.Validate(t.Context(), accepted(t, good)); !errors.Is(err, sdk.ErrInvalidClientMetadata()) {
 		t.Fatalf("after Configure: %v", err)
 	}
 }

@@ -70,13 +70,13 @@ func (c *config) tenant(caller sdk.Caller) (string, error) {
 	v, ok := caller.Claims[c.claim]
 	if !ok || v == nil {
 		if c.defaultTenant == "" {
-			return "", sdk.ErrAccessDenied.WithDescription("the credential carries no %s claim, which this server needs to register a client", c.claim)
+			return "", sdk.ErrAccessDenied().WithDescription("the credential carries no %s claim, which this server needs to register a client", c.claim)
 		}
 		return c.defaultTenant, nil
 	}
 	s, ok := v.(string)
 	if !ok || !tenantRE.MatchString(s) {
-		return "", sdk.ErrAccessDenied.WithDescription("the credential's %s claim is not a valid tenant name", c.claim)
+		return "", sdk.ErrAccessDenied().WithDescription("the credential's %s claim is not a valid tenant name", c.claim)
 	}
 	return s, nil
 }

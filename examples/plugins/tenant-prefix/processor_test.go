@@ -97,7 +97,7 @@ func TestTenantPrefix(t *testing.T) {
 		for _, claim := range []any{"ACME", "acme.corp", "", strings.Repeat("a", 33), "acme/../x", 42, []any{"acme"}} {
 			_, err := p.Process(t.Context(), create("none", map[string]any{"tenant": claim}))
 			var e *sdk.Error
-			if !errors.As(err, &e) || !errors.Is(err, sdk.ErrAccessDenied) || e.Status != http.StatusForbidden {
+			if !errors.As(err, &e) || !errors.Is(err, sdk.ErrAccessDenied()) || e.Status != http.StatusForbidden {
 				t.Errorf("tenant %#v: got %v, want access_denied (403)", claim, err)
 				continue
 			}
@@ -149,7 +149,7 @@ func TestTenantPrefix(t *testing.T) {
 		}
 
 		_, err = p.Process(t.Context(), create("client_secret_jwt", nil))
-		if !errors.Is(err, sdk.ErrInvalidClientMetadata) || !strings.Contains(err.Error(), "token_endpoint_auth_method: client_secret_jwt") {
+		if !errors.Is(err, sdk.ErrInvalidClientMetadata()) || !strings.Contains(err.Error(), "token_endpoint_auth_method: client_secret_jwt") {
 			t.Errorf("client_secret_jwt: got %v, want invalid_client_metadata", err)
 		}
 	})
@@ -248,7 +248,7 @@ func TestTenantPrefix(t *testing.T) {
 		}
 
 		// Moving to client_secret_jwt is refused.
-		if _, err := update("client_secret_jwt", "", nil); !errors.Is(err, sdk.ErrInvalidClientMetadata) {
+		if _, err := update("client_secret_jwt", "", nil); !errors.Is(err, sdk.ErrInvalidClientMetadata()) {
 			t.Errorf("client_secret_jwt on update: %v", err)
 		}
 
@@ -307,7 +307,7 @@ func TestTenantPrefix(t *testing.T) {
 		if err != nil || !strings.HasPrefix(out.Client.ID, "globex.") {
 			t.Fatalf("claim org: id %q, %v", out.Client.ID, err)
 		}
-		if _, err := sp.Process(t.Context(), create("none", nil)); !errors.Is(err, sdk.ErrAccessDenied) {
+		if _, err := sp.Process(t.Context(), create("none", nil)); !errors.Is(err, sdk.ErrAccessDenied()) {
 			t.Fatalf("no claim and no default tenant: got %v, want access_denied", err)
 		}
 

@@ -22,9 +22,9 @@ import (
 	pb "github.com/registrar-dcr/registrar/sdk/internal/pluginv1"
 )
 
-// prototypes lists every *sdk.Error prototype. TestPrototypeListComplete
-// keeps it in step with sdk/errors.go.
-var prototypes = map[string]*sdk.Error{
+// prototypes lists every *sdk.Error prototype function.
+// TestPrototypeListComplete keeps it in step with sdk/errors.go.
+var prototypes = map[string]func() *sdk.Error{
 	"ErrInvalidRedirectURI":          sdk.ErrInvalidRedirectURI,
 	"ErrInvalidClientMetadata":       sdk.ErrInvalidClientMetadata,
 	"ErrInvalidSoftwareStatement":    sdk.ErrInvalidSoftwareStatement,
@@ -39,7 +39,7 @@ var prototypes = map[string]*sdk.Error{
 }
 
 // TestPrototypeListComplete parses the sdk package and fails when it
-// declares an *Error prototype that prototypes does not list.
+// declares an *Error prototype function that prototypes does not list.
 func TestPrototypeListComplete(t *testing.T) {
 	_, file, _, _ := runtime.Caller(0)
 	dir := filepath.Join(filepath.Dir(file), "..", "..")
@@ -58,26 +58,18 @@ func TestPrototypeListComplete(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, decl := range f.Decls {
-			gd, ok := decl.(*ast.GenDecl)
-			if !ok || gd.Tok != token.VAR {
+			// func ErrX() *Error, without a receiver or parameters.
+			fd, ok := decl.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || !fd.Name.IsExported() || fd.Type.Params.NumFields() != 0 ||
+				fd.Type.Results.NumFields() != 1 {
 				continue
 			}
-			for _, spec := range gd.Specs {
-				vs := spec.(*ast.ValueSpec)
-				for i, name := range vs.Names {
-					if i >= len(vs.Values) || !name.IsExported() {
-						continue
-					}
-					u, ok := vs.Values[i].(*ast.UnaryExpr)
-					if !ok || u.Op != token.AND {
-						continue
-					}
-					if cl, ok := u.X.(*ast.CompositeLit); ok {
-						if id, ok := cl.Type.(*ast.Ident); ok && id.Name == "Error" {
-							found = append(found, name.Name)
-						}
-					}
-				}
+			star, ok := fd.Type.Results.List[0].Type.(*ast.StarExpr)
+			if !ok {
+				continue
+			}
+			if id, ok := star.X.(*ast.Ident); ok && id.Name == "Error" {
+				found = append(found, fd.Name.Name)
 			}
 		}
 	}
@@ -131,8 +123,9 @@ func requireSDKError(t *testing.T, got error, want *sdk.Error) *sdk.Error {
 }
 
 func TestErrorPrototypesRoundTrip(t *testing.T) {
-	for name, proto := range prototypes {
+	for name, newProto := range prototypes {
 		t.Run(name, func(t *testing.T) {
+			proto := newProto()
 			requireSDKError(t, overWire(t, proto), proto)
 			refined := proto.WithDescription("redirect_uris[1]: must use https, not %q", "http://x")
 			requireSDKError(t, overWire(t, refined), refined)
@@ -141,7 +134,7 @@ func TestErrorPrototypesRoundTrip(t *testing.T) {
 }
 
 func TestErrorWrappedRoundTrip(t *testing.T) {
-	inner := sdk.ErrInvalidRedirectURI.WithDescription("redirect_uris[0]: fragment not allowed")
+	inner := sdk.ErrInvalidRedirectURI().WithDescription("redirect_uris[0]: fragment not allowed")
 	got := overWire(t, fmt.Errorf("x: %w", inner))
 	requireSDKError(t, got, inner)
 	if strings.Contains(got.Error(), "x:") {
@@ -150,7 +143,7 @@ func TestErrorWrappedRoundTrip(t *testing.T) {
 }
 
 func TestErrorCauseDoesNotCross(t *testing.T) {
-	in := sdk.ErrInvalidClientMetadata.WithDescription("jwks: bad key").WithCause(errors.New("secret internal detail"))
+	in := sdk.ErrInvalidClientMetadata().WithDescription("jwks: bad key").WithCause(errors.New("secret internal detail"))
 	got := overWire(t, in)
 	e := requireSDKError(t, got, in)
 	if strings.Contains(fmt.Sprint(got), "secret internal") || e.Unwrap() != nil {
@@ -159,9 +152,9 @@ func TestErrorCauseDoesNotCross(t *testing.T) {
 }
 
 func TestErrorWithSentinelCause(t *testing.T) {
-	in := sdk.ErrTemporarilyUnavailable.WithCause(fmt.Errorf("db: %w", sdk.ErrUnavailable))
+	in := sdk.ErrTemporarilyUnavailable().WithCause(fmt.Errorf("db: %w", sdk.ErrUnavailable))
 	got := overWire(t, in)
-	requireSDKError(t, got, sdk.ErrTemporarilyUnavailable)
+	requireSDKError(t, got, sdk.ErrTemporarilyUnavailable())
 	if !errors.Is(got, sdk.ErrUnavailable) {
 		t.Errorf("errors.Is(%v, ErrUnavailable) is false", got)
 	}

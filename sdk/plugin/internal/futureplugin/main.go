@@ -24,7 +24,7 @@ func (future) GRPCClient(context.Context, *goplugin.GRPCBroker, *grpc.ClientConn
 
 func main() {
 	goplugin.Serve(&goplugin.ServeConfig{
-		HandshakeConfig:  plugin.Handshake,
+		HandshakeConfig:  plugin.Handshake(),
 		VersionedPlugins: map[int]goplugin.PluginSet{plugin.ProtocolVersion + 1: {"plugin": future{}}},
 		GRPCServer:       goplugin.DefaultGRPCServer,
 	})

@@ -39,10 +39,10 @@ var Prototypes = map[string]*sdk.Error{}
 
 func init() {
 	for _, e := range []*sdk.Error{
-		sdk.ErrInvalidRedirectURI, sdk.ErrInvalidClientMetadata, sdk.ErrInvalidSoftwareStatement,
-		sdk.ErrUnapprovedSoftwareStatement, sdk.ErrInvalidRequest, sdk.ErrInvalidToken,
-		sdk.ErrInsufficientScope, sdk.ErrAccessDenied, sdk.ErrTooManyRequests, sdk.ErrServer,
-		sdk.ErrTemporarilyUnavailable,
+		sdk.ErrInvalidRedirectURI(), sdk.ErrInvalidClientMetadata(), sdk.ErrInvalidSoftwareStatement(),
+		sdk.ErrUnapprovedSoftwareStatement(), sdk.ErrInvalidRequest(), sdk.ErrInvalidToken(),
+		sdk.ErrInsufficientScope(), sdk.ErrAccessDenied(), sdk.ErrTooManyRequests(), sdk.ErrServer(),
+		sdk.ErrTemporarilyUnavailable(),
 	} {
 		Prototypes[e.Code] = e
 	}
@@ -193,7 +193,7 @@ func (s Steps) RedirectURIs(ctx context.Context, rc sdk.RegistrationContext) (sd
 	}
 	for i, u := range rc.Client.Metadata.RedirectURIs {
 		if p, err := url.Parse(u); err == nil && p.Hostname() == "evil.example" {
-			return rc, sdk.ErrInvalidRedirectURI.WithDescription("redirect_uris[%d]: host evil.example is not allowed", i)
+			return rc, sdk.ErrInvalidRedirectURI().WithDescription("redirect_uris[%d]: host evil.example is not allowed", i)
 		}
 	}
 	return rc, nil
