@@ -1,0 +1,234 @@
+package hydratest_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/registrar-dcr/registrar/plugins/hydra/internal/hydratest"
+)
+
+// client talks to Hydra directly, never through a proxy, and does not
+// follow redirects, so that a test sees where Hydra sends the browser.
+var client = &http.Client{
+	Transport:     &http.Transport{Proxy: nil},
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// call sends a request and decodes a JSON answer into out (when not nil),
+// failing the test unless the status is want.
+func call(t *testing.T, req *http.Request, want int, out any) *http.Response {
+	t.Helper()
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d: %s", req.Method, req.URL.Path, resp.StatusCode, want, body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			t.Fatalf("%s %s: %v: %s", req.Method, req.URL.Path, err, body)
+		}
+	}
+	return resp
+}
+
+func newRequest(t *testing.T, method, u, contentType string, body []byte) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, u, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	return req
+}
+
+// createClient creates a client through Hydra's admin API with the id and
+// secret the caller chose, as the upstream step will.
+func createClient(t *testing.T, h *hydratest.Server, c map[string]any) {
+	t.Helper()
+	body, _ := json.Marshal(c)
+	var got struct {
+		ClientID string `json:"client_id"`
+	}
+	call(t, newRequest(t, http.MethodPost, h.AdminURL+"/admin/clients", "application/json", body), http.StatusCreated, &got)
+	if got.ClientID != c["client_id"] {
+		t.Fatalf("Hydra created client %q, want the id we chose, %q", got.ClientID, c["client_id"])
+	}
+}
+
+// token asks Hydra's token endpoint for a client_credentials token with
+// client_secret_basic (RFC 6749 §2.3.1, §4.4) and returns the status and
+// the answer.
+func token(t *testing.T, h *hydratest.Server, id, secret string) (int, map[string]any) {
+	t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"registrar.smoke"}}
+	req := newRequest(t, http.MethodPost, h.PublicURL+"/oauth2/token", "application/x-www-form-urlencoded", []byte(form.Encode()))
+	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("token: %v", err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatalf("token: status %d: %v", resp.StatusCode, err)
+	}
+	return resp.StatusCode, out
+}
+
+// TestClientCredentials proves the harness end to end: a client created
+// through the admin API with our client_id and client_secret obtains a
+// client_credentials token at the public token endpoint, introspection
+// says it is active and names the client, a wrong secret is refused, and
+// the running binary is the pinned Version, with the default issuer.
+func TestClientCredentials(t *testing.T) {
+	h := hydratest.Start(t)
+	const id, secret = "smoke-client", "smoke-secret-0123456789abcdefghij"
+	createClient(t, h, map[string]any{
+		"client_id":                  id,
+		"client_secret":              secret,
+		"grant_types":                []string{"client_credentials"},
+		"response_types":             []string{"token"},
+		"token_endpoint_auth_method": "client_secret_basic",
+		"scope":                      "registrar.smoke",
+	})
+
+	status, tok := token(t, h, id, secret)
+	if status != http.StatusOK {
+		t.Fatalf("token: status %d: %v", status, tok)
+	}
+	access, _ := tok["access_token"].(string)
+	if access == "" || !strings.EqualFold(tok["token_type"].(string), "bearer") {
+		t.Fatalf("token answer %v: want a bearer access_token", tok)
+	}
+
+	var intro struct {
+		Active   bool   `json:"active"`
+		ClientID string `json:"client_id"`
+		Scope    string `json:"scope"`
+		Issuer   string `json:"iss"`
+	}
+	form := url.Values{"token": {access}}
+	call(t, newRequest(t, http.MethodPost, h.AdminURL+"/admin/oauth2/introspect", "application/x-www-form-urlencoded", []byte(form.Encode())), http.StatusOK, &intro)
+	if !intro.Active || intro.ClientID != id || intro.Scope != "registrar.smoke" {
+		t.Errorf("introspection = %+v, want active, client_id %q, scope registrar.smoke", intro, id)
+	}
+
+	for name, c := range map[string]struct{ id, secret string }{
+		"wrong secret":   {id, secret + "x"},
+		"unknown client": {"no-such-client", secret},
+	} {
+		t.Run(name, func(t *testing.T) {
+			status, body := token(t, h, c.id, c.secret)
+			if status != http.StatusUnauthorized || body["error"] != "invalid_client" {
+				t.Errorf("token: status %d %v, want 401 invalid_client", status, body)
+			}
+		})
+	}
+
+	var disc struct {
+		Issuer        string `json:"issuer"`
+		TokenEndpoint string `json:"token_endpoint"`
+	}
+	call(t, newRequest(t, http.MethodGet, h.PublicURL+"/.well-known/openid-configuration", "", nil), http.StatusOK, &disc)
+	if disc.Issuer != strings.TrimSuffix(h.Issuer, "/") && disc.Issuer != h.Issuer {
+		t.Errorf("discovery issuer %q, want %q", disc.Issuer, h.Issuer)
+	}
+	if disc.TokenEndpoint != h.PublicURL+"/oauth2/token" {
+		t.Errorf("discovery token_endpoint %q, want %s/oauth2/token", disc.TokenEndpoint, h.PublicURL)
+	}
+
+	var version struct {
+		Version string `json:"version"`
+	}
+	call(t, newRequest(t, http.MethodGet, h.AdminURL+"/version", "", nil), http.StatusOK, &version)
+	if version.Version != hydratest.Version {
+		t.Errorf("Hydra reports version %q, want %s", version.Version, hydratest.Version)
+	}
+}
+
+// TestConfiguredURLs proves that the issuer, the login app and a further
+// setting reach Hydra: discovery names the configured issuer and
+// registration endpoint, and an authorization request is sent to the
+// configured login URL with a login_challenge.
+func TestConfiguredURLs(t *testing.T) {
+	const (
+		issuer   = "https://as.registrar.test/"
+		login    = "http://127.0.0.1:9/login"
+		consent  = "http://127.0.0.1:9/consent"
+		register = "https://registrar.test/register"
+	)
+	h := hydratest.Start(t,
+		hydratest.WithIssuer(issuer),
+		hydratest.WithLoginURL(login),
+		hydratest.WithConsentURL(consent),
+		hydratest.WithSetting("webfinger.oidc_discovery.client_registration_url", register))
+
+	var disc struct {
+		Issuer               string `json:"issuer"`
+		RegistrationEndpoint string `json:"registration_endpoint"`
+	}
+	call(t, newRequest(t, http.MethodGet, h.PublicURL+"/.well-known/openid-configuration", "", nil), http.StatusOK, &disc)
+	if strings.TrimSuffix(disc.Issuer, "/") != strings.TrimSuffix(issuer, "/") {
+		t.Errorf("discovery issuer %q, want %q", disc.Issuer, issuer)
+	}
+	if disc.RegistrationEndpoint != register {
+		t.Errorf("discovery registration_endpoint %q, want %q", disc.RegistrationEndpoint, register)
+	}
+
+	const redirect = "http://127.0.0.1:8080/callback"
+	createClient(t, h, map[string]any{
+		"client_id":                  "native-app",
+		"grant_types":                []string{"authorization_code"},
+		"response_types":             []string{"code"},
+		"redirect_uris":              []string{redirect},
+		"token_endpoint_auth_method": "none",
+		"scope":                      "openid",
+	})
+	q := url.Values{
+		"client_id": {"native-app"}, "response_type": {"code"}, "redirect_uri": {redirect},
+		"scope": {"openid"}, "state": {"state-0123456789"},
+		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"},
+	}
+	resp := call(t, newRequest(t, http.MethodGet, h.PublicURL+"/oauth2/auth?"+q.Encode(), "", nil), http.StatusFound, nil)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != login || loc.Query().Get("login_challenge") == "" {
+		t.Errorf("authorization request redirected to %s, want %s?login_challenge=...", loc, login)
+	}
+}
+
+// TestToolModulePinsVersion keeps the tool module and Version in step: the
+// module requires exactly Version as a tool, with Ory's pop fork that
+// Hydra's own go.mod uses.
+func TestToolModulePinsVersion(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("hydra", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := string(b)
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^tool github\.com/ory/hydra/v2$`),
+		regexp.MustCompile(`(?m)^\s+github\.com/ory/hydra/v2 ` + regexp.QuoteMeta(hydratest.Version) + `( // indirect)?$`),
+		regexp.MustCompile(`(?m)^replace github\.com/gobuffalo/pop/v6 => github\.com/ory/pop/v6 v6\.2\.1-0\.20241121111754-e5dfc0f3344b$`),
+	} {
+		if !want.MatchString(mod) {
+			t.Errorf("hydra/go.mod does not match %s", want)
+		}
+	}
+}
