@@ -398,8 +398,22 @@ func (tw *tripwire) close() {
 	tw.wg.Wait()
 }
 
+// attempts returns each distinct request the tripwire refused, with how
+// many times it came (Hydra's HTTP client retries).
 func (tw *tripwire) attempts() []string {
 	tw.mu.Lock()
 	defer tw.mu.Unlock()
-	return append([]string(nil), tw.seen...)
+	var out []string
+	count := map[string]int{}
+	for _, s := range tw.seen {
+		if count[s]++; count[s] == 1 {
+			out = append(out, s)
+		}
+	}
+	for i, s := range out {
+		if n := count[s]; n > 1 {
+			out[i] = fmt.Sprintf("%s (%d times)", s, n)
+		}
+	}
+	return out
 }

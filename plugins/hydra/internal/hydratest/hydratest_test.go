@@ -3,13 +3,17 @@ package hydratest_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/registrar-dcr/registrar/plugins/hydra/internal/hydratest"
@@ -230,5 +234,62 @@ func TestToolModulePinsVersion(t *testing.T) {
 		if !want.MatchString(mod) {
 			t.Errorf("hydra/go.mod does not match %s", want)
 		}
+	}
+}
+
+// TestHydraStaysOutOfTheWorkspace keeps Hydra's dependencies where they
+// belong: the tool module is not a module of the go.work, and no module of
+// the workspace requires Hydra, so neither the server, the SDK nor a plugin
+// builds with them.
+func TestHydraStaysOutOfTheWorkspace(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Path}}", "all").Output()
+	if err != nil {
+		t.Fatalf("go list -m all: %v", err)
+	}
+	mods := strings.Fields(string(out))
+	if len(mods) < 20 || !slices.Contains(mods, "github.com/registrar-dcr/registrar/sdk") {
+		t.Fatalf("go list -m all printed %d modules, not the workspace's: %v", len(mods), mods)
+	}
+	for _, m := range mods {
+		if m == "github.com/ory/hydra/v2" || strings.HasSuffix(m, "/hydratest/hydra") {
+			t.Errorf("the workspace's build list holds %s: the Hydra tool module must stay out of go.work and of every go.mod", m)
+		}
+	}
+}
+
+// recorder is a testing.TB whose Errorf is recorded instead of failing the
+// test, to see what Start reports at cleanup.
+type recorder struct {
+	testing.TB
+	mu     sync.Mutex
+	errors []string
+}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+// TestTripwire proves that Hydra cannot reach the network unnoticed: a
+// client whose sector_identifier_uri names a host off loopback makes Hydra
+// fetch it (OIDC Dynamic Client Registration §5), the tripwire proxy
+// refuses the request, Hydra refuses the client, and Start fails the test
+// at cleanup naming the host.
+func TestTripwire(t *testing.T) {
+	rec := &recorder{}
+	t.Run("hydra", func(t *testing.T) {
+		rec.TB = t
+		h := hydratest.Start(rec)
+		body, _ := json.Marshal(map[string]any{
+			"client_id":             "sector-client",
+			"redirect_uris":         []string{"https://app.registrar.test/cb"},
+			"sector_identifier_uri": "https://sector.registrar.test/uris.json",
+			"subject_type":          "pairwise",
+		})
+		call(t, newRequest(t, http.MethodPost, h.AdminURL+"/admin/clients", "application/json", body), http.StatusBadRequest, nil)
+	})
+	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "CONNECT sector.registrar.test:443") {
+		t.Errorf("Start reported %q at cleanup, want the tripped CONNECT sector.registrar.test:443", rec.errors)
 	}
 }
