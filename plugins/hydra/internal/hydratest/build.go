@@ -101,6 +101,12 @@ func build() (string, error) {
 	if usable(bin) { // another process built it while this one waited
 		return bin, nil
 	}
+	// Under the lock, a temporary file left here is a build that died.
+	if old, err := filepath.Glob(filepath.Join(cache, "hydra-*")); err == nil {
+		for _, f := range old {
+			_ = os.Remove(f)
+		}
+	}
 	tmp := filepath.Join(cache, fmt.Sprintf("hydra-%d%s", os.Getpid(), exe))
 	defer os.Remove(tmp)
 	cmd := exec.Command(goBin, buildArgs(tmp)...)

@@ -222,7 +222,7 @@ func start(t testing.TB, bin string, o *options, tw *tripwire, out io.Writer) (*
 		if s.log.contains("address already in use") {
 			return nil, fmt.Errorf("%w: %v", errPortTaken, err)
 		}
-		return nil, fmt.Errorf("Ory Hydra %s did not start: %v (its log is above)", Version, err)
+		return nil, fmt.Errorf("hydra %s did not start: %v (its log is above)", Version, err)
 	}
 	return s, nil
 }
