@@ -132,11 +132,13 @@ func usable(path string) bool {
 
 // buildHint names the likely missing piece behind a failed build.
 func buildHint(out []byte) string {
+	has := func(s string) bool { return bytes.Contains(out, []byte(s)) }
 	switch {
-	case bytes.Contains(out, []byte("dial tcp")), bytes.Contains(out, []byte("proxy.golang.org")),
-		bytes.Contains(out, []byte("GOPROXY")), bytes.Contains(out, []byte("GOFLAGS=-mod=mod")):
+	case has("dial tcp"), has("GOPROXY"), has("proxy.golang.org"), has("no such host"):
 		return "\nthe module proxy could not be reached: the first build downloads Hydra's modules (GOPROXY, network)"
-	case bytes.Contains(out, []byte("cgo")), bytes.Contains(out, []byte("C compiler")):
+	case has("missing go.sum entry"):
+		return "\nthe tool module's go.sum is incomplete: run GOWORK=off go mod tidy in it"
+	case has("cgo"), has("C compiler"), has("gcc"):
 		return "\nthe C toolchain failed: -tags sqlite needs cgo and a working C compiler (go env CC)"
 	}
 	return ""
