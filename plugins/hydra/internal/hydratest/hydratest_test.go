@@ -2,10 +2,12 @@ package hydratest_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -99,6 +101,7 @@ func token(t *testing.T, h *hydratest.Server, id, secret string) (int, map[strin
 // says it is active and names the client, a wrong secret is refused, and
 // the running binary is the pinned Version, with the default issuer.
 func TestClientCredentials(t *testing.T) {
+	t.Parallel()
 	h := hydratest.Start(t)
 	const id, secret = "smoke-client", "smoke-secret-0123456789abcdefghij"
 	createClient(t, h, map[string]any{
@@ -164,11 +167,13 @@ func TestClientCredentials(t *testing.T) {
 	}
 }
 
-// TestConfiguredURLs proves that the issuer, the login app and a further
-// setting reach Hydra: discovery names the configured issuer and
-// registration endpoint, and an authorization request is sent to the
-// configured login URL with a login_challenge.
+// TestConfiguredURLs proves that the issuer, the login and consent apps
+// and a further setting reach Hydra: discovery names the configured issuer
+// and registration endpoint, and an authorization code flow goes through
+// the configured login and consent URLs to an ID token from the configured
+// issuer.
 func TestConfiguredURLs(t *testing.T) {
+	t.Parallel()
 	const (
 		issuer   = "https://as.registrar.test/"
 		login    = "http://127.0.0.1:9/login"
@@ -193,7 +198,16 @@ func TestConfiguredURLs(t *testing.T) {
 		t.Errorf("discovery registration_endpoint %q, want %q", disc.RegistrationEndpoint, register)
 	}
 
-	const redirect = "http://127.0.0.1:8080/callback"
+	// A public native client (RFC 8252) completes an authorization code
+	// flow with PKCE S256 (RFC 7636 Appendix B's verifier), the test playing
+	// the login and consent apps: Hydra must send the browser to the
+	// configured URLs, and the ID token must name the configured issuer.
+	const (
+		redirect  = "http://127.0.0.1:8080/callback"
+		verifier  = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+		challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+		state     = "state-0123456789"
+	)
 	createClient(t, h, map[string]any{
 		"client_id":                  "native-app",
 		"grant_types":                []string{"authorization_code"},
@@ -202,18 +216,80 @@ func TestConfiguredURLs(t *testing.T) {
 		"token_endpoint_auth_method": "none",
 		"scope":                      "openid",
 	})
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Transport: client.Transport, CheckRedirect: client.CheckRedirect, Jar: jar}
+	// redirected sends the browser's GET and returns where Hydra sends it
+	// (302 or 303).
+	redirected := func(u string) *url.URL {
+		t.Helper()
+		resp, err := browser.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, err := url.Parse(resp.Header.Get("Location"))
+		if (resp.StatusCode != http.StatusFound && resp.StatusCode != http.StatusSeeOther) || err != nil {
+			t.Fatalf("GET %s: status %d, Location %q, want a 302 or 303", resp.Request.URL.Path, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		return loc
+	}
+	// accept accepts a login or consent request through the admin API and
+	// returns where Hydra sends the browser next.
+	accept := func(kind, challenge string, body map[string]any) string {
+		t.Helper()
+		b, _ := json.Marshal(body)
+		u := h.AdminURL + "/admin/oauth2/auth/requests/" + kind + "/accept?" + kind + "_challenge=" + url.QueryEscape(challenge)
+		var out struct {
+			RedirectTo string `json:"redirect_to"`
+		}
+		call(t, newRequest(t, http.MethodPut, u, "application/json", b), http.StatusOK, &out)
+		return out.RedirectTo
+	}
+	base := func(u *url.URL) string { return u.Scheme + "://" + u.Host + u.Path }
+
 	q := url.Values{
 		"client_id": {"native-app"}, "response_type": {"code"}, "redirect_uri": {redirect},
-		"scope": {"openid"}, "state": {"state-0123456789"},
-		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"},
+		"scope": {"openid"}, "state": {state}, "code_challenge": {challenge}, "code_challenge_method": {"S256"},
 	}
-	resp := call(t, newRequest(t, http.MethodGet, h.PublicURL+"/oauth2/auth?"+q.Encode(), "", nil), http.StatusFound, nil)
-	loc, err := url.Parse(resp.Header.Get("Location"))
+	loc := redirected(h.PublicURL + "/oauth2/auth?" + q.Encode())
+	if base(loc) != login || loc.Query().Get("login_challenge") == "" {
+		t.Fatalf("authorization request redirected to %s, want %s?login_challenge=...", loc, login)
+	}
+	loc = redirected(accept("login", loc.Query().Get("login_challenge"), map[string]any{"subject": "user-1"}))
+	if base(loc) != consent || loc.Query().Get("consent_challenge") == "" {
+		t.Fatalf("login redirected to %s, want %s?consent_challenge=...", loc, consent)
+	}
+	loc = redirected(accept("consent", loc.Query().Get("consent_challenge"), map[string]any{"grant_scope": []string{"openid"}}))
+	if base(loc) != redirect || loc.Query().Get("state") != state || loc.Query().Get("code") == "" {
+		t.Fatalf("consent redirected to %s, want %s?code=...&state=%s", loc, redirect, state)
+	}
+
+	form := url.Values{
+		"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {redirect},
+		"client_id": {"native-app"}, "code_verifier": {verifier},
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+		IDToken     string `json:"id_token"`
+	}
+	call(t, newRequest(t, http.MethodPost, h.PublicURL+"/oauth2/token", "application/x-www-form-urlencoded", []byte(form.Encode())), http.StatusOK, &tok)
+	parts := strings.Split(tok.IDToken, ".")
+	if tok.AccessToken == "" || len(parts) != 3 {
+		t.Fatalf("token answer: access_token %q, id_token %q: want both", tok.AccessToken, tok.IDToken)
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := loc.Scheme + "://" + loc.Host + loc.Path; got != login || loc.Query().Get("login_challenge") == "" {
-		t.Errorf("authorization request redirected to %s, want %s?login_challenge=...", loc, login)
+	var claims struct {
+		Issuer  string `json:"iss"`
+		Subject string `json:"sub"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSuffix(claims.Issuer, "/") != strings.TrimSuffix(issuer, "/") || claims.Subject != "user-1" {
+		t.Errorf("ID token iss %q sub %q, want %q and user-1", claims.Issuer, claims.Subject, issuer)
 	}
 }
 
@@ -277,6 +353,7 @@ func (r *recorder) Errorf(format string, args ...any) {
 // refuses the request, Hydra refuses the client, and Start fails the test
 // at cleanup naming the host.
 func TestTripwire(t *testing.T) {
+	t.Parallel()
 	rec := &recorder{}
 	t.Run("hydra", func(t *testing.T) {
 		rec.TB = t
