@@ -7,13 +7,16 @@ LDFLAGS  := -s -w -X github.com/registrar-dcr/registrar/server/cli.Version=$(VER
 CONFIG   ?= config.hcl
 TOKEN_FILE := data/initial_access_token
 
-# The repository is four modules tied together by go.work: the server (.),
+# The repository is five modules tied together by go.work: the server (.),
 # the SDK plugin authors import (sdk), the mongodb store plugin and the FerretDB
-# test server only its tests use. `./...` stops at a nested module, so the
-# targets name every package of every module by import path instead.
+# test server only its tests use, and plugins/hydra (for now its Hydra test
+# harness). `./...` stops at a nested module, so the targets name every
+# package of every module by import path instead. The Ory Hydra the tests run
+# is pinned as a tool in a sixth module, kept out of go.work (HYDRA_TOOL).
 PKGS        := github.com/registrar-dcr/registrar/...
 MODULE_DIRS  = $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+HYDRA_TOOL  := plugins/hydra/internal/hydratest/hydra
 
 .DEFAULT_GOAL := help
 
@@ -21,8 +24,9 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-PLUGINS    := $(notdir $(patsubst %/,%,$(wildcard plugins/*/) $(wildcard examples/plugins/*/)))
-GO_PLUGINS := $(filter-out node-validator,$(PLUGINS))
+# A Go plugin is a directory of plugins/ or examples/plugins/ with a main.go:
+# not node-validator (Node), nor plugins/hydra while it holds only its harness.
+GO_PLUGINS := $(notdir $(patsubst %/main.go,%,$(wildcard plugins/*/main.go examples/plugins/*/main.go)))
 
 .PHONY: build
 build: ## Build bin/registrar, the load generator and every plugin into bin/plugins/
@@ -67,8 +71,14 @@ token: build ## Issue an initial access token for the default profile of config.
 NODE_CHECK := examples/clients/oauth4webapi
 MCP_CHECK  := examples/clients/mcp-sdk
 
+.PHONY: hydra
+hydra: ## Build the Ory Hydra the tests run into its cache, or reuse it; link it as bin/hydra
+	@mkdir -p $(BIN)
+	@echo "==> Ory Hydra (pinned in $(HYDRA_TOOL)/go.mod; the first build compiles it with cgo: minutes)"
+	@hydra=$$($(GO) run ./plugins/hydra/internal/hydratest/buildhydra) && ln -sfn "$$hydra" $(BIN)/hydra && echo "$(BIN)/hydra -> $$hydra"
+
 .PHONY: test
-test: node-deps ## Run every test (race detector on)
+test: node-deps hydra ## Run every test (race detector on; builds Hydra first, outside any test timeout)
 	$(GO) test -race -count=1 $(PKGS)
 
 .PHONY: node-deps
@@ -114,10 +124,10 @@ verify: proto lint ## Regenerate, then fail if generated code differs from what 
 	@test -z "$$(git status --porcelain -- $(GENERATED))" || { git status --porcelain -- $(GENERATED); echo "generated files not committed"; exit 1; }
 
 .PHONY: lint
-lint: ## gofmt, go vet, go mod tidy -diff of every module, staticcheck
+lint: ## gofmt, go vet, go mod tidy -diff of every module (and the Hydra tool module), staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
-	@for d in $(MODULE_DIRS); do \
+	@for d in $(MODULE_DIRS) $(CURDIR)/$(HYDRA_TOOL); do \
 		echo "go mod tidy -diff ($$d)"; \
 		(cd $$d && GOWORK=off $(GO) mod tidy -diff) || exit 1; \
 	done

@@ -1,0 +1,3 @@
+module github.com/registrar-dcr/registrar/plugins/hydra
+
+go 1.26.0
