@@ -109,7 +109,7 @@ func serve(args []string, _, stderr io.Writer) int {
 	fs := flag.NewFlagSet("registrar serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "config.hcl", "configuration `file`")
-	listen := fs.String("listen", "", "listen on `host:port` instead of the file's server.listen; public_base_url\nthen becomes http://host:port unless -public-base-url is given")
+	listen := fs.String("listen", "", "listen on `host:port` instead of the file's server.listen; a public_base_url\nleft at its default then becomes http://host:port unless -public-base-url is given")
 	baseURL := fs.String("public-base-url", "", "`URL` replacing the file's server.public_base_url (registration_client_uri)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -122,11 +122,19 @@ func serve(args []string, _, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
-	if err := cfg.Server.OverrideListen(*listen, *baseURL); err != nil {
+	kept, err := cfg.Server.OverrideListen(*listen, *baseURL)
+	if err != nil {
 		fmt.Fprintf(stderr, "registrar serve: %v\n", err)
 		return 2
 	}
 	log := app.NewLogger(cfg.Log, stderr)
+	switch {
+	case kept:
+		log.Warn("-listen keeps the configured public_base_url; registration_client_uri names it (-public-base-url changes it)",
+			"listen", cfg.Server.Listen, "public_base_url", cfg.Server.PublicBaseURL)
+	case *listen != "" && *baseURL == "":
+		log.Info("public_base_url follows -listen", "listen", cfg.Server.Listen, "public_base_url", cfg.Server.PublicBaseURL)
+	}
 	// What check would say about the plugin executables, before any
 	// starts: a wrong checksum stops serve here, pointing at its line,
 	// and a warning (dev_mode; an optional plugin that cannot start) is

@@ -279,10 +279,14 @@ func TestServePluginChecks(t *testing.T) {
 }
 
 // TestServeListenOverride: serve -listen runs on another address than the
-// file's, and registration_client_uri follows it (or names
-// -public-base-url when given); a bad value is a usage error.
+// file's, and registration_client_uri follows it when the file left
+// public_base_url at its default, keeps the file's own public_base_url (a
+// TLS proxy's) otherwise, or names -public-base-url when given; the log
+// says which; a bad value is a usage error.
 func TestServeListenOverride(t *testing.T) {
 	path := writeConfig(t, fmt.Sprintf(validConfig, "127.0.0.1:1")) // the file's address is never used
+	proxied := writeConfig(t, strings.Replace(fmt.Sprintf(validConfig, "127.0.0.1:1"),
+		"server {\n", "server {\n  public_base_url = \"https://dcr.example.com\"\n", 1))
 	token := strings.TrimPrefix(tokenEnv, "CLI_TOKEN=")
 	free := func() string {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -294,16 +298,25 @@ func TestServeListenOverride(t *testing.T) {
 	}
 	tests := []struct {
 		name     string
+		config   string // "": path
 		base     string // -public-base-url; "" for none
 		wantBase string // "": http:// + the -listen address
+		wantLog  string // in the log
 	}{
-		{name: "listen"},
+		{name: "listen", wantLog: "[INFO]  registrar: public_base_url follows -listen"},
 		{name: "listen_and_base", base: "https://dcr.example.com/", wantBase: "https://dcr.example.com"},
+		{name: "listen_keeps_configured_base", config: proxied, wantBase: "https://dcr.example.com",
+			wantLog: "[WARN]  registrar: -listen keeps the configured public_base_url; registration_client_uri names it (-public-base-url changes it): listen=127.0.0.1:"},
+		{name: "listen_and_base_over_configured", config: proxied, base: "https://other.example.com", wantBase: "https://other.example.com"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			addr := free()
-			args := []string{"serve", "-config", path, "-listen", addr}
+			config := path
+			if tt.config != "" {
+				config = tt.config
+			}
+			args := []string{"serve", "-config", config, "-listen", addr}
 			if tt.base != "" {
 				args = append(args, "-public-base-url", tt.base)
 			}
@@ -341,6 +354,9 @@ func TestServeListenOverride(t *testing.T) {
 			}
 			if uri, _ := m["registration_client_uri"].(string); uri != want+"/connect/dcr/"+m["client_id"].(string) {
 				t.Errorf("registration_client_uri = %q, want %s/connect/dcr/{client_id}", uri, want)
+			}
+			if !strings.Contains(logs.String(), tt.wantLog) || !strings.Contains(logs.String(), "public_base_url="+want) {
+				t.Errorf("log lacks %q and public_base_url=%s:\n%s", tt.wantLog, want, logs.String())
 			}
 		})
 	}

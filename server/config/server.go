@@ -166,24 +166,32 @@ func (d *decoder) decodeLog(block *hcl.Block) Log {
 // OverrideListen replaces the server block's listen and public_base_url
 // after Load, for "registrar serve -listen ADDR -public-base-url URL" (run
 // on another port without editing the file). Each non-empty argument is
-// checked as the attribute it replaces is; an empty one changes nothing,
-// except that a new listen without a new public base URL also replaces
-// public_base_url with its default for that address ("http://" + listen,
-// "localhost" for a wildcard host), so that registration_client_uri
-// (RFC 7592 §3) names the address actually served. On error s is
-// unchanged.
-func (s *Server) OverrideListen(listen, publicBaseURL string) error {
+// checked as the attribute it replaces is; an empty one changes nothing.
+//
+// A new listen without a new public base URL moves public_base_url with it
+// ("http://" + listen, "localhost" for a wildcard host) only when the file
+// left public_base_url at its default for the file's listen (unset, or set
+// to that same URL): registration_client_uri (RFC 7592 §3) then names the
+// address actually served. A public_base_url the file chose otherwise, such
+// as the https URL of a TLS proxy in front, is kept, and kept reports it, so
+// that -listen never points clients at http on their own machine. On error
+// s is unchanged.
+func (s *Server) OverrideListen(listen, publicBaseURL string) (kept bool, err error) {
 	base := s.PublicBaseURL
 	if listen != "" {
 		if problem := checkListen(listen); problem != "" {
-			return fmt.Errorf("listen: %s", problem)
+			return false, fmt.Errorf("listen: %s", problem)
 		}
-		base = baseURLFromListen(listen)
+		if s.PublicBaseURL == baseURLFromListen(s.Listen) {
+			base = baseURLFromListen(listen)
+		} else {
+			kept = publicBaseURL == ""
+		}
 	}
 	if publicBaseURL != "" {
 		v, problem := checkBaseURL(publicBaseURL)
 		if problem != "" {
-			return fmt.Errorf("public base URL: %s; got %q", problem, publicBaseURL)
+			return false, fmt.Errorf("public base URL: %s; got %q", problem, publicBaseURL)
 		}
 		base = v
 	}
@@ -191,5 +199,5 @@ func (s *Server) OverrideListen(listen, publicBaseURL string) error {
 		s.Listen = listen
 	}
 	s.PublicBaseURL = base
-	return nil
+	return kept, nil
 }

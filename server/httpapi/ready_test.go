@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -163,5 +164,80 @@ func TestReadyzOneRunPerCheck(t *testing.T) {
 			t.Fatal("readyz did not recover after the check did")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestReadyzServesFreshResult: /readyz is unauthenticated and not rate
+// limited, and a check may write (the SQLite heartbeat), so polls within
+// the fresh interval share one run of each check, passing or failing, and
+// a poll after it runs the check again.
+func TestReadyzServesFreshResult(t *testing.T) {
+	tests := []struct {
+		name     string
+		fresh    time.Duration
+		fail     bool
+		polls    int
+		pause    time.Duration // between polls
+		status   int
+		wantRuns int32
+	}{
+		{name: "healthy, polled in a loop", fresh: time.Hour, polls: 50, status: 200, wantRuns: 1},
+		{name: "failing, polled in a loop", fresh: time.Hour, fail: true, polls: 50, status: 503, wantRuns: 1},
+		{name: "default interval", polls: 50, status: 200, wantRuns: 1},
+		{name: "polls after the interval run again", fresh: 5 * time.Millisecond, polls: 3,
+			pause: 20 * time.Millisecond, status: 200, wantRuns: 3},
+		{name: "negative interval runs every poll", fresh: -1, polls: 5, status: 200, wantRuns: 5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var runs atomic.Int32
+			check := func(context.Context) error {
+				runs.Add(1)
+				if tc.fail {
+					return errors.New("disk full")
+				}
+				return nil
+			}
+			h := NewHandler(nil, Options{Ready: map[string]Checker{"store": check}, ReadyFresh: tc.fresh})
+			for i := range tc.polls {
+				if i > 0 {
+					time.Sleep(tc.pause)
+				}
+				if status, _, _ := readyz(t, h); status != tc.status {
+					t.Fatalf("poll %d: status = %d, want %d", i, status, tc.status)
+				}
+			}
+			if n := runs.Load(); n != tc.wantRuns {
+				t.Errorf("%d polls ran the check %d times, want %d", tc.polls, n, tc.wantRuns)
+			}
+		})
+	}
+}
+
+// TestReadyzFreshConcurrentPolls: concurrent polls in a burst share one
+// run too (they join the run in flight, then its fresh result).
+func TestReadyzFreshConcurrentPolls(t *testing.T) {
+	var runs atomic.Int32
+	check := func(context.Context) error {
+		runs.Add(1)
+		time.Sleep(10 * time.Millisecond)
+		return nil
+	}
+	h := NewHandler(nil, Options{Ready: map[string]Checker{"store": check}, ReadyFresh: time.Hour})
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			if rec.Code != 200 {
+				t.Errorf("status = %d, want 200", rec.Code)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := runs.Load(); n != 1 {
+		t.Errorf("40 concurrent polls ran the check %d times, want 1", n)
 	}
 }

@@ -29,6 +29,12 @@ type Options struct {
 	Ready map[string]Checker
 	// ReadyTimeout bounds each readiness check; 0 means 2s.
 	ReadyTimeout time.Duration
+	// ReadyFresh is how long the result of a readiness check answers
+	// /readyz before a poll runs the check again; 0 means 1s, negative
+	// means every poll runs it. /readyz is unauthenticated and not rate
+	// limited, and a check may write (the SQLite store's heartbeat), so
+	// polling it in a loop runs each check at most once per ReadyFresh.
+	ReadyFresh time.Duration
 	// Logger receives access and error logs. Secrets never reach it.
 	Logger hclog.Logger
 	// CORSOrigins are the browser origins allowed by at least one
@@ -59,7 +65,7 @@ func NewHandler(p *pipeline.Pipeline, opts Options) http.Handler {
 		opts.MaxBodyBytes = 64 << 10
 	}
 	h := &handler{p: p, opts: opts, log: opts.Logger,
-		ready: newReadiness(opts.Ready, opts.ReadyTimeout, opts.Logger)}
+		ready: newReadiness(opts.Ready, opts.ReadyTimeout, opts.ReadyFresh, opts.Logger)}
 	if opts.RateLimit != nil {
 		h.limiter = newLimiter(*opts.RateLimit)
 	}

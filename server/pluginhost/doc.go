@@ -14,7 +14,10 @@
 //     call sees it die (or on the next call after a failed start's
 //     exponential backoff): concurrent calls wait for that one start or
 //     their own deadline, whichever comes first, and never queue behind a
-//     lock, so the request after a crash normally succeeds.
+//     lock, so the request after a crash normally succeeds;
+//   - kill and restart the same way a plugin that is hung (alive but
+//     deadlocked): maxMisses consecutive calls that miss their deadline,
+//     with no call answered in between.
 //
 // A plugin that fails to start stops the server unless it is optional; an
 // optional plugin is retried on use and reported by /readyz meanwhile.

@@ -21,6 +21,13 @@ const (
 	maxBackoff = 30 * time.Second
 )
 
+// maxMisses is how many consecutive calls to one instance may miss their
+// deadline before the host takes the plugin for hung (deadlocked, or stuck
+// in a call that ignores its context), kills it and restarts it. A call the
+// plugin answers, successfully or with an error of its own, resets the
+// count.
+const maxMisses = 3
+
 // Host owns the configured plugins.
 type Host struct {
 	log     hclog.Logger
@@ -179,8 +186,9 @@ type instance interface {
 
 var _ instance = (*plugin.Instance)(nil)
 
-// supervisor keeps one plugin running. A plugin that exited is restarted
-// once, in the background: every call that needs it meanwhile waits for
+// supervisor keeps one plugin running. A plugin that exited, or that
+// missed the deadline of maxMisses consecutive calls, is (killed and)
+// restarted once, in the background: every call that needs it meanwhile waits for
 // that one start or for its own deadline, whichever comes first, and never
 // holds a lock while it waits. A start that fails sets a backoff
 // (backoff(failures) after the failure) during which calls answer
@@ -198,6 +206,7 @@ type supervisor struct {
 	starting    chan struct{} // closed when the start in progress ends; nil when none
 	cancelStart context.CancelFunc
 	failures    int       // consecutive failed starts
+	misses      int       // consecutive calls to inst that missed their deadline
 	retryAt     time.Time // no start before this
 	lastErr     error     // why the last start failed
 	stopped     bool
@@ -247,7 +256,7 @@ func (s *supervisor) start(ctx context.Context) error {
 		s.failedLocked(err)
 		return err
 	}
-	s.inst, s.failures, s.retryAt, s.lastErr = in, 0, time.Time{}, nil
+	s.inst, s.failures, s.retryAt, s.lastErr, s.misses = in, 0, time.Time{}, nil, 0
 	return nil
 }
 
@@ -274,16 +283,16 @@ func (s *supervisor) current() instance {
 
 // restartLocked begins a start in the background, unless one is in
 // progress, and returns the channel closed when it ends. The instance it
-// replaces, if any, is killed first. s.mu is held.
-func (s *supervisor) restartLocked() <-chan struct{} {
+// replaces, if any, is killed first; why is logged with it. s.mu is held.
+func (s *supervisor) restartLocked(why string) <-chan struct{} {
 	if s.starting != nil {
 		return s.starting
 	}
 	if s.inst != nil {
-		s.log.Warn("plugin exited; restarting", "plugin", s.cfg.Name)
+		s.log.Warn(why, "plugin", s.cfg.Name)
 	}
 	old := s.inst
-	s.inst = nil
+	s.inst, s.misses = nil, 0
 	done := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	s.starting, s.cancelStart = done, cancel
@@ -302,7 +311,7 @@ func (s *supervisor) restartLocked() <-chan struct{} {
 			s.log.Error("plugin restart failed", "plugin", s.cfg.Name, "failures", s.failures,
 				"next_attempt_in", backoff(s.failures), "error", err)
 		default:
-			s.inst, s.failures, s.retryAt, s.lastErr = in, 0, time.Time{}, nil
+			s.inst, s.failures, s.retryAt, s.lastErr, s.misses = in, 0, time.Time{}, nil, 0
 			s.log.Info("plugin restarted", "plugin", s.cfg.Name)
 		}
 		s.starting, s.cancelStart = nil, nil
@@ -341,7 +350,7 @@ func (s *supervisor) instance(ctx context.Context) (instance, error) {
 			return nil, fmt.Errorf("plugin %q is down, next restart in %s: %w",
 				s.cfg.Name, wait.Round(time.Millisecond), sdk.ErrUnavailable)
 		}
-		done = s.restartLocked()
+		done = s.restartLocked("plugin exited; restarting")
 	}
 	s.mu.Unlock()
 
@@ -372,14 +381,45 @@ func (s *supervisor) exited(in instance) {
 		return
 	}
 	if s.failures == 0 || !s.now().Before(s.retryAt) {
-		s.restartLocked()
+		s.restartLocked("plugin exited; restarting")
 	}
+}
+
+// answered records that in answered a call before its deadline: it is not
+// hung, whatever its answer.
+func (s *supervisor) answered(in instance) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inst == in {
+		s.misses = 0
+	}
+}
+
+// missed records that a call to in missed its deadline. At maxMisses in a
+// row the plugin is taken for hung: a deadlocked plugin never exits, so
+// without this it would answer 503 until the server restarts. It is
+// killed, and restarted in the background as after a crash; calls
+// meanwhile wait for that start.
+func (s *supervisor) missed(in instance) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped || s.inst != in || s.starting != nil {
+		return
+	}
+	s.misses++
+	if s.misses < maxMisses {
+		return
+	}
+	s.log.Error("plugin missed the deadline of consecutive calls; killing it",
+		"plugin", s.cfg.Name, "calls", s.misses, "timeout", s.cfg.Timeout)
+	s.restartLocked("plugin is hung; restarting")
 }
 
 // call runs fn on a running instance. The plugin's per-call timeout bounds
 // the whole call: the wait for an instance that is (re)starting and fn.
-// A deadline is answered as sdk.ErrUnavailable; a call that fails because
-// the plugin died starts its restart.
+// A deadline is answered as sdk.ErrUnavailable, and maxMisses of them in a
+// row restart the plugin (missed); a call that fails because the plugin
+// died starts its restart.
 func (s *supervisor) call(ctx context.Context, fn func(context.Context, instance) error) error {
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
@@ -389,14 +429,20 @@ func (s *supervisor) call(ctx context.Context, fn func(context.Context, instance
 	}
 	err = fn(cctx, in)
 	if err == nil {
+		s.answered(in)
 		return nil
 	}
 	if cctx.Err() != nil && ctx.Err() == nil {
 		s.log.Warn("plugin call exceeded its deadline", "plugin", s.cfg.Name, "timeout", s.cfg.Timeout)
+		s.missed(in)
 		return fmt.Errorf("plugin %q did not answer within %s: %w", s.cfg.Name, s.cfg.Timeout,
 			errors.Join(err, sdk.ErrUnavailable))
 	}
-	if errors.Is(err, sdk.ErrUnavailable) {
+	if !errors.Is(err, sdk.ErrUnavailable) {
+		if cctx.Err() == nil {
+			s.answered(in) // an answer of the plugin's own, such as a rejection
+		}
+	} else {
 		// The connection may have broken because the process is dying.
 		// Give it a moment to be seen as exited, then restart it at once,
 		// so that the next call finds it running instead of failing on
@@ -424,7 +470,9 @@ func awaitExit(in instance, grace time.Duration) {
 }
 
 // health reports whether the plugin can serve. It does not restart a
-// plugin that exited: the next call does.
+// plugin that exited: the next call does. Nor does a health check that
+// times out count toward maxMisses: a plugin's health may wait on its own
+// dependency (a database), which killing the plugin does not mend.
 func (s *supervisor) health(ctx context.Context) error {
 	s.mu.Lock()
 	in, starting := s.inst, s.starting != nil

@@ -320,3 +320,82 @@ func TestCrashStartsRestart(t *testing.T) {
 		t.Errorf("%d starts, want 1", n)
 	}
 }
+
+// TestHungPluginRestarted: a plugin that misses the deadline of maxMisses
+// consecutive calls, without ever exiting (deadlocked), is killed and
+// restarted in the background; a call it answers before its deadline,
+// successfully or with an error of its own, resets the count, while a call
+// its caller gave up on, or one answered with an outage, neither counts nor
+// resets.
+func TestHungPluginRestarted(t *testing.T) {
+	const timeout = 20 * time.Millisecond
+	hangs := func(ctx context.Context, _ instance) error { <-ctx.Done(); return ctx.Err() }
+	rejects := func(context.Context, instance) error {
+		return sdk.ErrInvalidRedirectURI().WithDescription("refused")
+	}
+	outage := func(context.Context, instance) error { return fmt.Errorf("db down: %w", sdk.ErrUnavailable) }
+	type step struct {
+		fn     func(context.Context, instance) error
+		cancel bool // the caller gives up before the deadline
+		ok     bool // the call succeeds
+	}
+	miss, ok, reject, down := step{fn: hangs}, step{fn: noop, ok: true}, step{fn: rejects}, step{fn: outage}
+	gaveUp := step{fn: hangs, cancel: true}
+	tests := []struct {
+		name        string
+		steps       []step
+		wantRestart bool
+	}{
+		{name: "misses below the limit", steps: []step{miss, miss}},
+		{name: "consecutive misses", steps: []step{miss, miss, miss}, wantRestart: true},
+		{name: "an answer resets", steps: []step{miss, miss, ok, miss, miss}},
+		{name: "a rejection resets", steps: []step{miss, miss, reject, miss, miss}},
+		{name: "the caller giving up neither counts nor resets", steps: []step{miss, miss, gaveUp, gaveUp, gaveUp}},
+		{name: "misses around a caller giving up", steps: []step{miss, gaveUp, miss, miss}, wantRestart: true},
+		{name: "misses around an outage", steps: []step{miss, miss, down, miss}, wantRestart: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &starter{next: func(context.Context) (instance, error) { return &fakeInstance{}, nil }}
+			s := newTestSupervisor(t, timeout, st, nil)
+			old := running(s)
+			for i, step := range tc.steps {
+				ctx := t.Context()
+				if step.cancel {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, timeout/4)
+					defer cancel()
+				}
+				err := s.call(ctx, step.fn)
+				if (err == nil) != step.ok {
+					t.Fatalf("step %d: %v", i, err)
+				}
+			}
+			if tc.wantRestart {
+				deadline := time.Now().Add(5 * time.Second)
+				for s.current() == nil && time.Now().Before(deadline) {
+					time.Sleep(time.Millisecond)
+				}
+			}
+			if got := st.starts.Load() == 1; got != tc.wantRestart {
+				t.Errorf("%d starts, want a restart: %v", st.starts.Load(), tc.wantRestart)
+			}
+			if old.killed.Load() != tc.wantRestart {
+				t.Errorf("old instance killed: %v, want %v", old.killed.Load(), tc.wantRestart)
+			}
+			var got instance
+			if err := s.call(t.Context(), func(_ context.Context, in instance) error { got = in; return nil }); err != nil {
+				t.Fatalf("call after: %v", err)
+			}
+			if (got != instance(old)) != tc.wantRestart {
+				t.Errorf("the call after was served by the old instance: %v, want %v", got == instance(old), !tc.wantRestart)
+			}
+			s.mu.Lock()
+			misses := s.misses
+			s.mu.Unlock()
+			if misses != 0 {
+				t.Errorf("misses = %d after an answered call, want 0", misses)
+			}
+		})
+	}
+}

@@ -20,6 +20,10 @@ import (
 // Validate (testimpl.CrashClientName).
 const crashClientName = "testplugin: crash now"
 
+// hangClientName makes the SDK's test plugin block in the middle of
+// Validate, ignoring its context (testimpl.HangClientName).
+const hangClientName = "testplugin: hang now"
+
 // TestRealPluginCrashRestartsOnce runs the SDK's test plugin as a real
 // subprocess: a validator call that crashes it answers ErrUnavailable, and
 // the calls that follow, many at once, are served by one restarted
@@ -77,6 +81,82 @@ func TestRealPluginCrashRestartsOnce(t *testing.T) {
 	wg.Wait()
 	if n := strings.Count(logs.String(), "plugin restarted"); n != 1 {
 		t.Errorf("%d restarts in the log, want 1:\n%s", n, logs.String())
+	}
+	if err := h.Checks()["plugin:tp"](context.Background()); err != nil {
+		t.Errorf("health after the restart: %v", err)
+	}
+}
+
+// TestRealPluginHangRestarts runs the SDK's test plugin as a real
+// subprocess whose Validate hangs, ignoring its context, and never exits:
+// maxMisses calls in a row that miss their deadline kill it, one restart
+// follows, and the next call is served; a call answered in between resets
+// the count.
+func TestRealPluginHangRestarts(t *testing.T) {
+	path := plugintest.Build(t, "github.com/registrar-dcr/registrar/sdk/plugin/internal/testplugin")
+	logs := &testlog.Buffer{}
+	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: logs})
+	h, err := Start(t.Context(), []config.Plugin{{
+		Name:         "tp",
+		Path:         path,
+		SHA256:       plugintest.SHA256(t, path),
+		Env:          []string{"TESTPLUGIN_KINDS=validator"},
+		Timeout:      300 * time.Millisecond,
+		StartTimeout: 10 * time.Second,
+		Config:       []byte("{}"),
+	}}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	v, err := h.Validator("tp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	validate := func(name string) error {
+		_, err := v.Validate(t.Context(), sdk.RegistrationContext{
+			Operation: sdk.OperationCreate,
+			Request:   sdk.Metadata{ClientName: name, RedirectURIs: []string{"https://app.example.com/cb"}},
+			Now:       time.Now(),
+		})
+		return err
+	}
+	answered := func(err error) bool {
+		var e *sdk.Error
+		return err == nil || (errors.As(err, &e) && e.Status < 500)
+	}
+	hang := func() {
+		t.Helper()
+		if err := validate(hangClientName); !errors.Is(err, sdk.ErrUnavailable) {
+			t.Fatalf("the hanging call: %v, want ErrUnavailable", err)
+		}
+	}
+	// Below the limit, with an answer in between: no restart.
+	for range maxMisses - 1 {
+		hang()
+	}
+	if err := validate("between"); !answered(err) {
+		t.Fatalf("an ordinary call beside hung ones: %v", err)
+	}
+	for range maxMisses - 1 {
+		hang()
+	}
+	if strings.Contains(logs.String(), "plugin is hung") {
+		t.Fatalf("restarted with an answered call between the misses:\n%s", logs.String())
+	}
+	// One more miss in a row: killed and restarted.
+	hang()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "plugin restarted") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := validate("after"); !answered(err) {
+		t.Fatalf("after the restart: %v\n%s", err, logs.String())
+	}
+	for _, want := range []string{"plugin is hung; restarting", "plugin restarted"} {
+		if n := strings.Count(logs.String(), want); n != 1 {
+			t.Errorf("%d %q in the log, want 1:\n%s", n, want, logs.String())
+		}
 	}
 	if err := h.Checks()["plugin:tp"](context.Background()); err != nil {
 		t.Errorf("health after the restart: %v", err)
