@@ -7,9 +7,10 @@ LDFLAGS  := -s -w -X github.com/registrar-dcr/registrar/server/cli.Version=$(VER
 CONFIG   ?= config.hcl
 TOKEN_FILE := data/initial_access_token
 
-# The repository is four modules tied together by go.work: the server (.),
-# the SDK plugin authors import (sdk), the mongodb store plugin and the FerretDB
-# test server only its tests use. `./...` stops at a nested module, so the
+# The repository is five modules tied together by go.work: the server (.),
+# the SDK plugin authors import (sdk), the test helpers the tests share
+# (internal), the mongodb store plugin and the FerretDB test server only its
+# tests use; MODULE_DIRS lists them from go.work. `./...` stops at a nested module, so the
 # targets name every package of every module by import path instead.
 PKGS        := github.com/registrar-dcr/registrar/...
 MODULE_DIRS  = $(shell $(GO) list -m -f '{{.Dir}}')
