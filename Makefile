@@ -7,12 +7,14 @@ LDFLAGS  := -s -w -X github.com/registrar-dcr/registrar/server/cli.Version=$(VER
 CONFIG   ?= config.hcl
 TOKEN_FILE := data/initial_access_token
 
-# The repository is five modules tied together by go.work: the server (.),
-# the SDK plugin authors import (sdk), the mongodb store plugin and the FerretDB
-# test server only its tests use, and plugins/hydra (for now its Hydra test
-# harness). `./...` stops at a nested module, so the targets name every
-# package of every module by import path instead. The Ory Hydra the tests run
-# is pinned as a tool in a sixth module, kept out of go.work (HYDRA_TOOL).
+# The repository is six modules tied together by go.work: the server (.),
+# the SDK plugin authors import (sdk), the test helpers the tests share
+# (internal), the mongodb store plugin and the FerretDB test server only its
+# tests use, and plugins/hydra (for now its Hydra test harness); MODULE_DIRS
+# lists them from go.work. `./...` stops at a nested module, so the targets
+# name every package of every module by import path instead. The Ory Hydra
+# the tests run is pinned as a tool in a seventh module, kept out of go.work
+# (HYDRA_TOOL).
 PKGS        := github.com/registrar-dcr/registrar/...
 MODULE_DIRS  = $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -67,9 +67,16 @@ require (
 	modernc.org/memory v1.12.1 // indirect
 )
 
-require github.com/registrar-dcr/registrar/sdk v0.0.0
+require (
+	github.com/registrar-dcr/registrar/internal v0.0.0
+	github.com/registrar-dcr/registrar/sdk v0.0.0
+)
 
-// The SDK is its own module (sdk/go.mod) in this repository and is not
-// published: it resolves to this checkout, so the server builds and `go mod
-// tidy` runs without the go.work beside this file.
-replace github.com/registrar-dcr/registrar/sdk => ./sdk
+// The SDK (sdk/go.mod) and the test helpers (internal/go.mod) are modules
+// of their own in this repository and are not published: they resolve to
+// this checkout, so the server builds and `go mod tidy` runs without the
+// go.work beside this file.
+replace (
+	github.com/registrar-dcr/registrar/internal => ./internal
+	github.com/registrar-dcr/registrar/sdk => ./sdk
+)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -9,14 +8,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/hashicorp/go-hclog"
-
 	"github.com/registrar-dcr/registrar/internal/roundtrip"
-	"github.com/registrar-dcr/registrar/internal/testlog"
 	"github.com/registrar-dcr/registrar/plugins/mongodb/internal/ferrettest"
 	"github.com/registrar-dcr/registrar/sdk/plugintest"
-	"github.com/registrar-dcr/registrar/server/app"
-	regconfig "github.com/registrar-dcr/registrar/server/config"
 )
 
 // TestAcceptedBodiesStayReadable is the property of issue 9 item 2 on the
@@ -24,16 +18,25 @@ import (
 // server/app's test of the same name runs it on the built-in stores: for
 // any body the server accepts, the stored record decodes, GET returns it,
 // and PUT of what GET returned succeeds and changes nothing; then DELETE
-// removes it. The server runs in the test process on a real listener,
-// with this plugin as its store over the real plugin wire.
+// removes it. `registrar serve` runs as a subprocess (built from the
+// workspace, as TestEndToEnd does) on a real listener, with this plugin as
+// its store over the real plugin wire, so this module's tests need nothing
+// of the server module but its binary.
 func TestAcceptedBodiesStayReadable(t *testing.T) {
 	db := ferrettest.New(t)
 	plug := pluginBinary(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "config.hcl")
+	s := &registrarServer{t: t, binary: plugintest.Build(t, "github.com/registrar-dcr/registrar/server/cmd/registrar")}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s.url = "http://" + addr
+	s.config = filepath.Join(t.TempDir(), "config.hcl")
 	text := fmt.Sprintf(`
 server {
-  listen          = "127.0.0.1:0"
+  listen          = %q
   public_base_url = "https://registrar.example.com"
 }
 rate_limit {
@@ -57,38 +60,18 @@ profile "open" {
   }
 %s
 }
-`, plug, plugintest.SHA256(t, plug), db.URI(), roundtrip.ProfilePolicy)
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+`, addr, plug, plugintest.SHA256(t, plug), db.URI(), roundtrip.ProfilePolicy)
+	if err := os.WriteFile(s.config, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := regconfig.Load(path)
-	if err != nil {
-		t.Fatalf("config: %s", regconfig.FormatDiagnostics(err))
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &testlog.Buffer{}
-	a, err := app.New(ctx, cfg, hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: logs}))
-	if err != nil {
-		cancel()
-		t.Fatal(regconfig.FormatDiagnostics(err))
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
+	s.start()
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		a.Close()
+		s.stop()
 		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
+			t.Logf("server log:\n%s", s.logs.String())
 		}
 	})
 
 	bodies := roundtrip.Corpus(t, 60, "server/app/testdata/fuzz/FuzzLifecycle", "sdk/testdata/fuzz/FuzzMetadataRoundTrip")
-	roundtrip.Property(t, roundtrip.Client{HTTP: http.DefaultClient, URL: "http://" + ln.Addr().String()}, bodies, len(bodies)/2)
+	roundtrip.Property(t, roundtrip.Client{HTTP: http.DefaultClient, URL: s.url}, bodies, len(bodies)/2)
 }

@@ -11,8 +11,8 @@ import (
 // import go-plugin; only the generated protocol, its converters and
 // sdk/plugin import gRPC or protobuf; only the converters and sdk/plugin
 // import the generated protocol (sdk/internal/pluginv1). The pattern covers
-// every module of the go.work (the server, sdk, plugins/mongodb and its test
-// server, plugins/hydra).
+// every module of the go.work (the server, sdk, the shared test helpers of
+// internal, plugins/mongodb and its test server, plugins/hydra).
 func TestDependencyOwners(t *testing.T) {
 	const mod = "github.com/registrar-dcr/registrar/"
 	owners := map[string][]string{
@@ -53,7 +53,7 @@ func TestDependencyOwners(t *testing.T) {
 	}
 	// One package of each module: without the go.work the pattern would
 	// cover the server module alone.
-	for _, pkg := range []string{"server/httpapi", "sdk/plugin", "plugins/mongodb/store", "plugins/mongodb/internal/ferrettest", "plugins/hydra/internal/hydratest"} {
+	for _, pkg := range []string{"server/httpapi", "sdk/plugin", "internal/roundtrip", "plugins/mongodb/store", "plugins/mongodb/internal/ferrettest", "plugins/hydra/internal/hydratest"} {
 		if !seen[pkg] {
 			t.Errorf("go list did not return %s: is the go.work missing a module?", pkg)
 		}

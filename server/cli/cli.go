@@ -28,7 +28,8 @@ Commands:
   check   -config FILE   validate a configuration file and exit
   token   generate       print a new random token (initial access token or secret key)
   token   create|list|revoke  issue, list and revoke initial access tokens (registrar token help)
-  client  revoke-token   revoke a client's registration access token (registrar client help)
+  client  revoke-token|delete|scan  revoke a client's registration access token, delete a
+                         client, check every stored client (registrar client help)
   version                print the version
 `
 

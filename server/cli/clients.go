@@ -18,6 +18,16 @@ const clientUsage = `Usage:
       revoke a client's registration access token (RFC 7592): it stops
       working at once; the client keeps its registration but can no longer
       read, update or delete it
+  registrar client delete [-config FILE] CLIENT_ID
+      delete a client from the store, whatever its revision, without
+      decoding it: a record an older version stored that no longer decodes
+      is deleted too (the sqlite and memory stores; a store plugin deletes
+      only a record it can read)
+  registrar client scan [-config FILE]
+      read every stored client and list, one per line as CLIENT_ID: reason,
+      those whose record does not decode or whose metadata the current
+      rules would refuse in an update (its profile gone, a member or its
+      jwks refused); exit status 1 when any is listed (README, "Upgrading")
 `
 
 func client(args []string, stdout, stderr io.Writer) int {
@@ -28,6 +38,10 @@ func client(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "revoke-token":
 		return clientRevokeToken(args[1:], stdout, stderr)
+	case "delete":
+		return clientDelete(args[1:], stdout, stderr)
+	case "scan":
+		return clientScan(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, clientUsage)
 		return 0

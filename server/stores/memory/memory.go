@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/registrar-dcr/registrar/sdk"
+	"github.com/registrar-dcr/registrar/server/stores/storeadmin"
 )
 
 // ErrTokenHashInUse is returned by Create and Update when another client
@@ -309,4 +310,55 @@ func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.clients)
+}
+
+var (
+	_ storeadmin.Scanner = (*Store)(nil)
+	_ storeadmin.Remover = (*Store)(nil)
+)
+
+// ScanClients calls fn with a copy of every client, in client_id order
+// (storeadmin.Scanner). The records always decode: they are kept as
+// values. fn runs without the store's lock held, over a snapshot taken
+// when the scan starts.
+func (s *Store) ScanClients(ctx context.Context, fn func(storeadmin.Record) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: scan clients: %w", err)
+	}
+	s.mu.RLock()
+	recs := make([]storeadmin.Record, 0, len(s.clients))
+	for id, c := range s.clients {
+		recs = append(recs, storeadmin.Record{ClientID: id, Client: c.Clone()})
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(recs, func(a, b storeadmin.Record) int { return strings.Compare(a.ClientID, b.ClientID) })
+	for _, r := range recs {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("memory: scan clients: %w", err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RemoveClient deletes the client stored under clientID whatever its
+// revision (storeadmin.Remover); sdk.ErrNotFound when there is none.
+func (s *Store) RemoveClient(ctx context.Context, clientID string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory: remove client: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.clients[clientID]
+	if !ok {
+		return fmt.Errorf("%w: client %q", sdk.ErrNotFound, clientID)
+	}
+	if old.RegistrationTokenHash != "" {
+		delete(s.byToken, old.RegistrationTokenHash)
+	}
+	delete(s.clients, clientID)
+	s.count(old.Profile, -1)
+	return nil
 }
