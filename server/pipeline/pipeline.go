@@ -168,7 +168,11 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 	rc.Client.UpdatedAt = rc.Now.Unix()
 	stored, err := p.Store.Create(ctx, rc.Client)
 	if err != nil {
-		release(context.WithoutCancel(ctx))
+		if mayHaveWritten(err) {
+			p.abandonCreate(context.WithoutCancel(ctx), rc.Client.ID, release)
+		} else {
+			release(context.WithoutCancel(ctx))
+		}
 		return sdk.Response{}, storeError(err)
 	}
 	rc.Client = stored
@@ -189,6 +193,55 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 func (p *Pipeline) undoCreate(ctx context.Context, c sdk.Client, release func(context.Context)) {
 	if err := p.Store.Delete(ctx, c.ID, c.Revision); err != nil {
 		p.log().Error("cannot delete a client whose registration failed to answer", "client_id", c.ID, "error", err)
+		return
+	}
+	release(ctx)
+}
+
+// abandonBudget bounds the delete of a client whose create failed
+// ambiguously (abandonCreate); the request is answered 503 after it.
+const abandonBudget = 2 * time.Second
+
+// mayHaveWritten reports whether a failed write may nevertheless have been
+// committed: the store became unavailable, or a deadline or cancellation
+// cut the call short, after the write may have reached the database (a
+// MongoDB insert acknowledged after the per-call deadline, a plugin that
+// died after its store committed). Any other error is a refusal: nothing
+// was written (ErrAlreadyExists in particular names another client's id,
+// which must never be deleted).
+func mayHaveWritten(err error) bool {
+	return errors.Is(err, sdk.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled)
+}
+
+// abandonCreate cleans up after a create that failed ambiguously
+// (mayHaveWritten): the caller is answered 503 and never learns the
+// client's id or registration access token, so a client the store did
+// commit would be an orphan that holds one of the initial access token's
+// uses. It deletes the client at Revision 1 (what Create answers; no
+// caller ever saw the client, so nothing can have changed it) within
+// abandonBudget, detached from the request, and gives the use back when
+// the client is gone: deleted now, or ErrNotFound because nothing was
+// written.
+//
+// When the delete fails, the client may exist, so the use stays spent: a
+// use is the bound an operator set on the registrations one token may
+// make (max_uses), and giving it back for a client that may exist could
+// let the token register one client more than allowed. The error is
+// logged with the client's id so that the operator deletes it (then the
+// token's count is one too high, never too low) — the same choice as
+// undoCreate.
+func (p *Pipeline) abandonCreate(ctx context.Context, id string, release func(context.Context)) {
+	dctx, cancel := context.WithTimeout(ctx, abandonBudget)
+	err := p.Store.Delete(dctx, id, 1)
+	cancel()
+	switch {
+	case err == nil:
+		p.log().Warn("a registration whose write failed had stored its client; deleted it", "client_id", id)
+	case errors.Is(err, sdk.ErrNotFound):
+	default:
+		p.log().Error("a registration whose write failed may have stored its client and it cannot be deleted: "+
+			"the initial access token's use stays spent; delete the client by hand", "client_id", id, "error", err)
 		return
 	}
 	release(ctx)

@@ -28,6 +28,10 @@ type hookStore struct {
 
 	mu       sync.Mutex
 	onCreate func(ctx context.Context, c sdk.Client) error
+	// afterCreate runs after a successful create; an error it returns is
+	// the create's answer although the client is stored (a commit whose
+	// acknowledgement was lost).
+	afterCreate func(ctx context.Context, c sdk.Client) error
 	onUpdate func(ctx context.Context, c sdk.Client) error
 	onDelete func(ctx context.Context, id string, revision int64) error
 	creates  int
@@ -49,7 +53,16 @@ func (s *hookStore) Create(ctx context.Context, c sdk.Client) (sdk.Client, error
 			return sdk.Client{}, err
 		}
 	}
-	return s.Store.Create(ctx, c)
+	stored, err := s.Store.Create(ctx, c)
+	s.mu.Lock()
+	after := s.afterCreate
+	s.mu.Unlock()
+	if err == nil && after != nil {
+		if err := after(ctx, stored); err != nil {
+			return sdk.Client{}, err
+		}
+	}
+	return stored, err
 }
 
 func (s *hookStore) Update(ctx context.Context, c sdk.Client) (sdk.Client, error) {
@@ -314,6 +327,80 @@ func TestStoreFailuresThroughPipeline(t *testing.T) {
 			}
 			if tc.wantStatus == http.StatusConflict && !errors.Is(err, errConcurrentUpdate) {
 				t.Errorf("got %v, want the concurrent update answer", err)
+			}
+		})
+	}
+}
+
+// TestAmbiguousCreateFailure: a create that fails with an outage, a
+// deadline or a cancellation may have been committed; the caller is
+// answered 503 and never learns the client, so the pipeline deletes it
+// and gives the initial access token's use back. When that delete fails,
+// the client may exist: the use stays spent and the error log names the
+// client. A definite refusal deletes nothing.
+func TestAmbiguousCreateFailure(t *testing.T) {
+	tests := []struct {
+		name        string
+		err         error
+		committed   bool  // the store wrote the client before failing
+		deleteErr   error // the cleanup's delete fails with it
+		wantStatus  int
+		wantDeletes int
+		wantClients int64
+		wantUses    int64
+		wantError   bool // an error-level log line naming the client
+	}{
+		{name: "committed then deadline", err: fmt.Errorf("insert: %w", context.DeadlineExceeded), committed: true,
+			wantStatus: http.StatusServiceUnavailable, wantDeletes: 1},
+		{name: "committed then unavailable", err: fmt.Errorf("plugin died: %w", sdk.ErrUnavailable), committed: true,
+			wantStatus: http.StatusServiceUnavailable, wantDeletes: 1},
+		{name: "committed then canceled", err: context.Canceled, committed: true,
+			wantStatus: http.StatusServiceUnavailable, wantDeletes: 1},
+		{name: "deadline, nothing written", err: context.DeadlineExceeded,
+			wantStatus: http.StatusServiceUnavailable, wantDeletes: 1},
+		{name: "committed, cleanup fails", err: context.DeadlineExceeded, committed: true, deleteErr: sdk.ErrUnavailable,
+			wantStatus: http.StatusServiceUnavailable, wantDeletes: 1, wantClients: 1, wantUses: 1, wantError: true},
+		{name: "internal error deletes nothing", err: errors.New("constraint failed"),
+			wantStatus: http.StatusInternalServerError},
+		{name: "duplicate id deletes nothing", err: fmt.Errorf("insert: %w", sdk.ErrAlreadyExists),
+			wantStatus: http.StatusInternalServerError},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, sdk.RotateOnUpdate)
+			authz, hash := h.issueToken(t, 1)
+			var createdID string
+			h.store.set(func(s *hookStore) {
+				hook := func(_ context.Context, c sdk.Client) error {
+					createdID = c.ID
+					return tc.err
+				}
+				if tc.committed {
+					s.afterCreate = hook
+				} else {
+					s.onCreate = hook
+				}
+				if tc.deleteErr != nil {
+					s.onDelete = func(context.Context, string, int64) error { return tc.deleteErr }
+				}
+			})
+			_, err := h.p.Register(t.Context(), Request{Authorization: authz, Body: []byte(webBody)})
+			if s := status(err); s != tc.wantStatus {
+				t.Fatalf("status %d (%v), want %d", s, err, tc.wantStatus)
+			}
+			if _, _, deletes := h.store.counts(); deletes != tc.wantDeletes {
+				t.Errorf("%d deletes, want %d", deletes, tc.wantDeletes)
+			}
+			if n, _ := h.store.CountClients(t.Context(), "p"); n != tc.wantClients {
+				t.Errorf("%d clients stored, want %d", n, tc.wantClients)
+			}
+			if n := h.uses(t, hash); n != tc.wantUses {
+				t.Errorf("uses = %d, want %d", n, tc.wantUses)
+			}
+			logs := h.logs.String()
+			hasError := strings.Contains(logs, "[ERROR]") && strings.Contains(logs, "client_id="+createdID)
+			if hasError != tc.wantError {
+				t.Errorf("error-level log naming the client: %v, want %v\n%s", hasError, tc.wantError, logs)
 			}
 		})
 	}
