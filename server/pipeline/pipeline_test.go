@@ -32,11 +32,11 @@ type hookStore struct {
 	// the create's answer although the client is stored (a commit whose
 	// acknowledgement was lost).
 	afterCreate func(ctx context.Context, c sdk.Client) error
-	onUpdate func(ctx context.Context, c sdk.Client) error
-	onDelete func(ctx context.Context, id string, revision int64) error
-	creates  int
-	updates  int
-	deletes  int
+	onUpdate    func(ctx context.Context, c sdk.Client) error
+	onDelete    func(ctx context.Context, id string, revision int64) error
+	creates     int
+	updates     int
+	deletes     int
 }
 
 var _ sdk.Store = (*hookStore)(nil)
