@@ -458,6 +458,11 @@ func (p *Pipeline) validate(ctx context.Context, prof *Profile, rc sdk.Registrat
 // process runs the processor, which may change the client, the issued
 // credentials and the items. It is the one step that sees the whole
 // context; Issued is empty when it is called.
+//
+// The processor may be a plugin, so its output is checked before anything
+// is stored or answered (checkProcessed); a processor that breaks the
+// contract gets an internal error (500 server_error, the cause in the log
+// only), never a registration whose credentials do not work.
 func (p *Pipeline) process(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
 	rc.Issued = sdk.Credentials{}
 	out, err := p.Processor.Process(ctx, rc)
@@ -470,19 +475,60 @@ func (p *Pipeline) process(ctx context.Context, rc sdk.RegistrationContext) (sdk
 		out.Client.ID = rc.Current.ID
 		out.Client.Revision = rc.Current.Revision
 		out.Client.Profile = rc.Current.Profile
+	} else {
+		// A new client belongs to the profile its caller registered
+		// under, whose policy and quota were applied.
+		out.Client.Profile = rc.Caller.Profile
 	}
-	if out.Client.ID == "" || out.Client.RegistrationTokenHash == "" {
-		return rc, errors.New("pipeline: the processor returned a client without an id or a registration access token")
-	}
-	if out.Client.RegistrationTokenHash == sdk.RedactedHash || out.Client.SecretHash == sdk.RedactedHash {
-		return rc, errors.New("pipeline: the processor returned a client with a redacted credential hash")
+	if err := checkProcessed(rc.Current, out.Client, out.Issued); err != nil {
+		return rc, err
 	}
 	rc.Client, rc.Issued, rc.Items = out.Client, out.Issued, out.Items
-	if rc.Issued.RegistrationAccessToken == "" && rc.Current != nil &&
-		rc.Client.RegistrationTokenHash != rc.Current.RegistrationTokenHash {
-		return rc, errors.New("pipeline: the processor changed the registration access token without issuing it")
-	}
 	return rc, nil
+}
+
+// checkProcessed checks a processor's output against the credentials it
+// issued; cur is the stored client (nil on create). Every credential the
+// caller is answered must work, and every credential the store keeps must
+// have been answered once (RFC 7591 §3.2.1, RFC 7592 §3):
+//
+//   - the client has an id and a registration access token hash, and no
+//     hash is sdk.RedactedHash;
+//   - on create, and whenever the token hash changed, the issued
+//     registration_access_token hashes to the new hash; an issued token
+//     always does;
+//   - whenever the secret hash changed (on create: whenever there is one),
+//     the issued client_secret hashes to it, unless the new hash is empty
+//     (the secret was removed because the auth method no longer uses
+//     one); an issued secret always does.
+//
+// The errors name the broken rule, never a credential.
+func checkProcessed(cur *sdk.Client, c sdk.Client, issued sdk.Credentials) error {
+	if c.ID == "" || c.RegistrationTokenHash == "" {
+		return errors.New("pipeline: the processor returned a client without an id or a registration access token")
+	}
+	if c.RegistrationTokenHash == sdk.RedactedHash || c.SecretHash == sdk.RedactedHash {
+		return errors.New("pipeline: the processor returned a client with a redacted credential hash")
+	}
+	var oldToken, oldSecret string
+	if cur != nil {
+		oldToken, oldSecret = cur.RegistrationTokenHash, cur.SecretHash
+	}
+	if (cur == nil || c.RegistrationTokenHash != oldToken || issued.RegistrationAccessToken != "") &&
+		!sdk.TokenMatches(issued.RegistrationAccessToken, c.RegistrationTokenHash) {
+		if issued.RegistrationAccessToken == "" {
+			return errors.New("pipeline: the processor set a registration access token without issuing it")
+		}
+		return errors.New("pipeline: the processor issued a registration access token that does not match the client's token hash")
+	}
+	if ((c.SecretHash != oldSecret && c.SecretHash != "") || issued.ClientSecret != "") &&
+		!sdk.TokenMatches(issued.ClientSecret, c.SecretHash) {
+		if issued.ClientSecret == "" {
+			return errors.New("pipeline: the processor set a client secret without issuing it")
+		}
+		return errors.New("pipeline: the processor issued a client secret that does not match the client's secret hash")
+	}
+	return nil
 }
 
 // write stores the processed client over the current one.
