@@ -42,7 +42,10 @@ type Authenticator interface {
 }
 
 // Pipeline runs registration requests. All fields are required except
-// Logger and Now; a Pipeline is safe for concurrent use once built.
+// Logger and Now; a Pipeline is safe for concurrent use once built, and
+// must not be copied after first use. It may leave revocations running in
+// the background after a request was answered: call Wait before closing
+// its store.
 type Pipeline struct {
 	Auth      Authenticator
 	Profiles  map[string]*Profile
@@ -65,6 +68,11 @@ type Pipeline struct {
 	// revokeRetry bounds the revocation of a token presented on another
 	// client's URI; the zero value means defaultRevokeRetry.
 	revokeRetry retryPolicy
+	// revokeLimit bounds the revocations running in the background at
+	// once; 0 means defaultRevokeLimit.
+	revokeLimit int
+	// revocations tracks the background revocations (revoke.go).
+	revocations revocations
 }
 
 // Request is one HTTP request, reduced to what the pipeline needs.

@@ -140,6 +140,7 @@ func newHarness(t *testing.T, rotation string) *harness {
 		Now:         h.clock,
 		revokeRetry: retryPolicy{attempts: 4, base: time.Millisecond, max: 4 * time.Millisecond, budget: 5 * time.Second},
 	}
+	t.Cleanup(h.p.Wait) // no background revocation outlives its test
 	return h
 }
 
