@@ -89,8 +89,12 @@ type Policy struct {
 	// KeepUnknownMetadata keeps members Registrar does not know instead
 	// of dropping them (RFC 7591 §2).
 	KeepUnknownMetadata bool `json:"keep_unknown_metadata,omitempty"`
-	// SecretEncryption is true when the server can seal client secrets,
-	// which client_secret_jwt requires.
+	// SecretEncryption is true when the server's processor can keep a
+	// client secret the server can recover (sealed), which
+	// client_secret_jwt and the HMAC signing algorithms require. The
+	// server sets it only when its built-in processor holds
+	// secrets.encryption_key; with a processor plugin it is false, since
+	// the key never leaves the server.
 	SecretEncryption bool `json:"secret_encryption,omitempty"`
 	// MaxLifetime bounds the token lifetime extension fields, in seconds;
 	// 0 means no bound beyond being positive.

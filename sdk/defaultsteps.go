@@ -203,12 +203,18 @@ func applyStatementClaims(req Metadata, claims map[string]any) (Metadata, error)
 // application_type whose redirect URIs are all native ones (http on a
 // loopback host, or a private-use scheme; see nativeOnlyRedirects) gets
 // "native" instead; the RedirectURIs step then applies the native rules of
-// RFC 8252 to them.
+// RFC 8252 to them. A client using the implicit or hybrid flow (the
+// implicit grant type, or a response type with "token" or "id_token",
+// as requested: the GrantTypes step derives each from the other) is never
+// inferred native: it stays web, so that the rule for web clients of those
+// flows (https only, never a loopback host; OpenID Connect DCR 1.0 §2)
+// applies and refuses such redirect URIs.
 func (DefaultSteps) ApplicationType(_ context.Context, rc RegistrationContext) (RegistrationContext, error) {
 	switch at := rc.Request.ApplicationType; at {
 	case "":
 		rc.Client.Metadata.ApplicationType = ApplicationTypeWeb
-		if rc.Policy.InferNativeApplicationType && nativeOnlyRedirects(rc.Request.RedirectURIs) {
+		if rc.Policy.InferNativeApplicationType && nativeOnlyRedirects(rc.Request.RedirectURIs) &&
+			!usesImplicitFlow(rc.Request.GrantTypes, rc.Request.ResponseTypes) {
 			rc.Client.Metadata.ApplicationType = ApplicationTypeNative
 		}
 	case ApplicationTypeWeb, ApplicationTypeNative:

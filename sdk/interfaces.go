@@ -27,6 +27,15 @@ type Validator interface {
 // plaintext values; they must not be stored or logged. The processor is the
 // only step that receives the full context, hashes and sealed secret
 // included; Issued is empty when it is called.
+//
+// The server checks the result before storing it: a new client gets its
+// caller's profile whatever the processor set; the issued registration
+// access token must hash to Client.RegistrationTokenHash on create and
+// whenever the hash changes; the issued client secret must hash to
+// Client.SecretHash whenever that hash changes (on create: whenever there
+// is one), unless it becomes empty; and any credential in Issued must match
+// its hash. A result that breaks these is answered as server_error and
+// logged, never stored.
 type Processor interface {
 	Process(ctx context.Context, rc RegistrationContext) (RegistrationContext, error)
 }

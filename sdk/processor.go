@@ -35,7 +35,10 @@ import (
 // client_secret_jwt (RFC 7523 §2.2) needs a secret the authorization server
 // can recover: its secret is also sealed with Sealer, bound to the
 // client_id. Without a Sealer such a client is refused with
-// ErrInvalidClientMetadata.
+// ErrInvalidClientMetadata ("this processor cannot keep a recoverable
+// secret"). The server's validation refuses client_secret_jwt first unless
+// Policy.SecretEncryption, which it sets only for its built-in processor
+// holding a key; a processor plugin never gets the server's key.
 //
 // The zero value is ready to use: random client ids, no sealer. The
 // secret lifetime and the rotation come from rc.Policy (the profile); a
@@ -135,7 +138,7 @@ func (p DefaultProcessor) issueSecret(rc *RegistrationContext) error {
 		return nil
 	}
 	if method == AuthClientSecretJWT && p.Sealer == nil {
-		return ErrInvalidClientMetadata().WithDescription("token_endpoint_auth_method: client_secret_jwt needs a recoverable secret and this server has no secret encryption key configured")
+		return ErrInvalidClientMetadata().WithDescription("token_endpoint_auth_method: client_secret_jwt needs a recoverable secret, and this processor cannot keep a recoverable secret")
 	}
 	secret, err := RandomToken()
 	if err != nil {

@@ -26,6 +26,7 @@ func TestDefaultProcessorCreate(t *testing.T) {
 		wantSealed bool
 		wantExpiry int64
 		wantErr    error
+		wantDesc   string // part of the error's description
 	}{
 		{name: "client_secret_basic", method: "client_secret_basic", wantSecret: true},
 		{name: "client_secret_post with lifetime", method: "client_secret_post", lifetime: 3600, wantSecret: true, wantExpiry: now.Unix() + 3600},
@@ -33,7 +34,8 @@ func TestDefaultProcessorCreate(t *testing.T) {
 		{name: "private_key_jwt", method: "private_key_jwt"},
 		{name: "tls_client_auth", method: "tls_client_auth"},
 		{name: "client_secret_jwt sealed", method: "client_secret_jwt", sealer: sealer, wantSecret: true, wantSealed: true},
-		{name: "client_secret_jwt without key", method: "client_secret_jwt", wantErr: sdk.ErrInvalidClientMetadata()},
+		{name: "client_secret_jwt without key", method: "client_secret_jwt", wantErr: sdk.ErrInvalidClientMetadata(),
+			wantDesc: "this processor cannot keep a recoverable secret"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,6 +50,12 @@ func TestDefaultProcessorCreate(t *testing.T) {
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				// A processor without a Sealer (a plugin's) must not
+				// blame the server's configuration.
+				if e, ok := sdk.AsError(err); !ok || !strings.Contains(e.Description, tc.wantDesc) ||
+					strings.Contains(e.Description, "configured") {
+					t.Errorf("error %v, want a description saying %q", err, tc.wantDesc)
 				}
 				return
 			}
@@ -284,9 +292,11 @@ func TestDefaultProcessorClientSecretJWTUpdate(t *testing.T) {
 		wantNew    bool
 		wantSealed bool
 		wantErr    error
+		wantDesc   string // part of the error's description
 	}{
 		{name: "to client_secret_jwt seals a new secret", cur: basic, method: "client_secret_jwt", sealer: sealer, wantNew: true, wantSealed: true},
-		{name: "to client_secret_jwt without a sealer is refused", cur: basic, method: "client_secret_jwt", wantErr: sdk.ErrInvalidClientMetadata()},
+		{name: "to client_secret_jwt without a sealer is refused", cur: basic, method: "client_secret_jwt", wantErr: sdk.ErrInvalidClientMetadata(),
+			wantDesc: "this processor cannot keep a recoverable secret"},
 		{name: "client_secret_jwt keeps its sealed secret", cur: jwt, method: "client_secret_jwt", sealer: sealer, wantSealed: true},
 		{name: "from client_secret_jwt drops the sealed secret", cur: jwt, method: "client_secret_post", sealer: sealer},
 	}
@@ -300,6 +310,12 @@ func TestDefaultProcessorClientSecretJWTUpdate(t *testing.T) {
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				// A processor without a Sealer (a plugin's) must not
+				// blame the server's configuration.
+				if e, ok := sdk.AsError(err); !ok || !strings.Contains(e.Description, tc.wantDesc) ||
+					strings.Contains(e.Description, "configured") {
+					t.Errorf("error %v, want a description saying %q", err, tc.wantDesc)
 				}
 				return
 			}

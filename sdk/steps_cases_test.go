@@ -76,6 +76,14 @@ func applicationTypeCases() []tcase {
 		{name: "http on a public host not inferred", body: public("http://example.com/cb", cursorCB),
 			policy: both(inferNative, allowHTTP), code: cRedirect, field: "redirect_uris[1]"},
 		{name: "javascript not inferred", body: public("javascript:alert(1)"), policy: inferNative, code: cRedirect, field: "redirect_uris[0]"},
+		// The implicit and hybrid flows keep a client web, so the web
+		// rule for them (https only, no loopback) still applies.
+		{name: "implicit grant not inferred", policy: inferNative, code: cRedirect, field: "redirect_uris[0]",
+			body: `{"token_endpoint_auth_method":"none","grant_types":["implicit"],"redirect_uris":["http://127.0.0.1:3000/cb"]}`},
+		{name: "hybrid response type not inferred", policy: inferNative, code: cRedirect, field: "redirect_uris[0]",
+			body: `{"token_endpoint_auth_method":"none","response_types":["code id_token"],"redirect_uris":["http://127.0.0.1:3000/cb"]}`},
+		{name: "id_token response type with a private-use scheme not inferred", policy: inferNative, code: cRedirect, field: "redirect_uris[0]",
+			body: `{"token_endpoint_auth_method":"none","response_types":["id_token"],"redirect_uris":["` + cursorCB + `"]}`},
 		{name: "inferred native follows strict native rules", body: public("myapp:/cb"), policy: both(inferNative, strict),
 			code: cRedirect, field: "redirect_uris[0]"},
 		{name: "inferred native localhost in strict mode", body: public("http://localhost:8080/cb"), policy: both(inferNative, strict),

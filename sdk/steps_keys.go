@@ -119,7 +119,7 @@ func (DefaultSteps) AuthMethod(_ context.Context, rc RegistrationContext) (Regis
 		return rc, metaErr("token_endpoint_auth_method", "%s is not allowed", q(method))
 	}
 	if method == AuthClientSecretJWT && !p.SecretEncryption {
-		return rc, metaErr("token_endpoint_auth_method", "client_secret_jwt needs a recoverable secret and this server has no secret encryption key configured")
+		return rc, metaErr("token_endpoint_auth_method", "client_secret_jwt needs a client secret the server can recover, and this server cannot keep one")
 	}
 	grants := md.GrantTypes
 	if grants == nil {

@@ -235,8 +235,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases the store and anything else the server opened.
+// Close releases the store and anything else the server opened, once the
+// token revocations still running in the background have ended (each within
+// its retry budget, a few seconds).
 func (a *App) Close() error {
+	if a.pipeline != nil {
+		a.pipeline.Wait()
+	}
 	var errs []error
 	for i := len(a.closers) - 1; i >= 0; i-- {
 		errs = append(errs, a.closers[i].Close())

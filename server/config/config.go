@@ -189,7 +189,9 @@ type Profile struct {
 	// profile; 0 means no bound.
 	MaxClients int64
 	// Policy is what the profile allows; it is passed to every validation
-	// step. Policy.SecretEncryption is true when Config.SecretKey is set;
+	// step. Policy.SecretEncryption is true when Config.SecretKey is set
+	// and Config.Processor is empty: the key reaches only the built-in
+	// processor, so a processor plugin can keep no recoverable secret.
 	// Policy.MaxLifetime is in seconds.
 	Policy sdk.Policy
 	// SecretLifetime is how long an issued client secret is valid; 0 means

@@ -226,7 +226,7 @@ func (d *decoder) decodeFile(body hcl.Body) *Config {
 	cfg.Response = d.decodeOptionalPluginRef(d.single(blocks["response"]))
 	key, keyState := d.decodeSecrets(d.single(blocks["secrets"]))
 	cfg.SecretKey = key
-	cfg.Profiles = d.decodeProfiles(blocks["profile"], keyState, top)
+	cfg.Profiles = d.decodeProfiles(blocks["profile"], keyState, cfg.Processor, top)
 	return cfg
 }
 

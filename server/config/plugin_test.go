@@ -328,6 +328,8 @@ func TestLoadPluginsInvalid(t *testing.T) {
 		{name: "unknown_processor_plugin", line: 7, col: 12, msg: `plugin: no plugin named "tenant-prefix" is defined`},
 		{name: "processor_without_plugin", line: 6, col: 1, msg: "The processor block needs plugin, the name of a plugin block"},
 		{name: "processor_builtin", line: 7, col: 12, msg: `no plugin named "builtin" is defined`},
+		{name: "client_secret_jwt_with_processor_plugin", line: 21, col: 55,
+			msg: `client_secret_jwt needs the built-in processor; client_secret_jwt needs a client secret the server can recover, which only the built-in processor can keep (sealed with secrets.encryption_key); the processor plugin "a" cannot`},
 		{name: "unknown_response_plugin", line: 7, col: 12, msg: `plugin: no plugin named "extra-field" is defined`},
 		{name: "duplicate_response", line: 10, col: 1, msg: "Duplicate response block"},
 		{name: "unknown_validator", line: 9, col: 29, msg: `validators[2]: no plugin named "company-policy" is defined (the plugins are "a"); a validator is "rfc"`},
@@ -368,6 +370,46 @@ func TestLoadPluginsInvalid(t *testing.T) {
 		if name := strings.TrimSuffix(filepath.Base(f), ".hcl"); !seen[name] {
 			t.Errorf("fixture %s has no test case", f)
 		}
+	}
+}
+
+// TestSecretEncryptionNeedsBuiltinProcessor: Policy.SecretEncryption
+// (client_secret_jwt, HMAC algorithms) is true only when the built-in
+// processor holds secrets.encryption_key; a processor plugin gets no key,
+// so with one it is false even when the key is set, and validation refuses
+// what the plugin could not issue.
+func TestSecretEncryptionNeedsBuiltinProcessor(t *testing.T) {
+	const key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+	tests := []struct {
+		name      string
+		processor bool
+		key       bool
+		want      bool
+	}{
+		{name: "built-in processor with a key", key: true, want: true},
+		{name: "built-in processor without a key"},
+		{name: "processor plugin with a key", processor: true, key: true},
+		{name: "processor plugin without a key", processor: true},
+	}
+	dir := pluginDir(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "plugin \"a\" {\n  path = \"bin/ok\"\n  dev_mode = true\n}\nstore \"memory\" {}\n" +
+				"profile \"p\" {\n  authentication {\n    anonymous = true\n  }\n}\n"
+			if tt.processor {
+				src += "processor {\n  plugin = \"a\"\n}\n"
+			}
+			if tt.key {
+				src += "secrets {\n  encryption_key = \"" + key + "\"\n}\n"
+			}
+			cfg, err := Parse([]byte(src), filepath.Join(dir, "config.hcl"))
+			if err != nil {
+				t.Fatalf("Parse: %s", FormatDiagnostics(err))
+			}
+			if got := cfg.Profiles[0].Policy.SecretEncryption; got != tt.want {
+				t.Errorf("Policy.SecretEncryption = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -107,13 +107,24 @@ type profiles struct {
 	tokenValues map[string]string    // token value → token name
 	anonymous   string               // name of the anonymous profile
 	anonymousAt hcl.Range
-	key         state // of secrets.encryption_key
+	key         state  // of secrets.encryption_key
+	processor   string // the processor plugin; "" for the built-in one
 }
 
+// canSeal reports whether the processor can keep a client secret the
+// server can recover (client_secret_jwt, HMAC-signed OpenID Connect
+// objects): only the built-in processor, and only with
+// secrets.encryption_key, since the key reaches the built-in processor's
+// Sealer alone. A processor plugin gets no key, so with one the policy
+// allows no recoverable secret whatever the key; a plugin that can seal
+// with a key of its own could be allowed by a future protocol capability.
+func (ps *profiles) canSeal() bool { return ps.key == set && ps.processor == "" }
+
 // decodeProfiles decodes every profile block, in file order. key is the
-// state of secrets.encryption_key; missing is where to report that there
-// is no profile.
-func (d *decoder) decodeProfiles(blocks hcl.Blocks, key state, missing hcl.Range) []Profile {
+// state of secrets.encryption_key; processor is the processor plugin ("":
+// the built-in processor); missing is where to report that there is no
+// profile.
+func (d *decoder) decodeProfiles(blocks hcl.Blocks, key state, processor string, missing hcl.Range) []Profile {
 	if len(blocks) == 0 {
 		d.errorf(missing, "Missing profile block",
 			"At least one profile block is required: it says who may register and what.")
@@ -124,6 +135,7 @@ func (d *decoder) decodeProfiles(blocks hcl.Blocks, key state, missing hcl.Range
 		tokenNames:  map[string]hcl.Range{},
 		tokenValues: map[string]string{},
 		key:         key,
+		processor:   processor,
 	}
 	out := make([]Profile, 0, len(blocks))
 	for _, block := range blocks {
@@ -287,7 +299,7 @@ func (d *decoder) decodePolicy(ps *profiles, block *hcl.Block, p *Profile) {
 		Scopes:           slices.Clone(defaultScopes),
 		RedirectURIMode:  sdk.RedirectURIModeStandard,
 		SigningAlgs:      slices.Clone(defaultSigningAlgs),
-		SecretEncryption: ps.key == set,
+		SecretEncryption: ps.canSeal(),
 	}
 	p.Rotation = RotationOnUpdate
 
@@ -304,9 +316,14 @@ func (d *decoder) decodePolicy(ps *profiles, block *hcl.Block, p *Profile) {
 		}
 		return "", fmt.Sprintf("unknown token endpoint auth method %q; known methods are %s", v, quoteList(knownAuthMethods))
 	})
-	if mst == set && ps.key == absent {
+	if mst == set && (ps.key == absent || ps.processor != "") {
 		for _, m := range methods {
-			if m.value == "client_secret_jwt" {
+			switch {
+			case m.value != "client_secret_jwt":
+			case ps.processor != "":
+				d.errorf(m.rng, "client_secret_jwt needs the built-in processor",
+					"client_secret_jwt needs a client secret the server can recover, which only the built-in processor can keep (sealed with secrets.encryption_key); the processor plugin %q cannot: remove client_secret_jwt, or the processor block.", ps.processor)
+			case ps.key == absent:
 				d.errorf(m.rng, "client_secret_jwt needs an encryption key",
 					"client_secret_jwt needs a client secret the server can recover, so secrets must be stored sealed: set secrets.encryption_key (32 random bytes, base64), or remove client_secret_jwt.")
 			}

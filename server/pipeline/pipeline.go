@@ -42,7 +42,10 @@ type Authenticator interface {
 }
 
 // Pipeline runs registration requests. All fields are required except
-// Logger and Now; a Pipeline is safe for concurrent use once built.
+// Logger and Now; a Pipeline is safe for concurrent use once built, and
+// must not be copied after first use. It may leave revocations running in
+// the background after a request was answered: call Wait before closing
+// its store.
 type Pipeline struct {
 	Auth      Authenticator
 	Profiles  map[string]*Profile
@@ -65,6 +68,11 @@ type Pipeline struct {
 	// revokeRetry bounds the revocation of a token presented on another
 	// client's URI; the zero value means defaultRevokeRetry.
 	revokeRetry retryPolicy
+	// revokeLimit bounds the revocations running in the background at
+	// once; 0 means defaultRevokeLimit.
+	revokeLimit int
+	// revocations tracks the background revocations (revoke.go).
+	revocations revocations
 }
 
 // Request is one HTTP request, reduced to what the pipeline needs.
@@ -168,7 +176,11 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 	rc.Client.UpdatedAt = rc.Now.Unix()
 	stored, err := p.Store.Create(ctx, rc.Client)
 	if err != nil {
-		release(context.WithoutCancel(ctx))
+		if mayHaveWritten(err) {
+			p.abandonCreate(context.WithoutCancel(ctx), rc.Client.ID, release)
+		} else {
+			release(context.WithoutCancel(ctx))
+		}
 		return sdk.Response{}, storeError(err)
 	}
 	rc.Client = stored
@@ -189,6 +201,55 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 func (p *Pipeline) undoCreate(ctx context.Context, c sdk.Client, release func(context.Context)) {
 	if err := p.Store.Delete(ctx, c.ID, c.Revision); err != nil {
 		p.log().Error("cannot delete a client whose registration failed to answer", "client_id", c.ID, "error", err)
+		return
+	}
+	release(ctx)
+}
+
+// abandonBudget bounds the delete of a client whose create failed
+// ambiguously (abandonCreate); the request is answered 503 after it.
+const abandonBudget = 2 * time.Second
+
+// mayHaveWritten reports whether a failed write may nevertheless have been
+// committed: the store became unavailable, or a deadline or cancellation
+// cut the call short, after the write may have reached the database (a
+// MongoDB insert acknowledged after the per-call deadline, a plugin that
+// died after its store committed). Any other error is a refusal: nothing
+// was written (ErrAlreadyExists in particular names another client's id,
+// which must never be deleted).
+func mayHaveWritten(err error) bool {
+	return errors.Is(err, sdk.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled)
+}
+
+// abandonCreate cleans up after a create that failed ambiguously
+// (mayHaveWritten): the caller is answered 503 and never learns the
+// client's id or registration access token, so a client the store did
+// commit would be an orphan that holds one of the initial access token's
+// uses. It deletes the client at Revision 1 (what Create answers; no
+// caller ever saw the client, so nothing can have changed it) within
+// abandonBudget, detached from the request, and gives the use back when
+// the client is gone: deleted now, or ErrNotFound because nothing was
+// written.
+//
+// When the delete fails, the client may exist, so the use stays spent: a
+// use is the bound an operator set on the registrations one token may
+// make (max_uses), and giving it back for a client that may exist could
+// let the token register one client more than allowed. The error is
+// logged with the client's id so that the operator deletes it (then the
+// token's count is one too high, never too low) — the same choice as
+// undoCreate.
+func (p *Pipeline) abandonCreate(ctx context.Context, id string, release func(context.Context)) {
+	dctx, cancel := context.WithTimeout(ctx, abandonBudget)
+	err := p.Store.Delete(dctx, id, 1)
+	cancel()
+	switch {
+	case err == nil:
+		p.log().Warn("a registration whose write failed had stored its client; deleted it", "client_id", id)
+	case errors.Is(err, sdk.ErrNotFound):
+	default:
+		p.log().Error("a registration whose write failed may have stored its client and it cannot be deleted: "+
+			"the initial access token's use stays spent; delete the client by hand", "client_id", id, "error", err)
 		return
 	}
 	release(ctx)
@@ -405,6 +466,11 @@ func (p *Pipeline) validate(ctx context.Context, prof *Profile, rc sdk.Registrat
 // process runs the processor, which may change the client, the issued
 // credentials and the items. It is the one step that sees the whole
 // context; Issued is empty when it is called.
+//
+// The processor may be a plugin, so its output is checked before anything
+// is stored or answered (checkProcessed); a processor that breaks the
+// contract gets an internal error (500 server_error, the cause in the log
+// only), never a registration whose credentials do not work.
 func (p *Pipeline) process(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
 	rc.Issued = sdk.Credentials{}
 	out, err := p.Processor.Process(ctx, rc)
@@ -417,19 +483,60 @@ func (p *Pipeline) process(ctx context.Context, rc sdk.RegistrationContext) (sdk
 		out.Client.ID = rc.Current.ID
 		out.Client.Revision = rc.Current.Revision
 		out.Client.Profile = rc.Current.Profile
+	} else {
+		// A new client belongs to the profile its caller registered
+		// under, whose policy and quota were applied.
+		out.Client.Profile = rc.Caller.Profile
 	}
-	if out.Client.ID == "" || out.Client.RegistrationTokenHash == "" {
-		return rc, errors.New("pipeline: the processor returned a client without an id or a registration access token")
-	}
-	if out.Client.RegistrationTokenHash == sdk.RedactedHash || out.Client.SecretHash == sdk.RedactedHash {
-		return rc, errors.New("pipeline: the processor returned a client with a redacted credential hash")
+	if err := checkProcessed(rc.Current, out.Client, out.Issued); err != nil {
+		return rc, err
 	}
 	rc.Client, rc.Issued, rc.Items = out.Client, out.Issued, out.Items
-	if rc.Issued.RegistrationAccessToken == "" && rc.Current != nil &&
-		rc.Client.RegistrationTokenHash != rc.Current.RegistrationTokenHash {
-		return rc, errors.New("pipeline: the processor changed the registration access token without issuing it")
-	}
 	return rc, nil
+}
+
+// checkProcessed checks a processor's output against the credentials it
+// issued; cur is the stored client (nil on create). Every credential the
+// caller is answered must work, and every credential the store keeps must
+// have been answered once (RFC 7591 §3.2.1, RFC 7592 §3):
+//
+//   - the client has an id and a registration access token hash, and no
+//     hash is sdk.RedactedHash;
+//   - on create, and whenever the token hash changed, the issued
+//     registration_access_token hashes to the new hash; an issued token
+//     always does;
+//   - whenever the secret hash changed (on create: whenever there is one),
+//     the issued client_secret hashes to it, unless the new hash is empty
+//     (the secret was removed because the auth method no longer uses
+//     one); an issued secret always does.
+//
+// The errors name the broken rule, never a credential.
+func checkProcessed(cur *sdk.Client, c sdk.Client, issued sdk.Credentials) error {
+	if c.ID == "" || c.RegistrationTokenHash == "" {
+		return errors.New("pipeline: the processor returned a client without an id or a registration access token")
+	}
+	if c.RegistrationTokenHash == sdk.RedactedHash || c.SecretHash == sdk.RedactedHash {
+		return errors.New("pipeline: the processor returned a client with a redacted credential hash")
+	}
+	var oldToken, oldSecret string
+	if cur != nil {
+		oldToken, oldSecret = cur.RegistrationTokenHash, cur.SecretHash
+	}
+	if (cur == nil || c.RegistrationTokenHash != oldToken || issued.RegistrationAccessToken != "") &&
+		!sdk.TokenMatches(issued.RegistrationAccessToken, c.RegistrationTokenHash) {
+		if issued.RegistrationAccessToken == "" {
+			return errors.New("pipeline: the processor set a registration access token without issuing it")
+		}
+		return errors.New("pipeline: the processor issued a registration access token that does not match the client's token hash")
+	}
+	if ((c.SecretHash != oldSecret && c.SecretHash != "") || issued.ClientSecret != "") &&
+		!sdk.TokenMatches(issued.ClientSecret, c.SecretHash) {
+		if issued.ClientSecret == "" {
+			return errors.New("pipeline: the processor set a client secret without issuing it")
+		}
+		return errors.New("pipeline: the processor issued a client secret that does not match the client's secret hash")
+	}
+	return nil
 }
 
 // write stores the processed client over the current one.

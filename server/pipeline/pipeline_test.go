@@ -28,11 +28,15 @@ type hookStore struct {
 
 	mu       sync.Mutex
 	onCreate func(ctx context.Context, c sdk.Client) error
-	onUpdate func(ctx context.Context, c sdk.Client) error
-	onDelete func(ctx context.Context, id string, revision int64) error
-	creates  int
-	updates  int
-	deletes  int
+	// afterCreate runs after a successful create; an error it returns is
+	// the create's answer although the client is stored (a commit whose
+	// acknowledgement was lost).
+	afterCreate func(ctx context.Context, c sdk.Client) error
+	onUpdate    func(ctx context.Context, c sdk.Client) error
+	onDelete    func(ctx context.Context, id string, revision int64) error
+	creates     int
+	updates     int
+	deletes     int
 }
 
 var _ sdk.Store = (*hookStore)(nil)
@@ -49,7 +53,16 @@ func (s *hookStore) Create(ctx context.Context, c sdk.Client) (sdk.Client, error
 			return sdk.Client{}, err
 		}
 	}
-	return s.Store.Create(ctx, c)
+	stored, err := s.Store.Create(ctx, c)
+	s.mu.Lock()
+	after := s.afterCreate
+	s.mu.Unlock()
+	if err == nil && after != nil {
+		if err := after(ctx, stored); err != nil {
+			return sdk.Client{}, err
+		}
+	}
+	return stored, err
 }
 
 func (s *hookStore) Update(ctx context.Context, c sdk.Client) (sdk.Client, error) {
@@ -127,6 +140,7 @@ func newHarness(t *testing.T, rotation string) *harness {
 		Now:         h.clock,
 		revokeRetry: retryPolicy{attempts: 4, base: time.Millisecond, max: 4 * time.Millisecond, budget: 5 * time.Second},
 	}
+	t.Cleanup(h.p.Wait) // no background revocation outlives its test
 	return h
 }
 
@@ -314,6 +328,80 @@ func TestStoreFailuresThroughPipeline(t *testing.T) {
 			}
 			if tc.wantStatus == http.StatusConflict && !errors.Is(err, errConcurrentUpdate) {
 				t.Errorf("got %v, want the concurrent update answer", err)
+			}
+		})
+	}
+}
+
+// TestAmbiguousCreateFailure: a create that fails with an outage, a
+// deadline or a cancellation may have been committed; the caller is
+// answered 503 and never learns the client, so the pipeline deletes it
+// and gives the initial access token's use back. When that delete fails,
+// the client may exist: the use stays spent and the error log names the
+// client. A definite refusal deletes nothing.
+func TestAmbiguousCreateFailure(t *testing.T) {
+	tests := []struct {
+		name        string
+		err         error
+		committed   bool  // the store wrote the client before failing
+		deleteErr   error // the cleanup's delete fails with it
+		wantStatus  int
+		wantDeletes int
+		wantClients int64
+		wantUses    int64
+		wantError   bool // an error-level log line naming the client
+	}{
+		{name: "committed then deadline", err: fmt.Errorf("insert: %w", context.DeadlineExceeded), committed: true,
+			wantStatus: http.StatusServiceUnavailable, wantDeletes: 1},
+		{name: "committed then unavailable", err: fmt.Errorf("plugin died: %w", sdk.ErrUnavailable), committed: true,
+			wantStatus: http.StatusServiceUnavailable, wantDeletes: 1},
+		{name: "committed then canceled", err: context.Canceled, committed: true,
+			wantStatus: http.StatusServiceUnavailable, wantDeletes: 1},
+		{name: "deadline, nothing written", err: context.DeadlineExceeded,
+			wantStatus: http.StatusServiceUnavailable, wantDeletes: 1},
+		{name: "committed, cleanup fails", err: context.DeadlineExceeded, committed: true, deleteErr: sdk.ErrUnavailable,
+			wantStatus: http.StatusServiceUnavailable, wantDeletes: 1, wantClients: 1, wantUses: 1, wantError: true},
+		{name: "internal error deletes nothing", err: errors.New("constraint failed"),
+			wantStatus: http.StatusInternalServerError},
+		{name: "duplicate id deletes nothing", err: fmt.Errorf("insert: %w", sdk.ErrAlreadyExists),
+			wantStatus: http.StatusInternalServerError},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, sdk.RotateOnUpdate)
+			authz, hash := h.issueToken(t, 1)
+			var createdID string
+			h.store.set(func(s *hookStore) {
+				hook := func(_ context.Context, c sdk.Client) error {
+					createdID = c.ID
+					return tc.err
+				}
+				if tc.committed {
+					s.afterCreate = hook
+				} else {
+					s.onCreate = hook
+				}
+				if tc.deleteErr != nil {
+					s.onDelete = func(context.Context, string, int64) error { return tc.deleteErr }
+				}
+			})
+			_, err := h.p.Register(t.Context(), Request{Authorization: authz, Body: []byte(webBody)})
+			if s := status(err); s != tc.wantStatus {
+				t.Fatalf("status %d (%v), want %d", s, err, tc.wantStatus)
+			}
+			if _, _, deletes := h.store.counts(); deletes != tc.wantDeletes {
+				t.Errorf("%d deletes, want %d", deletes, tc.wantDeletes)
+			}
+			if n, _ := h.store.CountClients(t.Context(), "p"); n != tc.wantClients {
+				t.Errorf("%d clients stored, want %d", n, tc.wantClients)
+			}
+			if n := h.uses(t, hash); n != tc.wantUses {
+				t.Errorf("uses = %d, want %d", n, tc.wantUses)
+			}
+			logs := h.logs.String()
+			hasError := strings.Contains(logs, "[ERROR]") && strings.Contains(logs, "client_id="+createdID)
+			if hasError != tc.wantError {
+				t.Errorf("error-level log naming the client: %v, want %v\n%s", hasError, tc.wantError, logs)
 			}
 		})
 	}
@@ -566,5 +654,130 @@ func TestUpdateRenewsExpiredSecret(t *testing.T) {
 	}
 	if again := decodeInfo(t, resp); again.ClientSecret != "" || *again.ClientSecretExpiresAt != *got.ClientSecretExpiresAt {
 		t.Error("a live secret was replaced")
+	}
+}
+
+// mutatingProcessor runs the built-in processor, then lets a test break its
+// output, as a faulty processor plugin would.
+type mutatingProcessor struct {
+	mutate func(rc *sdk.RegistrationContext)
+}
+
+func (m mutatingProcessor) Process(ctx context.Context, rc sdk.RegistrationContext) (sdk.RegistrationContext, error) {
+	out, err := sdk.DefaultProcessor{}.Process(ctx, rc)
+	if err == nil && m.mutate != nil {
+		m.mutate(&out)
+	}
+	return out, err
+}
+
+// TestProcessorOutputIsChecked: a processor whose output breaks the
+// credential contract (a token or secret stored but not answered, or
+// answered but not matching what is stored) gets an internal error, never
+// a 201 or a 200 with credentials that do not work, and nothing is
+// written; a new client always belongs to its caller's profile.
+func TestProcessorOutputIsChecked(t *testing.T) {
+	otherHash := sdk.HashToken("something else")
+	tests := []struct {
+		name     string
+		op       string // "create", "update" or "read" (rotate on every use)
+		body     string // the update's body; "" for updateRequest
+		mutate   func(rc *sdk.RegistrationContext)
+		wantOK   bool
+		wantFail string // a part of the internal error
+		// wantNoSecret: the stored client has no secret afterwards.
+		wantNoSecret bool
+	}{
+		{name: "create, built-in", op: "create", wantOK: true},
+		{name: "create, token hash not issued", op: "create", wantFail: "without issuing it",
+			mutate: func(rc *sdk.RegistrationContext) { rc.Issued.RegistrationAccessToken = "" }},
+		{name: "create, token does not match", op: "create", wantFail: "does not match the client's token hash",
+			mutate: func(rc *sdk.RegistrationContext) { rc.Client.RegistrationTokenHash = otherHash }},
+		{name: "create, secret hash not issued", op: "create", wantFail: "client secret without issuing it",
+			mutate: func(rc *sdk.RegistrationContext) { rc.Issued.ClientSecret = "" }},
+		{name: "create, secret does not match", op: "create", wantFail: "does not match the client's secret hash",
+			mutate: func(rc *sdk.RegistrationContext) { rc.Client.SecretHash = otherHash }},
+		{name: "create, secret issued without a hash", op: "create", wantFail: "does not match the client's secret hash",
+			mutate: func(rc *sdk.RegistrationContext) { rc.Client.SecretHash = "" }},
+		{name: "create, redacted hash", op: "create", wantFail: "redacted",
+			mutate: func(rc *sdk.RegistrationContext) { rc.Client.SecretHash = sdk.RedactedHash }},
+		{name: "create, profile changed is forced back", op: "create", wantOK: true,
+			mutate: func(rc *sdk.RegistrationContext) { rc.Client.Profile = "admin" }},
+		{name: "update, built-in", op: "update", wantOK: true},
+		{name: "update, token rotated without issuing it", op: "update", wantFail: "without issuing it",
+			mutate: func(rc *sdk.RegistrationContext) { rc.Issued.RegistrationAccessToken = "" }},
+		{name: "update, token does not match", op: "update", wantFail: "does not match the client's token hash",
+			mutate: func(rc *sdk.RegistrationContext) { rc.Issued.RegistrationAccessToken = "forged" }},
+		{name: "update, secret replaced without issuing it", op: "update", wantFail: "client secret without issuing it",
+			mutate: func(rc *sdk.RegistrationContext) { rc.Client.SecretHash = otherHash }},
+		{name: "update, secret issued but not stored", op: "update", wantFail: "does not match the client's secret hash",
+			mutate: func(rc *sdk.RegistrationContext) { rc.Issued.ClientSecret = "not stored" }},
+		{name: "update, secret removed with the auth method", op: "update", wantOK: true, wantNoSecret: true,
+			body: `{"redirect_uris":["https://app.example.com/cb"],"client_name":"app",` +
+				`"token_endpoint_auth_method":"private_key_jwt","grant_types":["authorization_code"],` +
+				`"jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}}`},
+		{name: "read, token rotated without issuing it", op: "read", wantFail: "without issuing it",
+			mutate: func(rc *sdk.RegistrationContext) { rc.Issued.RegistrationAccessToken = "" }},
+		{name: "read, token does not match", op: "read", wantFail: "does not match the client's token hash",
+			mutate: func(rc *sdk.RegistrationContext) { rc.Client.RegistrationTokenHash = otherHash }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rotation := sdk.RotateOnUpdate
+			if tc.op == "read" {
+				rotation = sdk.RotateOnEveryUse
+			}
+			h := newHarness(t, rotation)
+			var c clientInfo
+			if tc.op != "create" {
+				c = h.register(t, "")
+			}
+			h.p.Processor = mutatingProcessor{tc.mutate}
+			creates0, updates0, _ := h.store.counts()
+			var resp sdk.Response
+			var err error
+			switch tc.op {
+			case "create":
+				resp, err = h.p.Register(t.Context(), Request{Body: []byte(webBody)})
+			case "update":
+				req := updateRequest(c, "renamed")
+				if tc.body != "" {
+					req.Body = []byte(`{"client_id":"` + c.ClientID + `",` + tc.body[1:])
+				}
+				resp, err = h.p.Update(t.Context(), req)
+			case "read":
+				resp, err = h.p.Read(t.Context(), manage(c))
+			}
+			creates, updates, _ := h.store.counts()
+			if !tc.wantOK {
+				if _, isOAuth := sdk.AsError(err); err == nil || isOAuth || !strings.Contains(err.Error(), tc.wantFail) {
+					t.Fatalf("got %d %v, want an internal error containing %q", resp.Status, err, tc.wantFail)
+				}
+				if creates != creates0 || updates != updates0 {
+					t.Errorf("a refused processor output was written: creates %d→%d, updates %d→%d", creates0, creates, updates0, updates)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("got %v, want success", err)
+			}
+			got := decodeInfo(t, resp)
+			stored, err := h.store.Get(t.Context(), got.ClientID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stored.Profile != "p" {
+				t.Errorf("stored profile %q, want the caller's %q", stored.Profile, "p")
+			}
+			if !sdk.TokenMatches(got.RegistrationAccessToken, stored.RegistrationTokenHash) {
+				t.Error("the answered registration access token does not match the stored hash")
+			}
+			if tc.op == "create" && !sdk.TokenMatches(got.ClientSecret, stored.SecretHash) {
+				t.Error("the answered client secret does not match the stored hash")
+			}
+			if tc.wantNoSecret && (stored.SecretHash != "" || got.ClientSecret != "") {
+				t.Error("the secret was not removed with the auth method that used it")
+			}
+		})
 	}
 }

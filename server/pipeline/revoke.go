@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/registrar-dcr/registrar/sdk"
@@ -19,10 +20,60 @@ type retryPolicy struct {
 	budget    time.Duration
 }
 
-// defaultRevokeRetry keeps a revocation within a few seconds, well inside
-// the server's write timeout, while riding out a short store outage (a
-// SQLite busy writer, a MongoDB primary election).
+// defaultRevokeRetry rides out a short store outage (a SQLite busy
+// writer, a MongoDB primary election) within a few seconds. The retries run
+// in the background (revoke), so the budget does not depend on the
+// server's write timeout.
 var defaultRevokeRetry = retryPolicy{attempts: 6, base: 50 * time.Millisecond, max: time.Second, budget: 4 * time.Second}
+
+// defaultRevokeLimit bounds the revocations running in the background at
+// once, so that a flood of tokens presented on other clients' URIs while
+// the store fails cannot pile up goroutines.
+const defaultRevokeLimit = 64
+
+// inlineRevokeTimeout bounds the single attempt of a revocation that finds
+// the background full and runs within the request.
+const inlineRevokeTimeout = time.Second
+
+// revocations tracks the revocations running in the background: at most
+// one per token hash, so that a token presented again while its
+// revocation runs starts no other.
+type revocations struct {
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	inFlight map[string]struct{} // registration token hashes
+}
+
+// start reserves hash unless it is in flight already (dup) or limit
+// revocations run (full).
+func (r *revocations) start(hash string, limit int) (dup, full bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.inFlight[hash]; ok {
+		return true, false
+	}
+	if len(r.inFlight) >= limit {
+		return false, true
+	}
+	if r.inFlight == nil {
+		r.inFlight = map[string]struct{}{}
+	}
+	r.inFlight[hash] = struct{}{}
+	r.wg.Add(1)
+	return false, false
+}
+
+func (r *revocations) done(hash string) {
+	r.mu.Lock()
+	delete(r.inFlight, hash)
+	r.mu.Unlock()
+	r.wg.Done()
+}
+
+// Wait blocks until the revocations running in the background have ended;
+// each ends within its retry budget (4 seconds). Call it before closing the
+// store, so that no revocation is cut short by the shutdown.
+func (p *Pipeline) Wait() { p.revocations.wg.Wait() }
 
 // backoff returns the pause before attempt n+1 (n ≥ 1): base·2^(n-1)
 // capped at max, of which the upper half is random, so replicas retrying
@@ -40,7 +91,9 @@ func (r retryPolicy) backoff(n int) time.Duration {
 }
 
 // revoke kills the registration access token of c after it was presented
-// for another client's URI (RFC 7592 §2.1); the caller gets 401 either way.
+// for another client's URI (RFC 7592 §2.1); the caller gets 401 either way,
+// at once: the write runs in the background, so that its retries never
+// hold the answer past the server's write timeout.
 //
 // The write must not be lost with the request: it runs detached from the
 // request's cancellation, and a failed write is retried with backoff
@@ -49,12 +102,40 @@ func (r retryPolicy) backoff(n int) time.Duration {
 // token is dead already. When every attempt fails the token stays valid,
 // and an error-level log line names the client (never the token) so that
 // the operator revokes it by hand (README, "HTTP API").
+//
+// At most one revocation per token runs at a time (a token presented again
+// meanwhile is being revoked already), and at most revokeLimit in all; past
+// that bound the revocation is one attempt within the request, bounded by
+// inlineRevokeTimeout, with the same error log when it fails.
 func (p *Pipeline) revoke(ctx context.Context, c sdk.Client) {
 	r := p.revokeRetry
 	if r.attempts <= 0 {
 		r = defaultRevokeRetry
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.budget)
+	limit := p.revokeLimit
+	if limit <= 0 {
+		limit = defaultRevokeLimit
+	}
+	ctx = context.WithoutCancel(ctx)
+	hash := c.RegistrationTokenHash
+	dup, full := p.revocations.start(hash, limit)
+	switch {
+	case dup:
+		return
+	case full:
+		r = retryPolicy{attempts: 1, budget: min(r.budget, inlineRevokeTimeout)}
+		p.revokeWithRetry(ctx, c, r)
+		return
+	}
+	go func() {
+		defer p.revocations.done(hash)
+		p.revokeWithRetry(ctx, c, r)
+	}()
+}
+
+// revokeWithRetry revokes the token of c within r; see revoke.
+func (p *Pipeline) revokeWithRetry(ctx context.Context, c sdk.Client, r retryPolicy) {
+	ctx, cancel := context.WithTimeout(ctx, r.budget)
 	defer cancel()
 	hash := c.RegistrationTokenHash
 	for attempt := 1; ; attempt++ {

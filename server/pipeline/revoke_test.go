@@ -119,6 +119,7 @@ func TestRevokeTokenUsedOnAnotherClient(t *testing.T) {
 			if !errors.Is(err, sdk.ErrInvalidToken()) || status(err) != http.StatusUnauthorized {
 				t.Fatalf("token on another client's URI: %v, want 401 invalid_token", err)
 			}
+			h.p.Wait() // the revocation runs in the background
 			if tc.wantWrites > 0 {
 				if n := int(calls.Load()); n != tc.wantWrites {
 					t.Errorf("%d store writes, want %d", n, tc.wantWrites)
@@ -147,8 +148,8 @@ func TestRevokeTokenUsedOnAnotherClient(t *testing.T) {
 	}
 }
 
-// TestRevokeIsBoundedInTime: a store that hangs holds the revocation (and
-// the 401) only for the retry budget, however long the request would wait.
+// TestRevokeIsBoundedInTime: a store that hangs holds the background
+// revocation only for the retry budget, and never the 401.
 func TestRevokeIsBoundedInTime(t *testing.T) {
 	h := newHarness(t, sdk.RotateOnUpdate)
 	h.p.revokeRetry = retryPolicy{attempts: 100, base: time.Millisecond, max: 2 * time.Millisecond, budget: 200 * time.Millisecond}
@@ -164,11 +165,103 @@ func TestRevokeIsBoundedInTime(t *testing.T) {
 	if status(err) != http.StatusUnauthorized {
 		t.Fatalf("got %v, want 401", err)
 	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("the 401 took %v: it waited for the revocation", d)
+	}
+	h.p.Wait()
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("the revocation took %v, want about its 200ms budget", d)
 	}
 	if logs := h.logs.String(); !strings.Contains(logs, "[ERROR]") || !strings.Contains(logs, "client_id="+owner.ClientID) {
 		t.Fatalf("the failed revocation is not logged at error level:\n%s", logs)
+	}
+}
+
+// TestRevokeAnswersAtOnce: the 401 for a token presented on another
+// client's URI does not wait for the revocation's store write, so that a
+// server write timeout shorter than the retry budget never turns it into a
+// dropped connection; the revocation completes in the background.
+func TestRevokeAnswersAtOnce(t *testing.T) {
+	h := newHarness(t, sdk.RotateOnUpdate)
+	owner, other := h.register(t, ""), h.register(t, "")
+	release := make(chan struct{})
+	h.store.set(func(s *hookStore) {
+		s.onUpdate = func(ctx context.Context, _ sdk.Client) error {
+			select {
+			case <-release:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	})
+	answered := make(chan error, 1)
+	go func() {
+		_, err := h.p.Read(t.Context(), Request{Authorization: "Bearer " + owner.RegistrationAccessToken, ClientID: other.ClientID})
+		answered <- err
+	}()
+	select {
+	case err := <-answered:
+		if status(err) != http.StatusUnauthorized {
+			t.Fatalf("got %v, want 401", err)
+		}
+	case <-time.After(3 * time.Second):
+		close(release)
+		t.Fatal("the 401 waited for the revocation's store write")
+	}
+	close(release)
+	h.p.Wait()
+	h.store.set(func(s *hookStore) { s.onUpdate = nil })
+	if _, err := h.p.Read(t.Context(), manage(owner)); !errors.Is(err, sdk.ErrInvalidToken()) {
+		t.Fatalf("the presented token still works after the background revocation: %v", err)
+	}
+}
+
+// TestRevokeBackgroundIsBounded: one background revocation per token at a
+// time, and at most revokeLimit in all; past the limit the revocation is a
+// single attempt within the request, so that it is still revoked.
+func TestRevokeBackgroundIsBounded(t *testing.T) {
+	h := newHarness(t, sdk.RotateOnUpdate)
+	h.p.revokeLimit = 1
+	first, second, other := h.register(t, ""), h.register(t, ""), h.register(t, "")
+	release := make(chan struct{})
+	var firstWrites atomic.Int32
+	h.store.set(func(s *hookStore) {
+		s.onUpdate = func(ctx context.Context, c sdk.Client) error {
+			if c.ID != first.ClientID {
+				return nil
+			}
+			firstWrites.Add(1)
+			select { // holds the first token's revocation in the background
+			case <-release:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	})
+	misuse := func(c clientInfo) {
+		t.Helper()
+		_, err := h.p.Read(t.Context(), Request{Authorization: "Bearer " + c.RegistrationAccessToken, ClientID: other.ClientID})
+		if status(err) != http.StatusUnauthorized {
+			t.Fatalf("got %v, want 401", err)
+		}
+	}
+	misuse(first)
+	misuse(first) // in flight already: no second revocation
+	// The background is full: the second token is revoked within the
+	// request.
+	misuse(second)
+	if _, err := h.store.GetByRegistrationToken(t.Context(), sdk.HashToken(second.RegistrationAccessToken)); !errors.Is(err, sdk.ErrNotFound) {
+		t.Errorf("past the limit, the token was not revoked within the request: %v", err)
+	}
+	close(release)
+	h.p.Wait()
+	if n := firstWrites.Load(); n != 1 {
+		t.Errorf("%d revocation writes for the first token, want 1", n)
+	}
+	if _, err := h.store.GetByRegistrationToken(t.Context(), sdk.HashToken(first.RegistrationAccessToken)); !errors.Is(err, sdk.ErrNotFound) {
+		t.Errorf("the first token was not revoked: %v", err)
 	}
 }
 
