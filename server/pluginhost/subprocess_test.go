@@ -24,11 +24,11 @@ const crashClientName = "testplugin: crash now"
 // Validate, ignoring its context (testimpl.HangClientName).
 const hangClientName = "testplugin: hang now"
 
-// TestRealPluginCrashRestartsOnce runs the SDK's test plugin as a real
-// subprocess: a validator call that crashes it answers ErrUnavailable, and
-// the calls that follow, many at once, are served by one restarted
-// instance.
-func TestRealPluginCrashRestartsOnce(t *testing.T) {
+// startTestValidator starts the SDK's test plugin as a real subprocess
+// serving a validator with the given per-call timeout, and returns the
+// host, a call of Validate for a client of that name, and the host's log.
+func startTestValidator(t *testing.T, timeout time.Duration) (*Host, func(name string) error, *testlog.Buffer) {
+	t.Helper()
 	path := plugintest.Build(t, "github.com/registrar-dcr/registrar/sdk/plugin/internal/testplugin")
 	logs := &testlog.Buffer{}
 	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: logs})
@@ -37,7 +37,7 @@ func TestRealPluginCrashRestartsOnce(t *testing.T) {
 		Path:         path,
 		SHA256:       plugintest.SHA256(t, path),
 		Env:          []string{"TESTPLUGIN_KINDS=validator"},
-		Timeout:      10 * time.Second,
+		Timeout:      timeout,
 		StartTimeout: 10 * time.Second,
 		Config:       []byte("{}"),
 	}}, log)
@@ -57,10 +57,22 @@ func TestRealPluginCrashRestartsOnce(t *testing.T) {
 		})
 		return err
 	}
-	answered := func(err error) bool {
-		var e *sdk.Error
-		return err == nil || (errors.As(err, &e) && e.Status < 500)
-	}
+	return h, validate, logs
+}
+
+// answered reports whether the plugin answered a call: nil or a refusal,
+// not unavailability.
+func answered(err error) bool {
+	var e *sdk.Error
+	return err == nil || (errors.As(err, &e) && e.Status < 500)
+}
+
+// TestRealPluginCrashRestartsOnce runs the SDK's test plugin as a real
+// subprocess: a validator call that crashes it answers ErrUnavailable, and
+// the calls that follow, many at once, are served by one restarted
+// instance.
+func TestRealPluginCrashRestartsOnce(t *testing.T) {
+	h, validate, logs := startTestValidator(t, 10*time.Second)
 	if err := validate("before"); !answered(err) {
 		t.Fatalf("before the crash: %v", err)
 	}
@@ -93,38 +105,7 @@ func TestRealPluginCrashRestartsOnce(t *testing.T) {
 // follows, and the next call is served; a call answered in between resets
 // the count.
 func TestRealPluginHangRestarts(t *testing.T) {
-	path := plugintest.Build(t, "github.com/registrar-dcr/registrar/sdk/plugin/internal/testplugin")
-	logs := &testlog.Buffer{}
-	log := hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: logs})
-	h, err := Start(t.Context(), []config.Plugin{{
-		Name:         "tp",
-		Path:         path,
-		SHA256:       plugintest.SHA256(t, path),
-		Env:          []string{"TESTPLUGIN_KINDS=validator"},
-		Timeout:      300 * time.Millisecond,
-		StartTimeout: 10 * time.Second,
-		Config:       []byte("{}"),
-	}}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Close() })
-	v, err := h.Validator("tp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	validate := func(name string) error {
-		_, err := v.Validate(t.Context(), sdk.RegistrationContext{
-			Operation: sdk.OperationCreate,
-			Request:   sdk.Metadata{ClientName: name, RedirectURIs: []string{"https://app.example.com/cb"}},
-			Now:       time.Now(),
-		})
-		return err
-	}
-	answered := func(err error) bool {
-		var e *sdk.Error
-		return err == nil || (errors.As(err, &e) && e.Status < 500)
-	}
+	h, validate, logs := startTestValidator(t, 300*time.Millisecond)
 	hang := func() {
 		t.Helper()
 		if err := validate(hangClientName); !errors.Is(err, sdk.ErrUnavailable) {
