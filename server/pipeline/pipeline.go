@@ -71,6 +71,9 @@ type Pipeline struct {
 	// revokeLimit bounds the revocations running in the background at
 	// once; 0 means defaultRevokeLimit.
 	revokeLimit int
+	// revokeInline bounds the first revocation attempt, which runs within
+	// the request; inlineRevokeTimeout when zero.
+	revokeInline time.Duration
 	// revocations tracks the background revocations (revoke.go).
 	revocations revocations
 }

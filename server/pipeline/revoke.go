@@ -31,8 +31,8 @@ var defaultRevokeRetry = retryPolicy{attempts: 6, base: 50 * time.Millisecond, m
 // the store fails cannot pile up goroutines.
 const defaultRevokeLimit = 64
 
-// inlineRevokeTimeout bounds the single attempt of a revocation that finds
-// the background full and runs within the request.
+// inlineRevokeTimeout bounds the first attempt of a revocation, which
+// runs within the request.
 const inlineRevokeTimeout = time.Second
 
 // revocations tracks the revocations running in the background: at most
@@ -91,22 +91,25 @@ func (r retryPolicy) backoff(n int) time.Duration {
 }
 
 // revoke kills the registration access token of c after it was presented
-// for another client's URI (RFC 7592 §2.1); the caller gets 401 either way,
-// at once: the write runs in the background, so that its retries never
-// hold the answer past the server's write timeout.
+// for another client's URI (RFC 7592 §2.1); the caller gets 401 either way.
 //
-// The write must not be lost with the request: it runs detached from the
-// request's cancellation, and a failed write is retried with backoff
-// (revokeRetry). A conflict re-reads the client: when its token is no
-// longer the presented one (rotated, revoked) or the client is gone, the
-// token is dead already. When every attempt fails the token stays valid,
-// and an error-level log line names the client (never the token) so that
-// the operator revokes it by hand (README, "HTTP API").
+// The first attempt runs within the request, bounded by
+// inlineRevokeTimeout, so that in the usual case the token is dead before
+// the 401 goes out, and a slow store never holds the answer past the
+// server's write timeout. When it fails, the write must not be lost with
+// the request: it is retried in the background, detached from the
+// request's cancellation, with backoff (revokeRetry, whose attempts count
+// the first). A conflict re-reads
+// the client: when its token is no longer the presented one (rotated,
+// revoked) or the client is gone, the token is dead already. When every
+// attempt fails the token stays valid, and an error-level log line names
+// the client (never the token) so that the operator revokes it by hand
+// (README, "HTTP API").
 //
 // At most one revocation per token runs at a time (a token presented again
-// meanwhile is being revoked already), and at most revokeLimit in all; past
-// that bound the revocation is one attempt within the request, bounded by
-// inlineRevokeTimeout, with the same error log when it fails.
+// meanwhile is being revoked already), and at most revokeLimit in the
+// background; past that bound the first attempt is the only one, with the
+// same error log when it fails.
 func (p *Pipeline) revoke(ctx context.Context, c sdk.Client) {
 	r := p.revokeRetry
 	if r.attempts <= 0 {
@@ -116,42 +119,62 @@ func (p *Pipeline) revoke(ctx context.Context, c sdk.Client) {
 	if limit <= 0 {
 		limit = defaultRevokeLimit
 	}
+	inline := p.revokeInline
+	if inline <= 0 {
+		inline = inlineRevokeTimeout
+	}
 	ctx = context.WithoutCancel(ctx)
 	hash := c.RegistrationTokenHash
 	dup, full := p.revocations.start(hash, limit)
-	switch {
-	case dup:
+	if dup {
 		return
-	case full:
-		r = retryPolicy{attempts: 1, budget: min(r.budget, inlineRevokeTimeout)}
-		p.revokeWithRetry(ctx, c, r)
+	}
+	if full {
+		p.revokeWithRetry(ctx, c, retryPolicy{attempts: 1, budget: min(r.budget, inline)}, 0, nil)
 		return
+	}
+	first, cancel := context.WithTimeout(ctx, inline)
+	outcome, err := p.revokeOnce(first, &c, hash)
+	cancel()
+	if err == nil {
+		p.revocations.done(hash)
+		p.log().Warn("registration access token used on another client's URI; "+outcome, "client_id", c.ID)
+		return
+	}
+	if r.attempts > 1 {
+		p.log().Warn("cannot revoke a registration access token used on another client's URI; retrying in the background",
+			"client_id", c.ID, "attempt", 1, "error", err)
 	}
 	go func() {
 		defer p.revocations.done(hash)
-		p.revokeWithRetry(ctx, c, r)
+		p.revokeWithRetry(ctx, c, r, 1, err)
 	}()
 }
 
-// revokeWithRetry revokes the token of c within r; see revoke.
-func (p *Pipeline) revokeWithRetry(ctx context.Context, c sdk.Client, r retryPolicy) {
+// revokeWithRetry revokes the token of c within r, whose attempts count
+// the made attempts already made (the last failed with prior); see revoke.
+func (p *Pipeline) revokeWithRetry(ctx context.Context, c sdk.Client, r retryPolicy, made int, prior error) {
 	ctx, cancel := context.WithTimeout(ctx, r.budget)
 	defer cancel()
 	hash := c.RegistrationTokenHash
-	for attempt := 1; ; attempt++ {
-		outcome, err := p.revokeOnce(ctx, &c, hash)
-		if err == nil {
+	err := prior
+	for attempt := made + 1; attempt <= r.attempts; attempt++ {
+		if attempt > 1 && !sleep(ctx, r.backoff(attempt-1)) {
+			break
+		}
+		var outcome string
+		if outcome, err = p.revokeOnce(ctx, &c, hash); err == nil {
 			p.log().Warn("registration access token used on another client's URI; "+outcome, "client_id", c.ID)
 			return
 		}
-		if attempt >= r.attempts || !sleep(ctx, r.backoff(attempt)) {
-			p.log().Error("cannot revoke a registration access token used on another client's URI: the token stays valid; revoke it by hand",
-				"client_id", c.ID, "attempts", attempt, "error", err)
-			return
+		made = attempt
+		if attempt < r.attempts {
+			p.log().Warn("cannot revoke a registration access token used on another client's URI; retrying",
+				"client_id", c.ID, "attempt", attempt, "error", err)
 		}
-		p.log().Warn("cannot revoke a registration access token used on another client's URI; retrying",
-			"client_id", c.ID, "attempt", attempt, "error", err)
 	}
+	p.log().Error("cannot revoke a registration access token used on another client's URI: the token stays valid; revoke it by hand",
+		"client_id", c.ID, "attempts", made, "error", err)
 }
 
 // revokeOnce writes c without its registration access token. On a conflict
