@@ -27,7 +27,7 @@ func clientDelete(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "Usage: registrar client delete [-config FILE] CLIENT_ID")
+		fmt.Fprintln(stderr, "Usage: registrar client delete [-config FILE] [--] CLIENT_ID")
 		return 2
 	}
 	id := fs.Arg(0)

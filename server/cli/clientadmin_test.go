@@ -85,18 +85,22 @@ func TestClientScanAndDelete(t *testing.T) {
 	}
 
 	for _, o := range old {
-		if out, errOut, code := run(t, env, "client", "delete", "-config", path, o.id); code != 0 || !strings.Contains(out, `deleted client "`+o.id+`"`) {
+		if out, errOut, code := run(t, env, "client", "delete", "-config", path, "--", o.id); code != 0 || !strings.Contains(out, `deleted client "`+o.id+`"`) {
 			t.Errorf("client delete %s: exit %d, %q, %q", o.id, code, out, errOut)
 		}
 	}
 	if _, errOut, code := run(t, env, "client", "delete", "-config", path, "old-undecodable"); code != 1 || !strings.Contains(errOut, `no client "old-undecodable"`) {
 		t.Errorf("second delete: exit %d, %q", code, errOut)
 	}
+	// A client_id may begin with "-" (base64url): after --, it is an id.
+	if _, errOut, code := run(t, env, "client", "delete", "-config", path, "--", "-dash-first"); code != 1 || !strings.Contains(errOut, `no client "-dash-first"`) {
+		t.Errorf("delete of an id beginning with -: exit %d, %q", code, errOut)
+	}
 	if out, errOut, code := run(t, env, "client", "scan", "-config", path); code != 0 || out != "" || !strings.Contains(errOut, "1 clients read, 0 to review") {
 		t.Errorf("client scan after the deletes: exit %d, %q, %q", code, out, errOut)
 	}
 
-	if out, errOut, code := run(t, env, "client", "delete", "-config", path, good); code != 0 {
+	if out, errOut, code := run(t, env, "client", "delete", "-config", path, "--", good); code != 0 {
 		t.Fatalf("client delete %s: exit %d, %q, %q", good, code, out, errOut)
 	}
 	req, _ := http.NewRequest("GET", base+"/connect/dcr/"+good, nil)

@@ -14,11 +14,11 @@ import (
 )
 
 const clientUsage = `Usage:
-  registrar client revoke-token [-config FILE] CLIENT_ID
+  registrar client revoke-token [-config FILE] [--] CLIENT_ID
       revoke a client's registration access token (RFC 7592): it stops
       working at once; the client keeps its registration but can no longer
       read, update or delete it
-  registrar client delete [-config FILE] CLIENT_ID
+  registrar client delete [-config FILE] [--] CLIENT_ID
       delete a client from the store, whatever its revision, without
       decoding it: a record an older version stored that no longer decodes
       is deleted too (the sqlite and memory stores; a store plugin deletes
@@ -28,6 +28,9 @@ const clientUsage = `Usage:
       those whose record does not decode or whose metadata the current
       rules would refuse in an update (its profile gone, a member or its
       jwks refused); exit status 1 when any is listed (README, "Upgrading")
+
+A client_id may begin with "-": put -- before it, so that it is not read
+as a flag.
 `
 
 func client(args []string, stdout, stderr io.Writer) int {
@@ -58,7 +61,7 @@ func clientRevokeToken(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "Usage: registrar client revoke-token [-config FILE] CLIENT_ID")
+		fmt.Fprintln(stderr, "Usage: registrar client revoke-token [-config FILE] [--] CLIENT_ID")
 		return 2
 	}
 	id := fs.Arg(0)

@@ -38,14 +38,14 @@ func TestClientRevokeToken(t *testing.T) {
 		t.Fatalf("read before the revocation: %d", got)
 	}
 
-	out, errOut, code := run(t, env, "client", "revoke-token", "-config", path, id)
+	out, errOut, code := run(t, env, "client", "revoke-token", "-config", path, "--", id)
 	if code != 0 || !strings.Contains(out, "revoked the registration access token of "+id) {
 		t.Fatalf("client revoke-token: exit %d, %q, %q", code, out, errOut)
 	}
 	if got := read(); got != 401 {
 		t.Fatalf("read after the revocation: %d, want 401", got)
 	}
-	if out, _, code := run(t, env, "client", "revoke-token", "-config", path, id); code != 0 || !strings.Contains(out, "already revoked") {
+	if out, _, code := run(t, env, "client", "revoke-token", "-config", path, "--", id); code != 0 || !strings.Contains(out, "already revoked") {
 		t.Errorf("second revocation: exit %d, %q", code, out)
 	}
 	if _, errOut, code := run(t, env, "client", "revoke-token", "-config", path, "no-such-client"); code != 1 || !strings.Contains(errOut, `no client "no-such-client"`) {
