@@ -95,6 +95,22 @@ func (s *registrarServer) do(method, path, token string, body any) (int, map[str
 	return resp.StatusCode, m
 }
 
+// newRegistrarServer builds `registrar serve` from the workspace and picks
+// a free loopback address for it; the caller writes s.config and starts it.
+func newRegistrarServer(t *testing.T) (s *registrarServer, addr string) {
+	t.Helper()
+	s = &registrarServer{t: t, binary: plugintest.Build(t, "github.com/registrar-dcr/registrar/server/cmd/registrar")}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr = ln.Addr().String()
+	ln.Close()
+	s.url = "http://" + addr
+	s.config = filepath.Join(t.TempDir(), "config.hcl")
+	return s, addr
+}
+
 // TestEndToEnd runs `registrar serve` with the mongodb plugin as its store
 // against an embedded FerretDB: the RFC 7591/7592 lifecycle over HTTP; a
 // restart of the server that loses nothing; a database outage answered
@@ -102,15 +118,7 @@ func (s *registrarServer) do(method, path, token string, body any) (int, map[str
 func TestEndToEnd(t *testing.T) {
 	db := ferrettest.New(t)
 	plug := pluginBinary(t)
-	s := &registrarServer{t: t, binary: plugintest.Build(t, "github.com/registrar-dcr/registrar/server/cmd/registrar")}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s.url = "http://" + addr
-	s.config = filepath.Join(t.TempDir(), "config.hcl")
+	s, addr := newRegistrarServer(t)
 	cfg := fmt.Sprintf(`
 server {
   listen = %q

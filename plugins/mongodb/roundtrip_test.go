@@ -2,10 +2,8 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/registrar-dcr/registrar/internal/roundtrip"
@@ -25,15 +23,7 @@ import (
 func TestAcceptedBodiesStayReadable(t *testing.T) {
 	db := ferrettest.New(t)
 	plug := pluginBinary(t)
-	s := &registrarServer{t: t, binary: plugintest.Build(t, "github.com/registrar-dcr/registrar/server/cmd/registrar")}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s.url = "http://" + addr
-	s.config = filepath.Join(t.TempDir(), "config.hcl")
+	s, addr := newRegistrarServer(t)
 	text := fmt.Sprintf(`
 server {
   listen          = %q
