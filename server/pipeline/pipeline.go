@@ -52,6 +52,10 @@ type Pipeline struct {
 	Processor sdk.Processor
 	Store     sdk.Store
 	Response  sdk.ResponseGenerator
+	// Upstream provisions every create, update and delete into the
+	// authorization server (DESIGN §2, "Reaching the authorization
+	// server"); nil when Registrar's store is the only record.
+	Upstream sdk.Upstream
 	// BaseURL is the public base URL; registration_client_uri is
 	// BaseURL + "/connect/dcr/" + client_id.
 	BaseURL string
