@@ -56,6 +56,10 @@ type Pipeline struct {
 	// authorization server (DESIGN §2, "Reaching the authorization
 	// server"); nil when Registrar's store is the only record.
 	Upstream sdk.Upstream
+	// Sealer seals a client_secret_jwt secret again when the upstream
+	// assigns the client another client_id or secret; nil refuses such a
+	// client (the built-in processor's sealer, when it has one).
+	Sealer sdk.Sealer
 	// BaseURL is the public base URL; registration_client_uri is
 	// BaseURL + "/connect/dcr/" + client_id.
 	BaseURL string
@@ -181,12 +185,26 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 		return sdk.Response{}, err
 	}
 	rc.Client.UpdatedAt = rc.Now.Unix()
+	// The authorization server is written first: a client it refuses is
+	// never stored, and one stored is usable there (a 201 means usable).
+	if rc, err = p.provisionCreate(ctx, rc); err != nil {
+		release(context.WithoutCancel(ctx))
+		return sdk.Response{}, err
+	}
 	stored, err := p.Store.Create(ctx, rc.Client)
 	if err != nil {
 		if mayHaveWritten(err) {
-			p.abandonCreate(context.WithoutCancel(ctx), rc.Client.ID, release)
+			if p.abandonCreate(context.WithoutCancel(ctx), rc.Client.ID, release) {
+				p.unprovision(context.WithoutCancel(ctx), rc.Client.ID)
+			}
 		} else {
 			release(context.WithoutCancel(ctx))
+			p.unprovision(context.WithoutCancel(ctx), rc.Client.ID)
+		}
+		if p.Upstream != nil {
+			// The caller may try again: the upstream client is
+			// removed (or left to reconcile), nothing is stored.
+			return sdk.Response{}, sdk.ErrTemporarilyUnavailable().WithCause(err)
 		}
 		return sdk.Response{}, storeError(err)
 	}
@@ -195,7 +213,9 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 	if err != nil {
 		// The caller never learns the client's id or token: take the
 		// registration back, so nothing half-done remains.
-		p.undoCreate(context.WithoutCancel(ctx), stored, release)
+		if p.undoCreate(context.WithoutCancel(ctx), stored, release) {
+			p.unprovision(context.WithoutCancel(ctx), stored.ID)
+		}
 		return sdk.Response{}, err
 	}
 	p.log().Info("client registered", "client_id", stored.ID, "profile", prof.Name,
@@ -204,13 +224,15 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 }
 
 // undoCreate deletes a client whose registration could not be answered and
-// gives the token's use back. Failures are logged.
-func (p *Pipeline) undoCreate(ctx context.Context, c sdk.Client, release func(context.Context)) {
+// gives the token's use back. It reports whether the client is gone;
+// failures are logged.
+func (p *Pipeline) undoCreate(ctx context.Context, c sdk.Client, release func(context.Context)) bool {
 	if err := p.Store.Delete(ctx, c.ID, c.Revision); err != nil {
 		p.log().Error("cannot delete a client whose registration failed to answer", "client_id", c.ID, "error", err)
-		return
+		return false
 	}
 	release(ctx)
+	return true
 }
 
 // abandonBudget bounds the delete of a client whose create failed
@@ -246,7 +268,9 @@ func mayHaveWritten(err error) bool {
 // logged with the client's id so that the operator deletes it (then the
 // token's count is one too high, never too low) — the same choice as
 // undoCreate.
-func (p *Pipeline) abandonCreate(ctx context.Context, id string, release func(context.Context)) {
+//
+// It reports whether the client is known to be gone from the store.
+func (p *Pipeline) abandonCreate(ctx context.Context, id string, release func(context.Context)) bool {
 	dctx, cancel := context.WithTimeout(ctx, abandonBudget)
 	err := p.Store.Delete(dctx, id, 1)
 	cancel()
@@ -257,9 +281,10 @@ func (p *Pipeline) abandonCreate(ctx context.Context, id string, release func(co
 	default:
 		p.log().Error("a registration whose write failed may have stored its client and it cannot be deleted: "+
 			"the initial access token's use stays spent; delete the client by hand", "client_id", id, "error", err)
-		return
+		return false
 	}
 	release(ctx)
+	return true
 }
 
 // Read handles GET /connect/dcr/{client_id} (RFC 7592 §2.1).
@@ -313,7 +338,11 @@ func (p *Pipeline) Update(ctx context.Context, req Request) (sdk.Response, error
 	if err := spend(ctx); err != nil {
 		return sdk.Response{}, err
 	}
+	prev := *rc.Current
 	if rc, err = p.write(ctx, rc); err != nil {
+		return sdk.Response{}, err
+	}
+	if rc, err = p.provisionUpdate(ctx, rc, prev); err != nil {
 		return sdk.Response{}, err
 	}
 	p.log().Info("client updated", "client_id", rc.Client.ID, "profile", prof.Name)
@@ -324,6 +353,12 @@ func (p *Pipeline) Update(ctx context.Context, req Request) (sdk.Response, error
 func (p *Pipeline) Delete(ctx context.Context, req Request) (sdk.Response, error) {
 	rc, _, _, err := p.authorize(ctx, req, sdk.OperationDelete)
 	if err != nil {
+		return sdk.Response{}, err
+	}
+	// The authorization server is written first: after a 204 it refuses
+	// the client's credentials, and when it cannot delete, the
+	// registration stays here for the client to try again.
+	if err := p.deprovision(ctx, rc.Current.ID); err != nil {
 		return sdk.Response{}, err
 	}
 	if err := p.Store.Delete(ctx, rc.Current.ID, rc.Current.Revision); err != nil {
