@@ -185,7 +185,7 @@ func TestUpstreamCreate(t *testing.T) {
 			}},
 		{name: "response fails after both writes", wantStatus: http.StatusInternalServerError,
 			wantLog: "deleted its client there",
-			setup: func(h *harness, _ *fakeUpstream) { h.p.Response = failingResponse{errors.New("template broken")} }},
+			setup:   func(h *harness, _ *fakeUpstream) { h.p.Response = failingResponse{errors.New("template broken")} }},
 		{name: "upstream assigns a secret to a public client", wantStatus: http.StatusInternalServerError,
 			setup: func(_ *harness, up *fakeUpstream) {
 				up.set(func(f *fakeUpstream) { f.assign = sdk.Provisioned{ClientSecret: "upstream-chosen"} })
