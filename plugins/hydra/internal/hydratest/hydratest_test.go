@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -368,5 +369,63 @@ func TestTripwire(t *testing.T) {
 	})
 	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "CONNECT sector.registrar.test:443") {
 		t.Errorf("Start reported %q at cleanup, want the tripped CONNECT sector.registrar.test:443", rec.errors)
+	}
+}
+
+// TestFlows runs the exported flows against a real Hydra: a confidential
+// client gets a client_credentials token and a wrong secret does not; a
+// public client completes a code flow with PKCE; an unregistered redirect
+// URI is refused with an *AuthorizeError.
+func TestFlows(t *testing.T) {
+	t.Parallel()
+	h := hydratest.Start(t, hydratest.WithLoginURL("http://127.0.0.1:9/login"),
+		hydratest.WithConsentURL("http://127.0.0.1:9/consent"))
+	ctx := t.Context()
+	createClient(t, h, map[string]any{
+		"client_id": "conf", "client_secret": "conf-secret-0123456789abcdefghij",
+		"grant_types": []string{"client_credentials"}, "token_endpoint_auth_method": "client_secret_basic", "scope": "api",
+	})
+	const redirect = "http://127.0.0.1:8123/cb"
+	createClient(t, h, map[string]any{
+		"client_id": "pub", "grant_types": []string{"authorization_code"}, "response_types": []string{"code"},
+		"redirect_uris": []string{redirect}, "token_endpoint_auth_method": "none", "scope": "openid",
+	})
+	tests := []struct {
+		name     string
+		run      func() (hydratest.TokenAnswer, error)
+		wantOK   bool
+		wantCode string
+	}{
+		{name: "client credentials", wantOK: true, run: func() (hydratest.TokenAnswer, error) {
+			return h.ClientCredentials(ctx, "conf", "conf-secret-0123456789abcdefghij", "api")
+		}},
+		{name: "wrong secret", wantCode: "invalid_client", run: func() (hydratest.TokenAnswer, error) {
+			return h.ClientCredentials(ctx, "conf", "not-the-secret", "api")
+		}},
+		{name: "code flow with PKCE", wantOK: true, run: func() (hydratest.TokenAnswer, error) {
+			return h.AuthorizationCode(ctx, hydratest.CodeFlow{ClientID: "pub", RedirectURI: redirect, Scope: "openid"})
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := tc.run()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.OK() != tc.wantOK || a.Error() != tc.wantCode {
+				t.Fatalf("token answer %d %v, want ok %v code %q", a.Status, a.Body, tc.wantOK, tc.wantCode)
+			}
+		})
+	}
+	_, err := h.AuthorizationCode(ctx, hydratest.CodeFlow{ClientID: "pub", RedirectURI: "http://127.0.0.1:8123/other", Scope: "openid"})
+	var ae *hydratest.AuthorizeError
+	if !errors.As(err, &ae) || ae.Code == "" {
+		t.Fatalf("unregistered redirect URI: %v, want an *AuthorizeError", err)
+	}
+	if _, ok, err := h.Client(ctx, "pub"); !ok || err != nil {
+		t.Fatalf("Client(pub) = %v, %v", ok, err)
+	}
+	if _, ok, err := h.Client(ctx, "missing"); ok || err != nil {
+		t.Fatalf("Client(missing) = %v, %v", ok, err)
 	}
 }
