@@ -9,8 +9,9 @@ TOKEN_FILE := data/initial_access_token
 
 # The repository is six modules tied together by go.work: the server (.),
 # the SDK plugin authors import (sdk), the test helpers the tests share
-# (internal), the mongodb store plugin and the FerretDB test server only its
-# tests use, and plugins/hydra (for now its Hydra test harness); MODULE_DIRS
+# (internal, the Ory Hydra harness among them), the mongodb store plugin and
+# the FerretDB test server only its tests use, and the Hydra upstream plugin
+# (plugins/hydra); MODULE_DIRS
 # lists them from go.work. `./...` stops at a nested module, so the targets
 # name every package of every module by import path instead. The Ory Hydra
 # the tests run is pinned as a tool in a seventh module, kept out of go.work
@@ -18,7 +19,7 @@ TOKEN_FILE := data/initial_access_token
 PKGS        := github.com/registrar-dcr/registrar/...
 MODULE_DIRS  = $(shell $(GO) list -m -f '{{.Dir}}')
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
-HYDRA_TOOL  := plugins/hydra/internal/hydratest/hydra
+HYDRA_TOOL  := internal/hydratest/hydra
 
 .DEFAULT_GOAL := help
 
@@ -27,7 +28,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # A Go plugin is a directory of plugins/ or examples/plugins/ with a main.go:
-# not node-validator (Node), nor plugins/hydra while it holds only its harness.
+# not node-validator (Node).
 GO_PLUGINS := $(notdir $(patsubst %/main.go,%,$(wildcard plugins/*/main.go examples/plugins/*/main.go)))
 
 .PHONY: build
@@ -77,7 +78,7 @@ MCP_CHECK  := examples/clients/mcp-sdk
 hydra: ## Build the Ory Hydra the tests run into its cache, or reuse it; link it as bin/hydra
 	@mkdir -p $(BIN)
 	@echo "==> Ory Hydra (pinned in $(HYDRA_TOOL)/go.mod; the first build compiles it with cgo: minutes)"
-	@hydra=$$($(GO) run ./plugins/hydra/internal/hydratest/buildhydra) && ln -sfn "$$hydra" $(BIN)/hydra && echo "$(BIN)/hydra -> $$hydra"
+	@hydra=$$($(GO) run ./internal/hydratest/buildhydra) && ln -sfn "$$hydra" $(BIN)/hydra && echo "$(BIN)/hydra -> $$hydra"
 
 .PHONY: test
 test: node-deps hydra ## Run every test (race detector on; builds Hydra first, outside any test timeout)

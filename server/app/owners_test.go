@@ -53,7 +53,7 @@ func TestDependencyOwners(t *testing.T) {
 	}
 	// One package of each module: without the go.work the pattern would
 	// cover the server module alone.
-	for _, pkg := range []string{"server/httpapi", "sdk/plugin", "internal/roundtrip", "plugins/mongodb/store", "plugins/mongodb/internal/ferrettest", "plugins/hydra/internal/hydratest"} {
+	for _, pkg := range []string{"server/httpapi", "sdk/plugin", "internal/roundtrip", "plugins/mongodb/store", "plugins/mongodb/internal/ferrettest", "internal/hydratest"} {
 		if !seen[pkg] {
 			t.Errorf("go list did not return %s: is the go.work missing a module?", pkg)
 		}

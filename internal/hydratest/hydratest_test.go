@@ -19,7 +19,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/registrar-dcr/registrar/plugins/hydra/internal/hydratest"
+	"github.com/registrar-dcr/registrar/internal/hydratest"
 )
 
 // client talks to Hydra directly, never through a proxy, and does not

@@ -22,7 +22,7 @@ const Version = "v2.3.0"
 
 const (
 	hydraPkg  = "github.com/ory/hydra/v2"
-	thisPkg   = "github.com/registrar-dcr/registrar/plugins/hydra/internal/hydratest"
+	thisPkg   = "github.com/registrar-dcr/registrar/internal/hydratest"
 	toolDir   = "hydra" // the tool module, relative to this package's directory
 	cacheName = "registrar-hydra"
 )

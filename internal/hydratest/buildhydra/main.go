@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/registrar-dcr/registrar/plugins/hydra/internal/hydratest"
+	"github.com/registrar-dcr/registrar/internal/hydratest"
 )
 
 func main() {

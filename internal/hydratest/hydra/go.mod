@@ -5,7 +5,7 @@
 // dependencies. pop/v6 is Ory's fork, as Hydra's own go.mod replaces it.
 // Upgrade: GOWORK=off go get -tool github.com/ory/hydra/v2@vX.Y.Z, then set
 // hydratest.Version to match (TestToolModulePinsVersion checks both).
-module github.com/registrar-dcr/registrar/plugins/hydra/internal/hydratest/hydra
+module github.com/registrar-dcr/registrar/internal/hydratest/hydra
 
 go 1.26.0
 
