@@ -56,6 +56,11 @@ const (
 	HangClientName  = "testplugin: hang now"
 )
 
+// StoreFailsClientName makes the Store refuse to create a client of that
+// name with a plain error, as a database would fail a write: end-to-end
+// tests use it to fail the local write after the upstream accepted.
+const StoreFailsClientName = "testplugin: store fails"
+
 // Config is the configuration of the test plugin.
 type Config struct {
 	// Fail rejects the configuration (a ConfigError on attribute "fail").
@@ -299,6 +304,9 @@ func (s *Store) Create(ctx context.Context, c sdk.Client) (sdk.Client, error) {
 	}
 	if _, ok := s.clients[c.ID]; ok {
 		return sdk.Client{}, fmt.Errorf("client %q: %w", c.ID, sdk.ErrAlreadyExists)
+	}
+	if c.Metadata.ClientName == StoreFailsClientName {
+		return sdk.Client{}, errors.New("testplugin: the store fails this write")
 	}
 	c = c.Clone()
 	c.Revision = 1
