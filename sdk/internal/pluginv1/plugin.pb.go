@@ -11,6 +11,8 @@
 //   token_store (service TokenStore)        keeps initial access tokens
 //   jti_store  (service JTIStore)           records used software statements
 //   response   (service ResponseGenerator)  writes the success answer
+//   upstream   (service Upstream)           provisions clients into the
+//                                           authorization server
 //
 // Every plugin also serves the Plugin service (configuration, health, and
 // what it serves) on the same connection.
@@ -1013,7 +1015,7 @@ func (*DescribeRequest) Descriptor() ([]byte, []int) {
 type DescribeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The extension points served, among "validator", "processor", "store",
-	// "token_store", "jti_store" and "response". Each one means that the
+	// "token_store", "jti_store", "response" and "upstream". Each one means that the
 	// matching service is registered on the connection; a service not
 	// announced answers UNIMPLEMENTED ("not supported"). A store plugin may
 	// serve "store" alone and leave initial access tokens and jtis to another
@@ -2320,6 +2322,420 @@ func (*MarkJTIUsedResponse) Descriptor() ([]byte, []int) {
 	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{37}
 }
 
+// Provision is one write into the authorization server (kind "upstream"):
+// the client as Registrar stores it once the write is done, and the client
+// secret the authorization server must be able to verify.
+type Provision struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the write does: "create" (a new upstream client) or "update"
+	// (replace the whole upstream client, RFC 7592 §2.2: members left out of
+	// the metadata are removed there too). Reconciliation writes with the
+	// operation it repairs.
+	Operation string `protobuf:"bytes,1,opt,name=operation,proto3" json:"operation,omitempty"`
+	// The client without credentials: secret_hash and registration_token_hash
+	// are "redacted" when set (so client.secret_hash tells whether the client
+	// has a secret), secret_sealed is empty. client.id is the client_id
+	// Registrar chose; client.metadata_json holds the accepted RFC 7591
+	// metadata (token_endpoint_auth_method, redirect_uris, grant_types, ...)
+	// and client.secret_expires_at the expiry of the secret (0: never).
+	Client *Client `protobuf:"bytes,2,opt,name=client,proto3" json:"client,omitempty"`
+	// The plaintext client secret issued by this request (RFC 7591 §3.2.1),
+	// or empty when the request issued none. It is the one plaintext
+	// credential this service carries, and the only one the Upstream service
+	// ever receives (never the registration access token, which only
+	// Registrar checks): keep it in the authorization server, never log or
+	// store it elsewhere. Empty on create: the client has no secret (public or
+	// key-based client). Empty on update: the upstream client keeps its
+	// current secret when client.secret_hash is set, and has its secret
+	// removed when it is not.
+	ClientSecret string `protobuf:"bytes,3,opt,name=client_secret,json=clientSecret,proto3" json:"client_secret,omitempty"`
+	// The revision of Registrar's record once written (client.revision after
+	// the store's write: 1 on create, +1 on each update). Keep it with the
+	// marker of the clients this Registrar provisioned and return it in
+	// ProvisionedClient.revision, so that reconciliation can tell a stale
+	// upstream client.
+	Revision      int64 `protobuf:"varint,4,opt,name=revision,proto3" json:"revision,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Provision) Reset() {
+	*x = Provision{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Provision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Provision) ProtoMessage() {}
+
+func (x *Provision) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Provision.ProtoReflect.Descriptor instead.
+func (*Provision) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *Provision) GetOperation() string {
+	if x != nil {
+		return x.Operation
+	}
+	return ""
+}
+
+func (x *Provision) GetClient() *Client {
+	if x != nil {
+		return x.Client
+	}
+	return nil
+}
+
+func (x *Provision) GetClientSecret() string {
+	if x != nil {
+		return x.ClientSecret
+	}
+	return ""
+}
+
+func (x *Provision) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+// Provisioned is what the authorization server assigned in a write, for
+// servers that choose a client's credentials themselves. Empty fields keep
+// what Registrar chose.
+type Provisioned struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The client_id the authorization server assigned, on create only; empty
+	// keeps Registrar's (client.id of the Provision). Registrar then registers
+	// the client under this id. Ignored on update.
+	ClientId string `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	// The client secret the authorization server assigned, replacing the one
+	// Registrar issued; empty keeps it. Registrar answers the registering
+	// client with it (RFC 7591 §3.2.1) and keeps only its hash. Only a client
+	// with a secret may get one. Plaintext like Provision.client_secret: never
+	// log it.
+	ClientSecret  string `protobuf:"bytes,2,opt,name=client_secret,json=clientSecret,proto3" json:"client_secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Provisioned) Reset() {
+	*x = Provisioned{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Provisioned) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Provisioned) ProtoMessage() {}
+
+func (x *Provisioned) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Provisioned.ProtoReflect.Descriptor instead.
+func (*Provisioned) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *Provisioned) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
+func (x *Provisioned) GetClientSecret() string {
+	if x != nil {
+		return x.ClientSecret
+	}
+	return ""
+}
+
+// UpstreamDeleteRequest removes an upstream client.
+type UpstreamDeleteRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The client_id.
+	ClientId      string `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpstreamDeleteRequest) Reset() {
+	*x = UpstreamDeleteRequest{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpstreamDeleteRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpstreamDeleteRequest) ProtoMessage() {}
+
+func (x *UpstreamDeleteRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpstreamDeleteRequest.ProtoReflect.Descriptor instead.
+func (*UpstreamDeleteRequest) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *UpstreamDeleteRequest) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
+// UpstreamDeleteResponse is the empty answer of a successful Delete.
+type UpstreamDeleteResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpstreamDeleteResponse) Reset() {
+	*x = UpstreamDeleteResponse{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpstreamDeleteResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpstreamDeleteResponse) ProtoMessage() {}
+
+func (x *UpstreamDeleteResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpstreamDeleteResponse.ProtoReflect.Descriptor instead.
+func (*UpstreamDeleteResponse) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{41}
+}
+
+// UpstreamListRequest asks for one page of the provisioned clients.
+type UpstreamListRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Empty for the first page, else UpstreamPage.next of the page before.
+	// Opaque to Registrar.
+	PageToken     string `protobuf:"bytes,1,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpstreamListRequest) Reset() {
+	*x = UpstreamListRequest{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpstreamListRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpstreamListRequest) ProtoMessage() {}
+
+func (x *UpstreamListRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpstreamListRequest.ProtoReflect.Descriptor instead.
+func (*UpstreamListRequest) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *UpstreamListRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// UpstreamPage is one page of the upstream clients this Registrar
+// provisioned.
+type UpstreamPage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The provisioned clients of the page (those carrying this Registrar's
+	// marker), in any order; empty for an empty page.
+	Clients []*ProvisionedClient `protobuf:"bytes,1,rep,name=clients,proto3" json:"clients,omitempty"`
+	// The page_token of the following page; empty on the last page.
+	Next          string `protobuf:"bytes,2,opt,name=next,proto3" json:"next,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpstreamPage) Reset() {
+	*x = UpstreamPage{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpstreamPage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpstreamPage) ProtoMessage() {}
+
+func (x *UpstreamPage) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpstreamPage.ProtoReflect.Descriptor instead.
+func (*UpstreamPage) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *UpstreamPage) GetClients() []*ProvisionedClient {
+	if x != nil {
+		return x.Clients
+	}
+	return nil
+}
+
+func (x *UpstreamPage) GetNext() string {
+	if x != nil {
+		return x.Next
+	}
+	return ""
+}
+
+// ProvisionedClient is what reconciliation needs to know of an upstream
+// client Registrar provisioned (sdk.UpstreamClient; the name UpstreamClient
+// is taken by the generated client of the Upstream service).
+type ProvisionedClient struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The client_id.
+	ClientId string `protobuf:"bytes,1,opt,name=client_id,json=clientId,proto3" json:"client_id,omitempty"`
+	// The Provision.revision of the last write the upstream received; 0 when
+	// it does not keep one.
+	Revision int64 `protobuf:"varint,2,opt,name=revision,proto3" json:"revision,omitempty"`
+	// When the upstream client was created, in seconds since the epoch; 0
+	// when unknown. Reconciliation leaves clients younger than its grace
+	// period alone: their registration may be in flight.
+	CreatedAt     int64 `protobuf:"varint,3,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProvisionedClient) Reset() {
+	*x = ProvisionedClient{}
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProvisionedClient) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProvisionedClient) ProtoMessage() {}
+
+func (x *ProvisionedClient) ProtoReflect() protoreflect.Message {
+	mi := &file_registrar_plugin_v1_plugin_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProvisionedClient.ProtoReflect.Descriptor instead.
+func (*ProvisionedClient) Descriptor() ([]byte, []int) {
+	return file_registrar_plugin_v1_plugin_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ProvisionedClient) GetClientId() string {
+	if x != nil {
+		return x.ClientId
+	}
+	return ""
+}
+
+func (x *ProvisionedClient) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *ProvisionedClient) GetCreatedAt() int64 {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return 0
+}
+
 var File_registrar_plugin_v1_plugin_proto protoreflect.FileDescriptor
 
 const file_registrar_plugin_v1_plugin_proto_rawDesc = "" +
@@ -2466,7 +2882,29 @@ const file_registrar_plugin_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"expires_at\x18\x02 \x01(\x03R\texpiresAt\x12\x10\n" +
 	"\x03now\x18\x03 \x01(\x03R\x03now\"\x15\n" +
-	"\x13MarkJTIUsedResponse2\x90\x02\n" +
+	"\x13MarkJTIUsedResponse\"\x9f\x01\n" +
+	"\tProvision\x12\x1c\n" +
+	"\toperation\x18\x01 \x01(\tR\toperation\x123\n" +
+	"\x06client\x18\x02 \x01(\v2\x1b.registrar.plugin.v1.ClientR\x06client\x12#\n" +
+	"\rclient_secret\x18\x03 \x01(\tR\fclientSecret\x12\x1a\n" +
+	"\brevision\x18\x04 \x01(\x03R\brevision\"O\n" +
+	"\vProvisioned\x12\x1b\n" +
+	"\tclient_id\x18\x01 \x01(\tR\bclientId\x12#\n" +
+	"\rclient_secret\x18\x02 \x01(\tR\fclientSecret\"4\n" +
+	"\x15UpstreamDeleteRequest\x12\x1b\n" +
+	"\tclient_id\x18\x01 \x01(\tR\bclientId\"\x18\n" +
+	"\x16UpstreamDeleteResponse\"4\n" +
+	"\x13UpstreamListRequest\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x01 \x01(\tR\tpageToken\"d\n" +
+	"\fUpstreamPage\x12@\n" +
+	"\aclients\x18\x01 \x03(\v2&.registrar.plugin.v1.ProvisionedClientR\aclients\x12\x12\n" +
+	"\x04next\x18\x02 \x01(\tR\x04next\"k\n" +
+	"\x11ProvisionedClient\x12\x1b\n" +
+	"\tclient_id\x18\x01 \x01(\tR\bclientId\x12\x1a\n" +
+	"\brevision\x18\x02 \x01(\x03R\brevision\x12\x1d\n" +
+	"\n" +
+	"created_at\x18\x03 \x01(\x03R\tcreatedAt2\x90\x02\n" +
 	"\x06Plugin\x12Z\n" +
 	"\tConfigure\x12%.registrar.plugin.v1.ConfigureRequest\x1a&.registrar.plugin.v1.ConfigureResponse\x12Q\n" +
 	"\x06Health\x12\".registrar.plugin.v1.HealthRequest\x1a#.registrar.plugin.v1.HealthResponse\x12W\n" +
@@ -2492,7 +2930,13 @@ const file_registrar_plugin_v1_plugin_proto_rawDesc = "" +
 	"\bJTIStore\x12`\n" +
 	"\vMarkJTIUsed\x12'.registrar.plugin.v1.MarkJTIUsedRequest\x1a(.registrar.plugin.v1.MarkJTIUsedResponse2d\n" +
 	"\x11ResponseGenerator\x12O\n" +
-	"\bGenerate\x12$.registrar.plugin.v1.GenerateRequest\x1a\x1d.registrar.plugin.v1.ResponseBCZAgithub.com/registrar-dcr/registrar/sdk/internal/pluginv1;pluginv1b\x06proto3"
+	"\bGenerate\x12$.registrar.plugin.v1.GenerateRequest\x1a\x1d.registrar.plugin.v1.Response2\xad\x03\n" +
+	"\bUpstream\x12J\n" +
+	"\x06Create\x12\x1e.registrar.plugin.v1.Provision\x1a .registrar.plugin.v1.Provisioned\x12J\n" +
+	"\x06Update\x12\x1e.registrar.plugin.v1.Provision\x1a .registrar.plugin.v1.Provisioned\x12a\n" +
+	"\x06Delete\x12*.registrar.plugin.v1.UpstreamDeleteRequest\x1a+.registrar.plugin.v1.UpstreamDeleteResponse\x12S\n" +
+	"\x04List\x12(.registrar.plugin.v1.UpstreamListRequest\x1a!.registrar.plugin.v1.UpstreamPage\x12Q\n" +
+	"\x06Health\x12\".registrar.plugin.v1.HealthRequest\x1a#.registrar.plugin.v1.HealthResponseBCZAgithub.com/registrar-dcr/registrar/sdk/internal/pluginv1;pluginv1b\x06proto3"
 
 var (
 	file_registrar_plugin_v1_plugin_proto_rawDescOnce sync.Once
@@ -2506,7 +2950,7 @@ func file_registrar_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 	return file_registrar_plugin_v1_plugin_proto_rawDescData
 }
 
-var file_registrar_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
+var file_registrar_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_registrar_plugin_v1_plugin_proto_goTypes = []any{
 	(*Client)(nil),                         // 0: registrar.plugin.v1.Client
 	(*Caller)(nil),                         // 1: registrar.plugin.v1.Caller
@@ -2546,7 +2990,14 @@ var file_registrar_plugin_v1_plugin_proto_goTypes = []any{
 	(*UpdateTokenResponse)(nil),            // 35: registrar.plugin.v1.UpdateTokenResponse
 	(*MarkJTIUsedRequest)(nil),             // 36: registrar.plugin.v1.MarkJTIUsedRequest
 	(*MarkJTIUsedResponse)(nil),            // 37: registrar.plugin.v1.MarkJTIUsedResponse
-	nil,                                    // 38: registrar.plugin.v1.RegistrationContext.ItemsEntry
+	(*Provision)(nil),                      // 38: registrar.plugin.v1.Provision
+	(*Provisioned)(nil),                    // 39: registrar.plugin.v1.Provisioned
+	(*UpstreamDeleteRequest)(nil),          // 40: registrar.plugin.v1.UpstreamDeleteRequest
+	(*UpstreamDeleteResponse)(nil),         // 41: registrar.plugin.v1.UpstreamDeleteResponse
+	(*UpstreamListRequest)(nil),            // 42: registrar.plugin.v1.UpstreamListRequest
+	(*UpstreamPage)(nil),                   // 43: registrar.plugin.v1.UpstreamPage
+	(*ProvisionedClient)(nil),              // 44: registrar.plugin.v1.ProvisionedClient
+	nil,                                    // 45: registrar.plugin.v1.RegistrationContext.ItemsEntry
 }
 var file_registrar_plugin_v1_plugin_proto_depIdxs = []int32{
 	0,  // 0: registrar.plugin.v1.RegistrationContext.client:type_name -> registrar.plugin.v1.Client
@@ -2554,7 +3005,7 @@ var file_registrar_plugin_v1_plugin_proto_depIdxs = []int32{
 	1,  // 2: registrar.plugin.v1.RegistrationContext.caller:type_name -> registrar.plugin.v1.Caller
 	2,  // 3: registrar.plugin.v1.RegistrationContext.policy:type_name -> registrar.plugin.v1.Policy
 	3,  // 4: registrar.plugin.v1.RegistrationContext.issued:type_name -> registrar.plugin.v1.Credentials
-	38, // 5: registrar.plugin.v1.RegistrationContext.items:type_name -> registrar.plugin.v1.RegistrationContext.ItemsEntry
+	45, // 5: registrar.plugin.v1.RegistrationContext.items:type_name -> registrar.plugin.v1.RegistrationContext.ItemsEntry
 	4,  // 6: registrar.plugin.v1.GenerateRequest.context:type_name -> registrar.plugin.v1.RegistrationContext
 	0,  // 7: registrar.plugin.v1.CreateRequest.client:type_name -> registrar.plugin.v1.Client
 	0,  // 8: registrar.plugin.v1.CreateResponse.client:type_name -> registrar.plugin.v1.Client
@@ -2568,45 +3019,57 @@ var file_registrar_plugin_v1_plugin_proto_depIdxs = []int32{
 	25, // 16: registrar.plugin.v1.ListTokensResponse.tokens:type_name -> registrar.plugin.v1.InitialAccessToken
 	25, // 17: registrar.plugin.v1.UpdateTokenRequest.token:type_name -> registrar.plugin.v1.InitialAccessToken
 	25, // 18: registrar.plugin.v1.UpdateTokenResponse.token:type_name -> registrar.plugin.v1.InitialAccessToken
-	7,  // 19: registrar.plugin.v1.Plugin.Configure:input_type -> registrar.plugin.v1.ConfigureRequest
-	9,  // 20: registrar.plugin.v1.Plugin.Health:input_type -> registrar.plugin.v1.HealthRequest
-	11, // 21: registrar.plugin.v1.Plugin.Describe:input_type -> registrar.plugin.v1.DescribeRequest
-	4,  // 22: registrar.plugin.v1.Validator.Validate:input_type -> registrar.plugin.v1.RegistrationContext
-	4,  // 23: registrar.plugin.v1.Processor.Process:input_type -> registrar.plugin.v1.RegistrationContext
-	15, // 24: registrar.plugin.v1.Store.Create:input_type -> registrar.plugin.v1.CreateRequest
-	17, // 25: registrar.plugin.v1.Store.Get:input_type -> registrar.plugin.v1.GetRequest
-	19, // 26: registrar.plugin.v1.Store.GetByRegistrationToken:input_type -> registrar.plugin.v1.GetByRegistrationTokenRequest
-	21, // 27: registrar.plugin.v1.Store.Update:input_type -> registrar.plugin.v1.UpdateRequest
-	23, // 28: registrar.plugin.v1.Store.Delete:input_type -> registrar.plugin.v1.DeleteRequest
-	26, // 29: registrar.plugin.v1.Store.CountClients:input_type -> registrar.plugin.v1.CountClientsRequest
-	28, // 30: registrar.plugin.v1.TokenStore.CreateToken:input_type -> registrar.plugin.v1.CreateTokenRequest
-	30, // 31: registrar.plugin.v1.TokenStore.GetToken:input_type -> registrar.plugin.v1.GetTokenRequest
-	32, // 32: registrar.plugin.v1.TokenStore.ListTokens:input_type -> registrar.plugin.v1.ListTokensRequest
-	34, // 33: registrar.plugin.v1.TokenStore.UpdateToken:input_type -> registrar.plugin.v1.UpdateTokenRequest
-	36, // 34: registrar.plugin.v1.JTIStore.MarkJTIUsed:input_type -> registrar.plugin.v1.MarkJTIUsedRequest
-	13, // 35: registrar.plugin.v1.ResponseGenerator.Generate:input_type -> registrar.plugin.v1.GenerateRequest
-	8,  // 36: registrar.plugin.v1.Plugin.Configure:output_type -> registrar.plugin.v1.ConfigureResponse
-	10, // 37: registrar.plugin.v1.Plugin.Health:output_type -> registrar.plugin.v1.HealthResponse
-	12, // 38: registrar.plugin.v1.Plugin.Describe:output_type -> registrar.plugin.v1.DescribeResponse
-	4,  // 39: registrar.plugin.v1.Validator.Validate:output_type -> registrar.plugin.v1.RegistrationContext
-	4,  // 40: registrar.plugin.v1.Processor.Process:output_type -> registrar.plugin.v1.RegistrationContext
-	16, // 41: registrar.plugin.v1.Store.Create:output_type -> registrar.plugin.v1.CreateResponse
-	18, // 42: registrar.plugin.v1.Store.Get:output_type -> registrar.plugin.v1.GetResponse
-	20, // 43: registrar.plugin.v1.Store.GetByRegistrationToken:output_type -> registrar.plugin.v1.GetByRegistrationTokenResponse
-	22, // 44: registrar.plugin.v1.Store.Update:output_type -> registrar.plugin.v1.UpdateResponse
-	24, // 45: registrar.plugin.v1.Store.Delete:output_type -> registrar.plugin.v1.DeleteResponse
-	27, // 46: registrar.plugin.v1.Store.CountClients:output_type -> registrar.plugin.v1.CountClientsResponse
-	29, // 47: registrar.plugin.v1.TokenStore.CreateToken:output_type -> registrar.plugin.v1.CreateTokenResponse
-	31, // 48: registrar.plugin.v1.TokenStore.GetToken:output_type -> registrar.plugin.v1.GetTokenResponse
-	33, // 49: registrar.plugin.v1.TokenStore.ListTokens:output_type -> registrar.plugin.v1.ListTokensResponse
-	35, // 50: registrar.plugin.v1.TokenStore.UpdateToken:output_type -> registrar.plugin.v1.UpdateTokenResponse
-	37, // 51: registrar.plugin.v1.JTIStore.MarkJTIUsed:output_type -> registrar.plugin.v1.MarkJTIUsedResponse
-	14, // 52: registrar.plugin.v1.ResponseGenerator.Generate:output_type -> registrar.plugin.v1.Response
-	36, // [36:53] is the sub-list for method output_type
-	19, // [19:36] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	0,  // 19: registrar.plugin.v1.Provision.client:type_name -> registrar.plugin.v1.Client
+	44, // 20: registrar.plugin.v1.UpstreamPage.clients:type_name -> registrar.plugin.v1.ProvisionedClient
+	7,  // 21: registrar.plugin.v1.Plugin.Configure:input_type -> registrar.plugin.v1.ConfigureRequest
+	9,  // 22: registrar.plugin.v1.Plugin.Health:input_type -> registrar.plugin.v1.HealthRequest
+	11, // 23: registrar.plugin.v1.Plugin.Describe:input_type -> registrar.plugin.v1.DescribeRequest
+	4,  // 24: registrar.plugin.v1.Validator.Validate:input_type -> registrar.plugin.v1.RegistrationContext
+	4,  // 25: registrar.plugin.v1.Processor.Process:input_type -> registrar.plugin.v1.RegistrationContext
+	15, // 26: registrar.plugin.v1.Store.Create:input_type -> registrar.plugin.v1.CreateRequest
+	17, // 27: registrar.plugin.v1.Store.Get:input_type -> registrar.plugin.v1.GetRequest
+	19, // 28: registrar.plugin.v1.Store.GetByRegistrationToken:input_type -> registrar.plugin.v1.GetByRegistrationTokenRequest
+	21, // 29: registrar.plugin.v1.Store.Update:input_type -> registrar.plugin.v1.UpdateRequest
+	23, // 30: registrar.plugin.v1.Store.Delete:input_type -> registrar.plugin.v1.DeleteRequest
+	26, // 31: registrar.plugin.v1.Store.CountClients:input_type -> registrar.plugin.v1.CountClientsRequest
+	28, // 32: registrar.plugin.v1.TokenStore.CreateToken:input_type -> registrar.plugin.v1.CreateTokenRequest
+	30, // 33: registrar.plugin.v1.TokenStore.GetToken:input_type -> registrar.plugin.v1.GetTokenRequest
+	32, // 34: registrar.plugin.v1.TokenStore.ListTokens:input_type -> registrar.plugin.v1.ListTokensRequest
+	34, // 35: registrar.plugin.v1.TokenStore.UpdateToken:input_type -> registrar.plugin.v1.UpdateTokenRequest
+	36, // 36: registrar.plugin.v1.JTIStore.MarkJTIUsed:input_type -> registrar.plugin.v1.MarkJTIUsedRequest
+	13, // 37: registrar.plugin.v1.ResponseGenerator.Generate:input_type -> registrar.plugin.v1.GenerateRequest
+	38, // 38: registrar.plugin.v1.Upstream.Create:input_type -> registrar.plugin.v1.Provision
+	38, // 39: registrar.plugin.v1.Upstream.Update:input_type -> registrar.plugin.v1.Provision
+	40, // 40: registrar.plugin.v1.Upstream.Delete:input_type -> registrar.plugin.v1.UpstreamDeleteRequest
+	42, // 41: registrar.plugin.v1.Upstream.List:input_type -> registrar.plugin.v1.UpstreamListRequest
+	9,  // 42: registrar.plugin.v1.Upstream.Health:input_type -> registrar.plugin.v1.HealthRequest
+	8,  // 43: registrar.plugin.v1.Plugin.Configure:output_type -> registrar.plugin.v1.ConfigureResponse
+	10, // 44: registrar.plugin.v1.Plugin.Health:output_type -> registrar.plugin.v1.HealthResponse
+	12, // 45: registrar.plugin.v1.Plugin.Describe:output_type -> registrar.plugin.v1.DescribeResponse
+	4,  // 46: registrar.plugin.v1.Validator.Validate:output_type -> registrar.plugin.v1.RegistrationContext
+	4,  // 47: registrar.plugin.v1.Processor.Process:output_type -> registrar.plugin.v1.RegistrationContext
+	16, // 48: registrar.plugin.v1.Store.Create:output_type -> registrar.plugin.v1.CreateResponse
+	18, // 49: registrar.plugin.v1.Store.Get:output_type -> registrar.plugin.v1.GetResponse
+	20, // 50: registrar.plugin.v1.Store.GetByRegistrationToken:output_type -> registrar.plugin.v1.GetByRegistrationTokenResponse
+	22, // 51: registrar.plugin.v1.Store.Update:output_type -> registrar.plugin.v1.UpdateResponse
+	24, // 52: registrar.plugin.v1.Store.Delete:output_type -> registrar.plugin.v1.DeleteResponse
+	27, // 53: registrar.plugin.v1.Store.CountClients:output_type -> registrar.plugin.v1.CountClientsResponse
+	29, // 54: registrar.plugin.v1.TokenStore.CreateToken:output_type -> registrar.plugin.v1.CreateTokenResponse
+	31, // 55: registrar.plugin.v1.TokenStore.GetToken:output_type -> registrar.plugin.v1.GetTokenResponse
+	33, // 56: registrar.plugin.v1.TokenStore.ListTokens:output_type -> registrar.plugin.v1.ListTokensResponse
+	35, // 57: registrar.plugin.v1.TokenStore.UpdateToken:output_type -> registrar.plugin.v1.UpdateTokenResponse
+	37, // 58: registrar.plugin.v1.JTIStore.MarkJTIUsed:output_type -> registrar.plugin.v1.MarkJTIUsedResponse
+	14, // 59: registrar.plugin.v1.ResponseGenerator.Generate:output_type -> registrar.plugin.v1.Response
+	39, // 60: registrar.plugin.v1.Upstream.Create:output_type -> registrar.plugin.v1.Provisioned
+	39, // 61: registrar.plugin.v1.Upstream.Update:output_type -> registrar.plugin.v1.Provisioned
+	41, // 62: registrar.plugin.v1.Upstream.Delete:output_type -> registrar.plugin.v1.UpstreamDeleteResponse
+	43, // 63: registrar.plugin.v1.Upstream.List:output_type -> registrar.plugin.v1.UpstreamPage
+	10, // 64: registrar.plugin.v1.Upstream.Health:output_type -> registrar.plugin.v1.HealthResponse
+	43, // [43:65] is the sub-list for method output_type
+	21, // [21:43] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_registrar_plugin_v1_plugin_proto_init() }
@@ -2620,9 +3083,9 @@ func file_registrar_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_registrar_plugin_v1_plugin_proto_rawDesc), len(file_registrar_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   39,
+			NumMessages:   46,
 			NumExtensions: 0,
-			NumServices:   7,
+			NumServices:   8,
 		},
 		GoTypes:           file_registrar_plugin_v1_plugin_proto_goTypes,
 		DependencyIndexes: file_registrar_plugin_v1_plugin_proto_depIdxs,

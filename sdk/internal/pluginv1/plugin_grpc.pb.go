@@ -11,6 +11,8 @@
 //   token_store (service TokenStore)        keeps initial access tokens
 //   jti_store  (service JTIStore)           records used software statements
 //   response   (service ResponseGenerator)  writes the success answer
+//   upstream   (service Upstream)           provisions clients into the
+//                                           authorization server
 //
 // Every plugin also serves the Plugin service (configuration, health, and
 // what it serves) on the same connection.
@@ -84,8 +86,9 @@ type PluginClient interface {
 	// after start (and after every restart), before any other call. A rejected
 	// configuration is an INVALID_ARGUMENT status with a ConfigError detail.
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
-	// Health returns OK when the plugin (and, for a store, its database) can
-	// serve requests, and UNAVAILABLE otherwise.
+	// Health returns OK when the plugin (and, for a store, its database; for
+	// an upstream, its authorization server) can serve requests, and
+	// UNAVAILABLE otherwise.
 	Health(ctx context.Context, in *HealthRequest, opts ...grpc.CallOption) (*HealthResponse, error)
 	// Describe tells which extension points the plugin serves.
 	Describe(ctx context.Context, in *DescribeRequest, opts ...grpc.CallOption) (*DescribeResponse, error)
@@ -139,8 +142,9 @@ type PluginServer interface {
 	// after start (and after every restart), before any other call. A rejected
 	// configuration is an INVALID_ARGUMENT status with a ConfigError detail.
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
-	// Health returns OK when the plugin (and, for a store, its database) can
-	// serve requests, and UNAVAILABLE otherwise.
+	// Health returns OK when the plugin (and, for a store, its database; for
+	// an upstream, its authorization server) can serve requests, and
+	// UNAVAILABLE otherwise.
 	Health(context.Context, *HealthRequest) (*HealthResponse, error)
 	// Describe tells which extension points the plugin serves.
 	Describe(context.Context, *DescribeRequest) (*DescribeResponse, error)
@@ -1286,6 +1290,314 @@ var ResponseGenerator_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Generate",
 			Handler:    _ResponseGenerator_Generate_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "registrar/plugin/v1/plugin.proto",
+}
+
+const (
+	Upstream_Create_FullMethodName = "/registrar.plugin.v1.Upstream/Create"
+	Upstream_Update_FullMethodName = "/registrar.plugin.v1.Upstream/Update"
+	Upstream_Delete_FullMethodName = "/registrar.plugin.v1.Upstream/Delete"
+	Upstream_List_FullMethodName   = "/registrar.plugin.v1.Upstream/List"
+	Upstream_Health_FullMethodName = "/registrar.plugin.v1.Upstream/Health"
+)
+
+// UpstreamClient is the client API for Upstream service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Upstream provisions registered clients into the authorization server that
+// issues their tokens (kind "upstream"; the push model): every create,
+// update and delete Registrar answers with success has reached it, so that a
+// 201 means the client can obtain tokens there. The server orders the writes
+// so that a failure leaves nothing half-done, and `registrar reconcile`
+// repairs what a crash between two writes leaves, through List.
+//
+// Errors: an Error detail (invalid_client_metadata, invalid_redirect_uri,
+// ...) when the authorization server refuses the client, naming the member
+// but never quoting the upstream's internals; UNAVAILABLE (or any status but
+// NOT_FOUND) when it cannot answer, which the registering client gets as 503
+// with Retry-After; NOT_FOUND from Update and Delete when it has no such
+// client.
+type UpstreamClient interface {
+	// Create provisions a new client. Answers the values the authorization
+	// server assigned (both empty when it takes Registrar's).
+	Create(ctx context.Context, in *Provision, opts ...grpc.CallOption) (*Provisioned, error)
+	// Update replaces the upstream client with client.id (RFC 7592 §2.2).
+	// Answers a client secret the authorization server assigned, if any;
+	// client_id is ignored. NOT_FOUND when there is no such client.
+	Update(ctx context.Context, in *Provision, opts ...grpc.CallOption) (*Provisioned, error)
+	// Delete removes the upstream client, after which the authorization
+	// server refuses its credentials. NOT_FOUND when there is no such client,
+	// which the server counts as deleted.
+	Delete(ctx context.Context, in *UpstreamDeleteRequest, opts ...grpc.CallOption) (*UpstreamDeleteResponse, error)
+	// List returns one page of the upstream clients this Registrar
+	// provisioned, for reconciliation. Clients the upstream holds for other
+	// owners are never listed.
+	List(ctx context.Context, in *UpstreamListRequest, opts ...grpc.CallOption) (*UpstreamPage, error)
+	// Health returns OK when the authorization server can be written, and
+	// UNAVAILABLE otherwise. Plugin.Health includes it.
+	Health(ctx context.Context, in *HealthRequest, opts ...grpc.CallOption) (*HealthResponse, error)
+}
+
+type upstreamClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewUpstreamClient(cc grpc.ClientConnInterface) UpstreamClient {
+	return &upstreamClient{cc}
+}
+
+func (c *upstreamClient) Create(ctx context.Context, in *Provision, opts ...grpc.CallOption) (*Provisioned, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Provisioned)
+	err := c.cc.Invoke(ctx, Upstream_Create_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *upstreamClient) Update(ctx context.Context, in *Provision, opts ...grpc.CallOption) (*Provisioned, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Provisioned)
+	err := c.cc.Invoke(ctx, Upstream_Update_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *upstreamClient) Delete(ctx context.Context, in *UpstreamDeleteRequest, opts ...grpc.CallOption) (*UpstreamDeleteResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpstreamDeleteResponse)
+	err := c.cc.Invoke(ctx, Upstream_Delete_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *upstreamClient) List(ctx context.Context, in *UpstreamListRequest, opts ...grpc.CallOption) (*UpstreamPage, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpstreamPage)
+	err := c.cc.Invoke(ctx, Upstream_List_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *upstreamClient) Health(ctx context.Context, in *HealthRequest, opts ...grpc.CallOption) (*HealthResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HealthResponse)
+	err := c.cc.Invoke(ctx, Upstream_Health_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UpstreamServer is the server API for Upstream service.
+// All implementations must embed UnimplementedUpstreamServer
+// for forward compatibility.
+//
+// Upstream provisions registered clients into the authorization server that
+// issues their tokens (kind "upstream"; the push model): every create,
+// update and delete Registrar answers with success has reached it, so that a
+// 201 means the client can obtain tokens there. The server orders the writes
+// so that a failure leaves nothing half-done, and `registrar reconcile`
+// repairs what a crash between two writes leaves, through List.
+//
+// Errors: an Error detail (invalid_client_metadata, invalid_redirect_uri,
+// ...) when the authorization server refuses the client, naming the member
+// but never quoting the upstream's internals; UNAVAILABLE (or any status but
+// NOT_FOUND) when it cannot answer, which the registering client gets as 503
+// with Retry-After; NOT_FOUND from Update and Delete when it has no such
+// client.
+type UpstreamServer interface {
+	// Create provisions a new client. Answers the values the authorization
+	// server assigned (both empty when it takes Registrar's).
+	Create(context.Context, *Provision) (*Provisioned, error)
+	// Update replaces the upstream client with client.id (RFC 7592 §2.2).
+	// Answers a client secret the authorization server assigned, if any;
+	// client_id is ignored. NOT_FOUND when there is no such client.
+	Update(context.Context, *Provision) (*Provisioned, error)
+	// Delete removes the upstream client, after which the authorization
+	// server refuses its credentials. NOT_FOUND when there is no such client,
+	// which the server counts as deleted.
+	Delete(context.Context, *UpstreamDeleteRequest) (*UpstreamDeleteResponse, error)
+	// List returns one page of the upstream clients this Registrar
+	// provisioned, for reconciliation. Clients the upstream holds for other
+	// owners are never listed.
+	List(context.Context, *UpstreamListRequest) (*UpstreamPage, error)
+	// Health returns OK when the authorization server can be written, and
+	// UNAVAILABLE otherwise. Plugin.Health includes it.
+	Health(context.Context, *HealthRequest) (*HealthResponse, error)
+	mustEmbedUnimplementedUpstreamServer()
+}
+
+// UnimplementedUpstreamServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedUpstreamServer struct{}
+
+func (UnimplementedUpstreamServer) Create(context.Context, *Provision) (*Provisioned, error) {
+	return nil, status.Error(codes.Unimplemented, "method Create not implemented")
+}
+func (UnimplementedUpstreamServer) Update(context.Context, *Provision) (*Provisioned, error) {
+	return nil, status.Error(codes.Unimplemented, "method Update not implemented")
+}
+func (UnimplementedUpstreamServer) Delete(context.Context, *UpstreamDeleteRequest) (*UpstreamDeleteResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Delete not implemented")
+}
+func (UnimplementedUpstreamServer) List(context.Context, *UpstreamListRequest) (*UpstreamPage, error) {
+	return nil, status.Error(codes.Unimplemented, "method List not implemented")
+}
+func (UnimplementedUpstreamServer) Health(context.Context, *HealthRequest) (*HealthResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Health not implemented")
+}
+func (UnimplementedUpstreamServer) mustEmbedUnimplementedUpstreamServer() {}
+func (UnimplementedUpstreamServer) testEmbeddedByValue()                  {}
+
+// UnsafeUpstreamServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to UpstreamServer will
+// result in compilation errors.
+type UnsafeUpstreamServer interface {
+	mustEmbedUnimplementedUpstreamServer()
+}
+
+func RegisterUpstreamServer(s grpc.ServiceRegistrar, srv UpstreamServer) {
+	// If the following call panics, it indicates UnimplementedUpstreamServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&Upstream_ServiceDesc, srv)
+}
+
+func _Upstream_Create_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(Provision)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UpstreamServer).Create(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Upstream_Create_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UpstreamServer).Create(ctx, req.(*Provision))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Upstream_Update_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(Provision)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UpstreamServer).Update(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Upstream_Update_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UpstreamServer).Update(ctx, req.(*Provision))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Upstream_Delete_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpstreamDeleteRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UpstreamServer).Delete(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Upstream_Delete_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UpstreamServer).Delete(ctx, req.(*UpstreamDeleteRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Upstream_List_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpstreamListRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UpstreamServer).List(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Upstream_List_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UpstreamServer).List(ctx, req.(*UpstreamListRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Upstream_Health_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(HealthRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UpstreamServer).Health(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Upstream_Health_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UpstreamServer).Health(ctx, req.(*HealthRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// Upstream_ServiceDesc is the grpc.ServiceDesc for Upstream service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var Upstream_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "registrar.plugin.v1.Upstream",
+	HandlerType: (*UpstreamServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "Create",
+			Handler:    _Upstream_Create_Handler,
+		},
+		{
+			MethodName: "Update",
+			Handler:    _Upstream_Update_Handler,
+		},
+		{
+			MethodName: "Delete",
+			Handler:    _Upstream_Delete_Handler,
+		},
+		{
+			MethodName: "List",
+			Handler:    _Upstream_List_Handler,
+		},
+		{
+			MethodName: "Health",
+			Handler:    _Upstream_Health_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
