@@ -25,6 +25,7 @@ var (
 	_ sdk.JTIStore          = (*jtiStoreClient)(nil)
 	_ sdk.Store             = fullStore{}
 	_ sdk.ResponseGenerator = (*responseClient)(nil)
+	_ sdk.Upstream          = (*upstreamClient)(nil)
 )
 
 func encodeError(err error) error { return fmt.Errorf("registrar plugin: encode request: %w", err) }
@@ -250,3 +251,60 @@ func (s *storeClient) Health(ctx context.Context) error { return pluginHealth(ct
 func (s *tokenStoreClient) Health(ctx context.Context) error { return pluginHealth(ctx, s.control) }
 
 func (s *jtiStoreClient) Health(ctx context.Context) error { return pluginHealth(ctx, s.control) }
+
+// upstreamClient is the sdk.Upstream served by a plugin (kind "upstream").
+// The client of a Provision crosses without credentials (hashes redacted,
+// no sealed secret); the client secret of the request is the one
+// credential it ships. Health is the Upstream service's.
+type upstreamClient struct{ client pb.UpstreamClient }
+
+func newUpstreamClient(c *grpc.ClientConn) any { return &upstreamClient{pb.NewUpstreamClient(c)} }
+
+// provisioned decodes the answer of a Create or Update.
+func provisioned(out *pb.Provisioned, err error) (sdk.Provisioned, error) {
+	if err != nil {
+		return sdk.Provisioned{}, convert.FromStatus(err)
+	}
+	if p := convert.ProvisionedFromProto(out); p != nil {
+		return *p, nil
+	}
+	return sdk.Provisioned{}, nil
+}
+
+func (u *upstreamClient) Create(ctx context.Context, p sdk.Provision) (sdk.Provisioned, error) {
+	in, err := convert.ProvisionToProto(&p)
+	if err != nil {
+		return sdk.Provisioned{}, encodeError(err)
+	}
+	return provisioned(u.client.Create(ctx, in))
+}
+
+func (u *upstreamClient) Update(ctx context.Context, p sdk.Provision) (sdk.Provisioned, error) {
+	in, err := convert.ProvisionToProto(&p)
+	if err != nil {
+		return sdk.Provisioned{}, encodeError(err)
+	}
+	return provisioned(u.client.Update(ctx, in))
+}
+
+func (u *upstreamClient) Delete(ctx context.Context, clientID string) error {
+	_, err := u.client.Delete(ctx, &pb.UpstreamDeleteRequest{ClientId: clientID})
+	return convert.FromStatus(err)
+}
+
+func (u *upstreamClient) List(ctx context.Context, pageToken string) (sdk.UpstreamPage, error) {
+	out, err := u.client.List(ctx, &pb.UpstreamListRequest{PageToken: pageToken})
+	if err != nil {
+		return sdk.UpstreamPage{}, convert.FromStatus(err)
+	}
+	page, err := convert.UpstreamPageValueFromProto(out)
+	if err != nil {
+		return sdk.UpstreamPage{}, decodeError(err)
+	}
+	return page, nil
+}
+
+func (u *upstreamClient) Health(ctx context.Context) error {
+	_, err := u.client.Health(ctx, &pb.HealthRequest{})
+	return convert.FromStatus(err)
+}

@@ -45,5 +45,6 @@ func hostPluginSet() goplugin.PluginSet {
 		KindTokenStore: &kindPlugin{client: newTokenStoreClient},
 		KindJTIStore:   &kindPlugin{client: newJTIStoreClient},
 		KindResponse:   &kindPlugin{client: newResponseClient},
+		KindUpstream:   &kindPlugin{client: newUpstreamClient},
 	}
 }

@@ -59,7 +59,7 @@ type LaunchConfig struct {
 // Exited reports that the process is gone.
 type Instance struct {
 	name    string
-	client  *goplugin.Client
+	proc    process
 	control *controlClient
 	kinds   []string
 
@@ -69,6 +69,7 @@ type Instance struct {
 	tokens    *tokenStoreClient
 	jtis      *jtiStoreClient
 	response  *responseClient
+	upstream  *upstreamClient
 }
 
 // Launch starts the plugin binary, checks its checksum, performs the
@@ -154,7 +155,7 @@ func Launch(ctx context.Context, cfg LaunchConfig) (*Instance, error) {
 		return nil, fail("start: %w", ctx.Err())
 	}
 
-	in := &Instance{name: name, client: client}
+	in := &Instance{name: name, proc: client}
 	if err := in.describe(ctx, rpc); err != nil {
 		client.Kill()
 		return nil, fail("%w", err)
@@ -177,7 +178,7 @@ func startError(fail func(string, ...any) error, path, sum string, err error) er
 }
 
 // describe asks the plugin what it serves and dispenses those kinds.
-func (in *Instance) describe(ctx context.Context, rpc goplugin.ClientProtocol) error {
+func (in *Instance) describe(ctx context.Context, rpc dispenser) error {
 	raw, err := rpc.Dispense(controlKey)
 	if err != nil {
 		return fmt.Errorf("dispense: %w", err)
@@ -209,6 +210,8 @@ func (in *Instance) describe(ctx context.Context, rpc goplugin.ClientProtocol) e
 			in.jtis = c
 		case *responseClient:
 			in.response = c
+		case *upstreamClient:
+			in.upstream = c
 		}
 	}
 	if len(in.kinds) == 0 {
@@ -299,6 +302,15 @@ func (in *Instance) Response() (sdk.ResponseGenerator, error) {
 	return in.response, nil
 }
 
+// Upstream returns the plugin's upstream (the authorization server it
+// provisions clients into), or an error wrapping ErrNotServed.
+func (in *Instance) Upstream() (sdk.Upstream, error) {
+	if in.upstream == nil {
+		return nil, in.notServed(KindUpstream)
+	}
+	return in.upstream, nil
+}
+
 // Configure sends the plugin its configuration, a JSON object (nil or empty
 // means {}). It returns a *ConfigError when the plugin rejects the
 // configuration, and an error matching sdk.ErrUnavailable when the plugin
@@ -314,11 +326,11 @@ func (in *Instance) Configure(ctx context.Context, configJSON []byte) error {
 	return fmt.Errorf("plugin %q: configure: %w", in.name, convert.FromStatus(err))
 }
 
-// Health returns nil when the plugin (and, for a store, its database) can
-// serve requests. A plugin that exited or cannot be reached yields an error
+// Health returns nil when the plugin (and, for a store, its database; for
+// an upstream, its authorization server) can serve requests. A plugin that exited or cannot be reached yields an error
 // matching sdk.ErrUnavailable.
 func (in *Instance) Health(ctx context.Context) error {
-	if in.client.Exited() {
+	if in.proc.Exited() {
 		return fmt.Errorf("plugin %q exited: %w", in.name, sdk.ErrUnavailable)
 	}
 	_, err := in.control.client.Health(ctx, &pb.HealthRequest{})
@@ -329,12 +341,27 @@ func (in *Instance) Health(ctx context.Context) error {
 }
 
 // Exited reports whether the plugin process has exited.
-func (in *Instance) Exited() bool { return in.client.Exited() }
+func (in *Instance) Exited() bool { return in.proc.Exited() }
 
 // Kill stops the plugin: it asks it to shut down, waits up to two seconds,
 // then kills the process. Calls in flight fail with sdk.ErrUnavailable.
 // Kill may be called more than once.
-func (in *Instance) Kill() { in.client.Kill() }
+func (in *Instance) Kill() { in.proc.Kill() }
+
+// dispenser hands out the host side of a kind: goplugin.ClientProtocol, or
+// connDispenser for a plugin served in this process.
+type dispenser interface {
+	Dispense(kind string) (any, error)
+}
+
+// process is what an Instance needs of the plugin behind it: a go-plugin
+// subprocess (*goplugin.Client) or a server in this process (ServeInProcess).
+type process interface {
+	Exited() bool
+	Kill()
+}
+
+var _ process = (*goplugin.Client)(nil)
 
 // pluginLogger routes the plugin's log lines to the logger itself: go-plugin
 // names them after the executable (Named(base of the path)), and the host

@@ -34,6 +34,9 @@ const (
 	// KindJTIStore serves software-statement jtis (sdk.JTIStore).
 	KindJTIStore = "jti_store"
 	KindResponse = "response"
+	// KindUpstream provisions clients into the authorization server
+	// (sdk.Upstream).
+	KindUpstream = "upstream"
 )
 
 // controlKey names the Plugin service (Configure, Health, Describe) in the

@@ -18,7 +18,7 @@ import (
 )
 
 // ServeConfig says what a plugin serves. Set at least one of Validator,
-// Steps, Processor, Store and Response.
+// Steps, Processor, Store, Response and Upstream.
 type ServeConfig struct {
 	// Validator serves the validator kind. Set Validator or Steps, not
 	// both.
@@ -39,6 +39,12 @@ type ServeConfig struct {
 	Store sdk.ClientStore
 	// Response serves the response kind.
 	Response sdk.ResponseGenerator
+	// Upstream serves the upstream kind: it provisions every registered
+	// client into the authorization server. It is the one kind that
+	// receives a plaintext credential besides the processor and the
+	// response generator (sdk.Provision.ClientSecret); never log it. Its
+	// Health is part of the plugin's health.
+	Upstream sdk.Upstream
 
 	// Configure receives the plugin's config block from the server's
 	// configuration file as a JSON object ({} when the block is absent),
@@ -48,7 +54,7 @@ type ServeConfig struct {
 	// typed alternative, and also keeps calls out until it has succeeded.
 	Configure func(ctx context.Context, config []byte) error
 	// Health reports whether the plugin can serve requests; nil means
-	// healthy. A Store's Health is checked as well.
+	// healthy. The Health of a Store and of an Upstream is checked as well.
 	Health func(ctx context.Context) error
 	// Logger is the plugin's logger. The default writes JSON to stderr,
 	// which the server shows under the plugin's name; a custom logger must
@@ -173,8 +179,13 @@ func (cfg *ServeConfig) pluginSet() (goplugin.PluginSet, error) {
 		set[KindResponse] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterResponseGeneratorServer(s, r) }}
 		ctl.kinds = append(ctl.kinds, KindResponse)
 	}
+	if cfg.Upstream != nil {
+		u := &upstreamServer{impl: cfg.Upstream}
+		set[KindUpstream] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterUpstreamServer(s, u) }}
+		ctl.kinds = append(ctl.kinds, KindUpstream)
+	}
 	if len(ctl.kinds) == 0 {
-		return nil, errors.New("Serve: the ServeConfig serves nothing: set Validator, Steps, Processor, Store or Response")
+		return nil, errors.New("Serve: the ServeConfig serves nothing: set Validator, Steps, Processor, Store, Response or Upstream")
 	}
 	set[controlKey] = &kindPlugin{register: func(s *grpc.Server) { pb.RegisterPluginServer(s, ctl) }}
 	return set, nil

@@ -68,6 +68,11 @@ func (s *controlServer) Health(ctx context.Context, _ *pb.HealthRequest) (*pb.He
 			return nil, convert.ToStatus(err)
 		}
 	}
+	if s.cfg.Upstream != nil {
+		if err := s.cfg.Upstream.Health(ctx); err != nil {
+			return nil, convert.ToStatus(err)
+		}
+	}
 	return &pb.HealthResponse{}, nil
 }
 
@@ -274,4 +279,54 @@ func (s *jtiStoreServer) MarkJTIUsed(ctx context.Context, in *pb.MarkJTIUsedRequ
 		return nil, convert.ToStatus(err)
 	}
 	return &pb.MarkJTIUsedResponse{}, nil
+}
+
+// upstreamServer serves the Upstream service.
+type upstreamServer struct {
+	pb.UnimplementedUpstreamServer
+	impl sdk.Upstream
+}
+
+// provisionCall decodes a provision, runs f on it and encodes what the
+// authorization server assigned.
+func provisionCall(ctx context.Context, in *pb.Provision, f func(context.Context, sdk.Provision) (sdk.Provisioned, error)) (*pb.Provisioned, error) {
+	p, err := convert.ProvisionValueFromProto(in)
+	if err != nil {
+		return nil, badRequest(err)
+	}
+	out, err := f(ctx, p)
+	if err != nil {
+		return nil, convert.ToStatus(err)
+	}
+	return convert.ProvisionedToProto(&out), nil
+}
+
+func (s *upstreamServer) Create(ctx context.Context, in *pb.Provision) (*pb.Provisioned, error) {
+	return provisionCall(ctx, in, s.impl.Create)
+}
+
+func (s *upstreamServer) Update(ctx context.Context, in *pb.Provision) (*pb.Provisioned, error) {
+	return provisionCall(ctx, in, s.impl.Update)
+}
+
+func (s *upstreamServer) Delete(ctx context.Context, in *pb.UpstreamDeleteRequest) (*pb.UpstreamDeleteResponse, error) {
+	if err := s.impl.Delete(ctx, in.GetClientId()); err != nil {
+		return nil, convert.ToStatus(err)
+	}
+	return &pb.UpstreamDeleteResponse{}, nil
+}
+
+func (s *upstreamServer) List(ctx context.Context, in *pb.UpstreamListRequest) (*pb.UpstreamPage, error) {
+	page, err := s.impl.List(ctx, in.GetPageToken())
+	if err != nil {
+		return nil, convert.ToStatus(err)
+	}
+	return convert.UpstreamPageToProto(&page), nil
+}
+
+func (s *upstreamServer) Health(ctx context.Context, _ *pb.HealthRequest) (*pb.HealthResponse, error) {
+	if err := s.impl.Health(ctx); err != nil {
+		return nil, convert.ToStatus(err)
+	}
+	return &pb.HealthResponse{}, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/sdk/plugin"
 )
 
@@ -161,4 +162,36 @@ func (w *testWriter) close() {
 	w.mu.Lock()
 	w.done = true
 	w.mu.Unlock()
+}
+
+// Serve serves cfg in the test's own process, as plugin.Serve would serve
+// it from a binary, and returns the Instance connected to it over the real
+// gRPC wire (protobuf encoding, the SDK's converters, errors as gRPC
+// statuses; no subprocess, handshake or TLS): an implementation that passes
+// its tests through Serve behaves the same as a plugin. The plugin is not
+// configured: call Configure on the Instance when cfg takes a
+// configuration. Serve stops it when the test ends; Kill stops it earlier,
+// after which calls fail as after a crash (sdk.ErrUnavailable). It fails
+// the test when cfg serves nothing.
+func Serve(t testing.TB, cfg *plugin.ServeConfig, opts ...plugin.ServeOption) *plugin.Instance {
+	t.Helper()
+	inst, err := plugin.ServeInProcess(t.Context(), cfg, opts...)
+	if err != nil {
+		t.Fatalf("plugintest: %v", err)
+	}
+	t.Cleanup(inst.Kill)
+	return inst
+}
+
+// ServeUpstream serves u with Serve and returns the host side of it: an
+// sdk.Upstream whose every call crosses the gRPC wire, so that a test of
+// the host (or a conformance check of u) sees exactly what a plugin's
+// upstream would see and answer.
+func ServeUpstream(t testing.TB, u sdk.Upstream) sdk.Upstream {
+	t.Helper()
+	up, err := Serve(t, &plugin.ServeConfig{Upstream: u}).Upstream()
+	if err != nil {
+		t.Fatalf("plugintest: %v", err)
+	}
+	return up
 }

@@ -73,6 +73,12 @@ type Config struct {
 	// ClientIDPrefix prefixes the client ids the Processor assigns
 	// (default "tp-").
 	ClientIDPrefix string `json:"client_id_prefix"`
+	// Upstream is the behaviour of the Upstream: "" keeps Registrar's ids
+	// and secrets; "assign" assigns them as AssignedID and AssignedSecret
+	// say; "down" answers every call, Health included, with
+	// sdk.ErrUnavailable (the authorization server is down, the plugin is
+	// not).
+	Upstream string `json:"upstream"`
 }
 
 var (
@@ -94,7 +100,7 @@ func Configure(_ context.Context, raw []byte) error {
 	}
 	for name := range members {
 		switch name {
-		case "fail", "mode", "client_id_prefix":
+		case "fail", "mode", "client_id_prefix", "upstream":
 		default:
 			return &plugin.ConfigError{Attribute: name, Message: "unknown attribute"}
 		}
@@ -110,6 +116,11 @@ func Configure(_ context.Context, raw []byte) error {
 	case "", "crash", "hang", "unhealthy", "report":
 	default:
 		return &plugin.ConfigError{Attribute: "mode", Message: fmt.Sprintf("unknown mode %q", c.Mode)}
+	}
+	switch c.Upstream {
+	case "", "assign", "down":
+	default:
+		return &plugin.ConfigError{Attribute: "upstream", Message: fmt.Sprintf("unknown upstream behaviour %q", c.Upstream)}
 	}
 	mu.Lock()
 	current = c
@@ -513,18 +524,199 @@ func (s *Store) Health(ctx context.Context) error { return ctx.Err() }
 // serving it serves the store kind, not token_store or jti_store.
 type ClientsOnly struct{ sdk.ClientStore }
 
-// Kinds returns the kinds listed in spec ("validator,store", ...), or all
-// kinds when spec is empty.
+// Kinds returns the kinds listed in spec ("validator,store,upstream",
+// ...), or when spec is empty every kind but the upstream, which a test
+// asks for by name.
 func Kinds(spec string) []string {
 	all := []string{plugin.KindValidator, plugin.KindProcessor, plugin.KindStore, plugin.KindResponse}
 	if spec == "" {
 		return all
 	}
+	known := append(slices.Clip(all), plugin.KindUpstream)
 	var kinds []string
 	for _, k := range strings.Split(spec, ",") {
-		if slices.Contains(all, k) {
+		if slices.Contains(known, k) {
 			kinds = append(kinds, k)
 		}
 	}
 	return kinds
+}
+
+// ErrorClientNamePrefix starts a client name that makes the Upstream fail
+// as requested: "testplugin: error invalid_redirect_uri" refuses the client
+// with that prototype; "testplugin: error not_found", "... unavailable"
+// return the wrapped sentinel (see ItemError for the codes).
+const ErrorClientNamePrefix = "testplugin: error "
+
+// UpstreamPageSize is the number of clients per page of Upstream.List.
+const UpstreamPageSize = 2
+
+// AssignedID is the client_id the Upstream assigns in mode "assign".
+func AssignedID(clientID string) string { return "up-" + clientID }
+
+// AssignedSecret is the client secret the Upstream assigns in mode
+// "assign" to a client Registrar issued a secret: derived from it, so that
+// a test proves that the secret crossed the wire both ways.
+func AssignedSecret(secret string) string { return "up-" + sdk.HashToken(secret)[:20] }
+
+// Upstream is an in-memory authorization server: it keeps the provisioned
+// clients with their secrets and answers List in pages of
+// UpstreamPageSize, ordered by client_id. Client names CrashClientName,
+// HangClientName and ErrorClientNamePrefix make a call crash, hang or fail
+// (Delete looks at the stored client's name). Each call logs the
+// Provision it received, at debug level, through sdk's redacting String
+// and JSON forms. The zero value is ready to use.
+type Upstream struct {
+	// Logger receives the debug lines; nil logs nothing.
+	Logger interface {
+		Debug(msg string, args ...any)
+	}
+
+	mu      sync.Mutex
+	clients map[string]upstreamClient
+}
+
+type upstreamClient struct {
+	p       sdk.Provision
+	secret  string
+	created int64
+}
+
+var _ sdk.Upstream = (*Upstream)(nil)
+
+func (u *Upstream) log(op string, p any) {
+	if u.Logger != nil {
+		u.Logger.Debug("upstream call", "op", op, "provision", p, "string", fmt.Sprint(p), "gostring", fmt.Sprintf("%#v", p))
+	}
+}
+
+// upstreamFail crashes, hangs or fails as the client name asks, or as the
+// configured behaviour says; else it answers nil.
+func upstreamFail(ctx context.Context, name string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	switch {
+	case name == CrashClientName:
+		os.Exit(1)
+	case name == HangClientName:
+		select {} // ignore ctx: the host must not depend on the plugin giving up
+	case strings.HasPrefix(name, ErrorClientNamePrefix):
+		return requestedError(strings.TrimPrefix(name, ErrorClientNamePrefix), "client_name: refused by the authorization server")
+	}
+	if config().Upstream == "down" {
+		return fmt.Errorf("authorization server: connection refused: %w", sdk.ErrUnavailable)
+	}
+	return nil
+}
+
+// Create implements sdk.Upstream.
+func (u *Upstream) Create(ctx context.Context, p sdk.Provision) (sdk.Provisioned, error) {
+	u.log("create", p)
+	if err := upstreamFail(ctx, p.Client.Metadata.ClientName); err != nil {
+		return sdk.Provisioned{}, err
+	}
+	var out sdk.Provisioned
+	if config().Upstream == "assign" {
+		out.ClientID = AssignedID(p.Client.ID)
+		if p.ClientSecret != "" {
+			out.ClientSecret = AssignedSecret(p.ClientSecret)
+		}
+	}
+	id, secret := cmp.Or(out.ClientID, p.Client.ID), cmp.Or(out.ClientSecret, p.ClientSecret)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.clients == nil {
+		u.clients = map[string]upstreamClient{}
+	}
+	if _, ok := u.clients[id]; ok {
+		return sdk.Provisioned{}, fmt.Errorf("client %q: %w", id, sdk.ErrAlreadyExists)
+	}
+	p.Client.ID = id
+	u.clients[id] = upstreamClient{p: p, secret: secret, created: p.Client.IssuedAt}
+	return out, nil
+}
+
+// Update implements sdk.Upstream: an empty secret keeps the stored one
+// unless the client no longer has one.
+func (u *Upstream) Update(ctx context.Context, p sdk.Provision) (sdk.Provisioned, error) {
+	u.log("update", p)
+	if err := upstreamFail(ctx, p.Client.Metadata.ClientName); err != nil {
+		return sdk.Provisioned{}, err
+	}
+	var out sdk.Provisioned
+	if config().Upstream == "assign" && p.ClientSecret != "" {
+		out.ClientSecret = AssignedSecret(p.ClientSecret)
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	old, ok := u.clients[p.Client.ID]
+	if !ok {
+		return sdk.Provisioned{}, fmt.Errorf("client %q: %w", p.Client.ID, sdk.ErrNotFound)
+	}
+	secret := cmp.Or(out.ClientSecret, p.ClientSecret)
+	switch {
+	case !p.Client.HasSecret():
+		secret = ""
+	case secret == "":
+		secret = old.secret
+	}
+	u.clients[p.Client.ID] = upstreamClient{p: p, secret: secret, created: old.created}
+	return out, nil
+}
+
+// Delete implements sdk.Upstream.
+func (u *Upstream) Delete(ctx context.Context, clientID string) error {
+	u.log("delete", clientID)
+	u.mu.Lock()
+	c, ok := u.clients[clientID]
+	u.mu.Unlock()
+	if err := upstreamFail(ctx, c.p.Client.Metadata.ClientName); err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("client %q: %w", clientID, sdk.ErrNotFound)
+	}
+	u.mu.Lock()
+	delete(u.clients, clientID)
+	u.mu.Unlock()
+	return nil
+}
+
+// List implements sdk.Upstream. The page token is the index of the first
+// client of the page.
+func (u *Upstream) List(ctx context.Context, pageToken string) (sdk.UpstreamPage, error) {
+	if err := upstreamFail(ctx, ""); err != nil {
+		return sdk.UpstreamPage{}, err
+	}
+	start := 0
+	if pageToken != "" {
+		if _, err := fmt.Sscanf(pageToken, "%d", &start); err != nil || start < 0 {
+			return sdk.UpstreamPage{}, sdk.ErrInvalidRequest().WithDescription("page_token: not a token of this upstream")
+		}
+	}
+	u.mu.Lock()
+	ids := slices.Sorted(maps.Keys(u.clients))
+	var page sdk.UpstreamPage
+	for i := start; i < len(ids) && i < start+UpstreamPageSize; i++ {
+		c := u.clients[ids[i]]
+		page.Clients = append(page.Clients, sdk.UpstreamClient{ID: ids[i], Revision: c.p.Revision, CreatedAt: c.created})
+	}
+	u.mu.Unlock()
+	if start+UpstreamPageSize < len(ids) {
+		page.Next = fmt.Sprint(start + UpstreamPageSize)
+	}
+	return page, nil
+}
+
+// Health implements sdk.Upstream.
+func (u *Upstream) Health(ctx context.Context) error { return upstreamFail(ctx, "") }
+
+// Secret returns the secret the upstream holds for a client, and whether
+// it holds the client; for in-process tests.
+func (u *Upstream) Secret(clientID string) (string, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	c, ok := u.clients[clientID]
+	return c.secret, ok
 }

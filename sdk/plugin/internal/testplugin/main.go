@@ -2,7 +2,9 @@
 // sdk/plugintest launch. It serves every kind (see package testimpl);
 // TESTPLUGIN_KINDS ("validator,store", ...) restricts what it serves,
 // TESTPLUGIN_VALIDATOR=plain serves a Validator instead of Steps, and
-// TESTPLUGIN_STORE=clients serves a store of clients alone.
+// TESTPLUGIN_STORE=clients serves a store of clients alone. The upstream
+// kind (an in-memory authorization server) is served only when
+// TESTPLUGIN_KINDS names it.
 package main
 
 import (
@@ -38,6 +40,11 @@ func main() {
 	}
 	if slices.Contains(kinds, plugin.KindResponse) {
 		cfg.Response = testimpl.Response{}
+	}
+	if slices.Contains(kinds, plugin.KindUpstream) {
+		logger := plugin.DefaultLogger()
+		cfg.Logger = logger
+		cfg.Upstream = &testimpl.Upstream{Logger: logger}
 	}
 	plugin.Serve(cfg)
 }
