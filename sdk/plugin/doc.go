@@ -15,7 +15,10 @@
 // plugin keeps its configuration in plain fields.
 //
 // A plugin serves one or more kinds: a Validator (or Steps, which serves
-// Validate through sdk.Run), a Processor, a store and a ResponseGenerator.
+// Validate through sdk.Run), a Processor, a store, a ResponseGenerator and
+// an Upstream (which provisions clients into the authorization server and
+// is the one kind besides the processor and the response generator that
+// receives a plaintext credential, the client secret of the request).
 // A store is an sdk.Store, or an sdk.ClientStore alone that leaves initial
 // access tokens and jtis to another store of the server (the kinds
 // KindStore, KindTokenStore and KindJTIStore). It returns sdk values and sdk
@@ -28,8 +31,8 @@
 // shows the lines under the plugin's name.
 //
 // For the host, Launch starts a plugin binary and returns an Instance whose
-// Validator, Processor, Store (ClientStore, TokenStore, JTIStore) and
-// Response methods return sdk implementations backed by gRPC: the server's
+// Validator, Processor, Store (ClientStore, TokenStore, JTIStore),
+// Response and Upstream methods return sdk implementations backed by gRPC: the server's
 // pipeline cannot tell them from built-ins. Launch is secure by default:
 // the binary's SHA-256 must match a pinned value (unless DevMode), the
 // connection uses automatic mutual TLS (unless DisableMTLS), only gRPC is

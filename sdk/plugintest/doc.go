@@ -15,4 +15,11 @@
 //
 // Build compiles with the go command found in PATH; Start kills the plugin
 // when the test ends. Neither depends on the server.
+//
+// Serve serves an implementation in the test's own process over the same
+// gRPC wire, without building a binary; ServeUpstream is its shorthand for
+// an sdk.Upstream:
+//
+//	up := plugintest.ServeUpstream(t, myUpstream) // an sdk.Upstream over gRPC
+//	got, err := up.Create(ctx, provision)
 package plugintest
