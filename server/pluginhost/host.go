@@ -168,6 +168,22 @@ func (h *Host) Response(name string) (sdk.ResponseGenerator, error) {
 	return response{s}, nil
 }
 
+// Upstream returns the upstream (the authorization server clients are
+// provisioned into) served by the named plugin (kind upstream). Every call
+// goes through the supervisor like a store's: the plugin's per-call
+// timeout, a restart after a crash or maxMisses missed deadlines, and
+// sdk.ErrUnavailable (a 503 with Retry-After) while the plugin is down or
+// restarting, so a write is never taken for done or refused when the
+// plugin could not answer. Its Health is the plugin's, which includes the
+// authorization server's.
+func (h *Host) Upstream(name string) (sdk.Upstream, error) {
+	s, err := h.get(name, plugin.KindUpstream)
+	if err != nil {
+		return nil, err
+	}
+	return upstream{s}, nil
+}
+
 // instance is what the supervisor needs of a running plugin;
 // *plugin.Instance is one, and tests substitute fakes.
 type instance interface {
@@ -182,6 +198,7 @@ type instance interface {
 	TokenStore() (sdk.TokenStore, error)
 	JTIStore() (sdk.JTIStore, error)
 	Response() (sdk.ResponseGenerator, error)
+	Upstream() (sdk.Upstream, error)
 }
 
 var _ instance = (*plugin.Instance)(nil)

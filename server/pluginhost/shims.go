@@ -174,3 +174,42 @@ func (st jtiStore) Health(ctx context.Context) error { return st.s.health(ctx) }
 
 // Health is the plugin's health (one call: the three parts share it).
 func (st store) Health(ctx context.Context) error { return st.clientStore.Health(ctx) }
+
+// upstream is the upstream kind of a plugin.
+type upstream struct{ s *supervisor }
+
+var _ sdk.Upstream = upstream{}
+
+func (u upstream) with(ctx context.Context, fn func(context.Context, sdk.Upstream) error) error {
+	return u.s.call(ctx, func(ctx context.Context, in instance) error {
+		up, err := in.Upstream()
+		if err != nil {
+			return err
+		}
+		return fn(ctx, up)
+	})
+}
+
+func (u upstream) Create(ctx context.Context, p sdk.Provision) (out sdk.Provisioned, err error) {
+	err = u.with(ctx, func(ctx context.Context, up sdk.Upstream) error { out, err = up.Create(ctx, p); return err })
+	return out, err
+}
+
+func (u upstream) Update(ctx context.Context, p sdk.Provision) (out sdk.Provisioned, err error) {
+	err = u.with(ctx, func(ctx context.Context, up sdk.Upstream) error { out, err = up.Update(ctx, p); return err })
+	return out, err
+}
+
+func (u upstream) Delete(ctx context.Context, clientID string) error {
+	return u.with(ctx, func(ctx context.Context, up sdk.Upstream) error { return up.Delete(ctx, clientID) })
+}
+
+func (u upstream) List(ctx context.Context, pageToken string) (out sdk.UpstreamPage, err error) {
+	err = u.with(ctx, func(ctx context.Context, up sdk.Upstream) error { out, err = up.List(ctx, pageToken); return err })
+	return out, err
+}
+
+// Health is the plugin's health, which for an upstream includes its
+// authorization server. It neither restarts the plugin nor counts toward
+// its missed deadlines.
+func (u upstream) Health(ctx context.Context) error { return u.s.health(ctx) }
