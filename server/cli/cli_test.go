@@ -95,6 +95,16 @@ func pluginConfig(attrs string) string {
 	return "plugin \"p\" {\n  path = \"p\"\n  " + attrs + "\n}\n" + fmt.Sprintf(validConfig, "127.0.0.1:8080")
 }
 
+// upstreamConfig is pluginConfig("dev_mode = true") followed by an upstream
+// "plugin" block whose first attribute line, upstreamLine, holds attrs.
+func upstreamConfig(attrs string) string {
+	return pluginConfig("dev_mode = true") + "upstream \"plugin\" {\n  " + attrs + "\n}\n"
+}
+
+// upstreamLine is the line of the first attribute of upstreamConfig's
+// block.
+var upstreamLine = strings.Count(pluginConfig("dev_mode = true"), "\n") + 2
+
 func TestCheck(t *testing.T) {
 	sum := sha256.Sum256([]byte(stubPlugin))
 	good, wrong := hex.EncodeToString(sum[:]), strings.Repeat("ab", 32)
@@ -123,6 +133,12 @@ func TestCheck(t *testing.T) {
 			wantCode: 1, wantOut: []string{`%s:2,10-13: Invalid plugin path; plugin "p": cannot use`, "no such file or directory"}},
 		{name: "plugin_dev_mode", config: pluginConfig("dev_mode = true"), stub: true, env: []string{tokenEnv},
 			wantCode: 0, wantOut: []string{`Warning: %s:1,1-11: Plugin in dev_mode; plugin "p": dev_mode = true`, "configuration is valid"}},
+		{name: "upstream_valid", config: upstreamConfig(`plugin = "p"`), stub: true, env: []string{tokenEnv},
+			wantCode: 0, wantOut: []string{"configuration is valid"}},
+		{name: "upstream_unknown_plugin", config: upstreamConfig(`plugin = "hydra"`), stub: true, env: []string{tokenEnv},
+			wantCode: 1, wantOut: []string{fmt.Sprintf(`%%s:%d,12-19: Unknown plugin; plugin: no plugin named "hydra" is defined (the plugins are "p")`, upstreamLine)}},
+		{name: "upstream_negative_grace", config: upstreamConfig(`plugin = "p"` + "\n  reconcile_grace = \"-1s\""), stub: true, env: []string{tokenEnv},
+			wantCode: 1, wantOut: []string{fmt.Sprintf(`%%s:%d,21-26: Invalid duration; reconcile_grace must not be negative`, upstreamLine+1)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -33,8 +33,8 @@ type Config struct {
 	Profiles []Profile
 	// Plugins are the out-of-process plugins (blocks "plugin"), in file
 	// order; names are unique. Every plugin name that Store.Plugin,
-	// Processor, Response or a profile's Validators hold is one of them; a
-	// plugin may also be defined without being used.
+	// Processor, Response, Upstream.Plugin or a profile's Validators hold
+	// is one of them; a plugin may also be defined without being used.
 	Plugins []Plugin
 	// Processor is the plugin that processes a registration after
 	// validation (block "processor"); "" means the built-in processor.
@@ -42,6 +42,10 @@ type Config struct {
 	// Response is the plugin that shapes the registration response (block
 	// "response"); "" means the built-in response.
 	Response string
+	// Upstream is the authorization server every client is provisioned
+	// into (block "upstream", at most one); nil means none: clients are
+	// kept by Registrar alone.
+	Upstream *Upstream
 }
 
 // Profile returns the profile with the given name.

@@ -163,6 +163,7 @@ var fileSchema = schema(nil,
 	hcl.BlockHeaderSchema{Type: "response"},
 	hcl.BlockHeaderSchema{Type: "rate_limit"},
 	hcl.BlockHeaderSchema{Type: "fetch"},
+	hcl.BlockHeaderSchema{Type: "upstream", LabelNames: []string{"kind"}},
 )
 
 // Load reads and decodes the configuration file at path. See Parse.
@@ -218,12 +219,13 @@ func (d *decoder) decodeFile(body hcl.Body) *Config {
 	cfg.Log = d.decodeLog(d.single(blocks["log"]))
 	cfg.RateLimit = d.decodeRateLimit(d.single(blocks["rate_limit"]))
 	cfg.Fetch = d.decodeFetch(d.single(blocks["fetch"]))
-	// Plugins first: the store, processor, response and profiles refer
-	// to them.
+	// Plugins first: the store, processor, response, upstream and
+	// profiles refer to them.
 	cfg.Plugins = d.decodePlugins(blocks["plugin"])
 	cfg.Store = d.decodeStores(blocks["store"], top)
 	cfg.Processor = d.decodeOptionalPluginRef(d.single(blocks["processor"]))
 	cfg.Response = d.decodeOptionalPluginRef(d.single(blocks["response"]))
+	cfg.Upstream = d.decodeUpstreams(blocks["upstream"])
 	key, keyState := d.decodeSecrets(d.single(blocks["secrets"]))
 	cfg.SecretKey = key
 	cfg.Profiles = d.decodeProfiles(blocks["profile"], keyState, cfg.Processor, top)

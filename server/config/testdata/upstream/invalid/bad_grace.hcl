@@ -1,0 +1,17 @@
+plugin "hydra" {
+  path     = "bin/ok"
+  dev_mode = true
+}
+
+store "memory" {}
+
+profile "p" {
+  authentication {
+    anonymous = true
+  }
+}
+
+upstream "plugin" {
+  plugin          = "hydra"
+  reconcile_grace = "five minutes"
+}

@@ -1,0 +1,16 @@
+plugin "hydra" {
+  path     = "bin/ok"
+  dev_mode = true
+}
+
+store "memory" {}
+
+profile "p" {
+  authentication {
+    anonymous = true
+  }
+}
+
+upstream "plugin" {
+  plugin = ""
+}

@@ -1,0 +1,20 @@
+plugin "hydra" {
+  path     = "bin/ok"
+  dev_mode = true
+}
+
+store "memory" {}
+
+profile "p" {
+  authentication {
+    anonymous = true
+  }
+}
+
+upstream "plugin" {
+  plugin = "hydra"
+}
+
+upstream "plugin" {
+  plugin = "hydra"
+}
