@@ -25,6 +25,7 @@ type App struct {
 	cfg      *config.Config
 	log      hclog.Logger
 	store    sdk.Store
+	upstream sdk.Upstream // nil: no upstream block
 	closers  []io.Closer
 	plugins  *pluginhost.Host
 	pipeline *pipeline.Pipeline
@@ -65,6 +66,11 @@ func (a *App) build(ctx context.Context) error {
 	if err := a.openStore(ctx); err != nil {
 		return err
 	}
+	if cfg.Upstream != nil {
+		if a.upstream, err = openUpstream(*cfg.Upstream, host); err != nil {
+			return err
+		}
+	}
 	// The secret encryption key reaches the built-in processor only inside
 	// its sealer, built here from the configuration: never a global.
 	builtin := sdk.DefaultProcessor{}
@@ -97,6 +103,7 @@ func (a *App) build(ctx context.Context) error {
 		Profiles:  profiles,
 		Processor: proc,
 		Store:     a.store,
+		Upstream:  a.upstream,
 		Response:  resp,
 		BaseURL:   cfg.Server.PublicBaseURL,
 		Parse: sdk.ParseOptions{
@@ -109,6 +116,11 @@ func (a *App) build(ctx context.Context) error {
 		Logger: a.log.Named("pipeline"),
 	}
 	ready := map[string]httpapi.Checker{"store": a.store.Health}
+	if a.upstream != nil {
+		// Named apart from its plugin's check: a down authorization server
+		// fails every write, which the operator must see as such.
+		ready["upstream"] = a.upstream.Health
+	}
 	for name, check := range host.Checks() {
 		ready[name] = check
 	}
@@ -202,6 +214,10 @@ func (a *App) Handler() http.Handler { return a.handler }
 
 // Store is the store the server uses.
 func (a *App) Store() sdk.Store { return a.store }
+
+// Upstream is the authorization server the server provisions clients
+// into, or nil when the configuration has no upstream block.
+func (a *App) Upstream() sdk.Upstream { return a.upstream }
 
 // Serve answers HTTP on ln until ctx is done, then shuts down gracefully
 // within the configured shutdown timeout: it stops accepting, lets requests
