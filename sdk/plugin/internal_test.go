@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/sdk/internal/convert"
@@ -188,3 +189,40 @@ func (clientsOnly) Update(context.Context, sdk.Client) (sdk.Client, error) {
 func (clientsOnly) Delete(context.Context, string, int64) error         { return sdk.ErrNotFound }
 func (clientsOnly) CountClients(context.Context, string) (int64, error) { return 0, nil }
 func (clientsOnly) Health(context.Context) error                        { return nil }
+
+// TestUpstreamService: the Upstream service has the five methods of
+// sdk.Upstream, and the one plaintext credential it carries is a field of
+// its own (Provision.client_secret, number 3) beside the redacted client,
+// so that a non-Go plugin built from the .proto finds it there.
+func TestUpstreamService(t *testing.T) {
+	file := pb.File_registrar_plugin_v1_plugin_proto
+	svc := file.Services().ByName("Upstream")
+	if svc == nil {
+		t.Fatal("no Upstream service")
+	}
+	var methods []string
+	for i := range svc.Methods().Len() {
+		methods = append(methods, string(svc.Methods().Get(i).Name()))
+	}
+	if want := []string{"Create", "Update", "Delete", "List", "Health"}; !slices.Equal(methods, want) {
+		t.Errorf("Upstream methods = %v, want %v", methods, want)
+	}
+	prov := (&pb.Provision{}).ProtoReflect().Descriptor()
+	for name, number := range map[string]int{"operation": 1, "client": 2, "client_secret": 3, "revision": 4} {
+		if f := prov.Fields().ByName(protoreflect.Name(name)); f == nil || int(f.Number()) != number {
+			t.Errorf("Provision.%s is not field %d", name, number)
+		}
+	}
+	set, err := (&ServeConfig{Upstream: upstreamStub{}}).pluginSet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set) != 2 || set[controlKey] == nil || set[KindUpstream] == nil {
+		t.Errorf("plugin set of an upstream plugin: %v", set)
+	}
+	if _, ok := hostPluginSet()[KindUpstream]; !ok {
+		t.Error("the host cannot dispense the upstream kind")
+	}
+}
+
+type upstreamStub struct{ sdk.Upstream }
