@@ -178,7 +178,14 @@ func statusError(op string, status int, body []byte, secret string) error {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		return &errStatus{op: op, status: status, body: "the admin API refused the credentials (admin_token)"}
 	default:
-		return &errStatus{op: op, status: status, body: sanitize(string(body), secret, 512)}
+		// Only the error code of a JSON answer: a body may echo the
+		// request, and a proxy's may be anything.
+		var he hydraError
+		desc := fmt.Sprintf("%d bytes", len(body))
+		if json.Unmarshal(body, &he) == nil && he.Error != "" {
+			desc = sanitize(he.Error, secret, 120)
+		}
+		return &errStatus{op: op, status: status, body: desc}
 	}
 }
 

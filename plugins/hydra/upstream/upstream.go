@@ -264,7 +264,8 @@ func (u *Upstream) Health(ctx context.Context) error {
 		return err
 	}
 	q := url.Values{"owner": {c.cfg.Owner}, "page_size": {"1"}}
-	_, err = c.do(ctx, "health", http.MethodGet, c.clients+"?"+q.Encode(), nil, "", http.StatusOK, nil)
+	var items []json.RawMessage
+	_, err = c.do(ctx, "health", http.MethodGet, c.clients+"?"+q.Encode(), nil, "", http.StatusOK, &items)
 	return err
 }
 
