@@ -2,12 +2,16 @@ module github.com/registrar-dcr/registrar/plugins/hydra
 
 go 1.26.0
 
-// The sdk module is not published: it resolves to this checkout, so that this
+// None of these modules is published: both resolve to this checkout, so that this
 // module builds and `go mod tidy` runs without the go.work at the root.
-replace github.com/registrar-dcr/registrar/sdk => ../../sdk
+replace (
+	github.com/registrar-dcr/registrar/internal => ../../internal
+	github.com/registrar-dcr/registrar/sdk => ../../sdk
+)
 
 require (
 	github.com/hashicorp/go-hclog v1.6.3
+	github.com/registrar-dcr/registrar/internal v0.0.0
 	github.com/registrar-dcr/registrar/sdk v0.0.0
 )
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/registrar-dcr/registrar/plugins/hydra/internal/hydratest"
+	"github.com/registrar-dcr/registrar/internal/hydratest"
 	"github.com/registrar-dcr/registrar/plugins/hydra/upstream"
 	"github.com/registrar-dcr/registrar/sdk"
 )

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/registrar-dcr/registrar/plugins/hydra/internal/hydratest"
+	"github.com/registrar-dcr/registrar/internal/hydratest"
 	"github.com/registrar-dcr/registrar/sdk"
 )
 
