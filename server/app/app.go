@@ -104,6 +104,7 @@ func (a *App) build(ctx context.Context) error {
 		Processor: proc,
 		Store:     a.store,
 		Upstream:  a.upstream,
+		Sealer:    pipelineSealer(cfg, builtin),
 		Response:  resp,
 		BaseURL:   cfg.Server.PublicBaseURL,
 		Parse: sdk.ParseOptions{
@@ -264,4 +265,16 @@ func (a *App) Close() error {
 	}
 	a.closers = nil
 	return errors.Join(errs...)
+}
+
+// pipelineSealer is the sealer the pipeline seals a client_secret_jwt
+// secret again with when the upstream assigns another client_id or secret:
+// the built-in processor's, which sealed it. A processor plugin seals with
+// a key of its own that the server does not hold: nil, and such a client
+// is refused.
+func pipelineSealer(cfg *config.Config, builtin sdk.DefaultProcessor) sdk.Sealer {
+	if cfg.Processor != "" || builtin.Sealer == nil {
+		return nil
+	}
+	return builtin.Sealer
 }
