@@ -111,6 +111,12 @@ func TestRefusedRegistrationLeavesNothing(t *testing.T) {
 	if a.Status != http.StatusBadRequest || a.str("error") != "invalid_client_metadata" {
 		t.Fatalf("answer %d %v, want 400 invalid_client_metadata", a.Status, a.Body)
 	}
+	w.proxy.mu.Lock()
+	writes := w.proxy.writes
+	w.proxy.mu.Unlock()
+	if writes != 1 {
+		t.Fatalf("%d writes reached Hydra; want the create Hydra refused", writes)
+	}
 	if d := a.str("error_description"); !strings.HasPrefix(d, "subject_type") {
 		t.Errorf("error_description %q does not name the field first", d)
 	}
