@@ -115,6 +115,36 @@ bench: build ## Run Go benchmarks and a bounded load run, and print the figures
 	$(GO) build -trimpath -o $(BIN)/ferretdbd ./plugins/mongodb/internal/ferrettest/ferretdbd
 	BIN=$(BIN) plugins/mongodb/bench.sh -c 1,16 -d 5s
 
+# make run-hydra: Registrar provisioning into an Ory Hydra in memory, the
+# walkthrough of README "Provisioning into your authorization server". Hydra
+# listens on loopback only, advertises Registrar as its registration_endpoint,
+# and stops with Registrar; its clients live in memory and go with it.
+HYDRA_PUBLIC := 127.0.0.1:4444
+HYDRA_ADMIN  := 127.0.0.1:4445
+
+.PHONY: run-hydra
+run-hydra: hydra ## Serve examples/config/hydra.hcl with a Hydra in memory (public 127.0.0.1:4444, admin :4445)
+	@mkdir -p $(BIN)/plugins data/hydra
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/registrar ./server/cmd/registrar
+	$(GO) build -trimpath -o $(BIN)/plugins/hydra ./plugins/hydra
+	@sha256sum $(BIN)/plugins/hydra | cut -d' ' -f1 > data/hydra-plugin.sha256
+	@[ -s $(TOKEN_FILE) ] || { echo "==> generating an initial access token into $(TOKEN_FILE) (mode 0600)"; umask 077; $(BIN)/registrar token generate > $(TOKEN_FILE); }
+	@echo "Initial access token (also in $(TOKEN_FILE)): $$(cat $(TOKEN_FILE))"
+	@echo "==> Ory Hydra in memory: public http://$(HYDRA_PUBLIC), admin http://$(HYDRA_ADMIN) (log: data/hydra.log)"
+	@env -i HOME="$(CURDIR)/data/hydra" DSN=memory SQA_OPT_OUT=true \
+		SECRETS_SYSTEM=$$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') \
+		SERVE_PUBLIC_HOST=$(word 1,$(subst :, ,$(HYDRA_PUBLIC))) SERVE_PUBLIC_PORT=$(word 2,$(subst :, ,$(HYDRA_PUBLIC))) \
+		SERVE_ADMIN_HOST=$(word 1,$(subst :, ,$(HYDRA_ADMIN))) SERVE_ADMIN_PORT=$(word 2,$(subst :, ,$(HYDRA_ADMIN))) \
+		URLS_SELF_ISSUER=http://$(HYDRA_PUBLIC)/ URLS_SELF_PUBLIC=http://$(HYDRA_PUBLIC)/ URLS_SELF_ADMIN=http://$(HYDRA_ADMIN)/ \
+		URLS_LOGIN=http://127.0.0.1:3000/login URLS_CONSENT=http://127.0.0.1:3000/consent \
+		WEBFINGER_OIDC_DISCOVERY_CLIENT_REGISTRATION_URL=http://127.0.0.1:8080/connect/dcr \
+		$(BIN)/hydra serve all --dev --sqa-opt-out > data/hydra.log 2>&1 & hydra=$$!; \
+	trap 'kill $$hydra 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 300); do curl -sf http://$(HYDRA_ADMIN)/health/ready >/dev/null && break; \
+		kill -0 $$hydra 2>/dev/null || { cat data/hydra.log; exit 1; }; sleep 0.2; done; \
+	echo "==> $(BIN)/registrar serve -config examples/config/hydra.hcl   (Ctrl-C stops both)"; \
+	$(BIN)/registrar serve -config examples/config/hydra.hcl
+
 GENERATED := proto/ sdk/internal/pluginv1/
 
 .PHONY: proto
