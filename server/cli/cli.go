@@ -30,6 +30,9 @@ Commands:
   token   create|list|revoke  issue, list and revoke initial access tokens (registrar token help)
   client  revoke-token|delete|scan  revoke a client's registration access token, delete a
                          client, check every stored client (registrar client help)
+  reconcile -config FILE compare the store with the upstream authorization server and
+                         print the repairs a crash left; -apply makes them
+                         (registrar reconcile -help)
   version                print the version
 `
 
@@ -49,6 +52,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return token(args[1:], stdout, stderr)
 	case "client":
 		return client(args[1:], stdout, stderr)
+	case "reconcile":
+		return reconcileCmd(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintf(stdout, "registrar %s\n", Version)
 		return 0

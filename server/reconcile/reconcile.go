@@ -331,8 +331,12 @@ func limitDeletes(actions []Action, max int) []Action {
 	return actions
 }
 
-// ago formats an age for a reason: "45s", "12m", "3h5m".
+// ago formats an age for a reason: "45s", "12m", "3h5m", "9d".
 func ago(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d >= 2*day {
+		return fmt.Sprintf("%dd", d/day)
+	}
 	if d < time.Minute {
 		return d.Round(time.Second).String()
 	}
