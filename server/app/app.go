@@ -74,9 +74,9 @@ func (a *App) build(ctx context.Context) error {
 	// The secret encryption key reaches the built-in processor only inside
 	// its sealer, built here from the configuration: never a global.
 	builtin := sdk.DefaultProcessor{}
+	var sealer *sdk.AESSealer
 	if cfg.SecretKey != nil {
-		sealer, err := sdk.NewAESSealer(cfg.SecretKey)
-		if err != nil {
+		if sealer, err = sdk.NewAESSealer(cfg.SecretKey); err != nil {
 			return err
 		}
 		builtin.Sealer = sealer
@@ -145,7 +145,7 @@ func (a *App) build(ctx context.Context) error {
 		RateLimit:      limit,
 		TrustedProxies: cfg.Server.TrustedProxies,
 	})
-	return nil
+	return a.startReconciler(sealer)
 }
 
 func (a *App) openStore(ctx context.Context) error {

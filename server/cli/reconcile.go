@@ -24,7 +24,8 @@ const reconcileUsage = `Usage: registrar reconcile [-config FILE] [-apply] [-gra
 Compare the configured store with the clients the configured upstream
 (the authorization server) holds for this Registrar, and repair what a
 crash between the two writes of a registration left:
-  - an upstream client without registration, older than -grace: deleted
+  - an upstream client without registration, older than -grace (the
+    upstream block's reconcile_grace, 5m by default): deleted
   - a registration without upstream client: created upstream again when
     it has no client secret (or a sealed one the secret encryption key
     opens); deleted otherwise, since Registrar keeps only the hash of its
@@ -49,10 +50,8 @@ Flags:
 const exitDivergent = 3
 
 // openUpstream opens the upstream cfg configures, with its plugin, for
-// registrar reconcile. Close the closer when done.
-var openUpstream = func(ctx context.Context, cfg *config.Config, log hclog.Logger) (sdk.Upstream, io.Closer, error) {
-	return nil, nil, errors.New("no upstream is configured: reconcile compares the store with the authorization server an upstream block names")
-}
+// registrar reconcile (a variable for the tests).
+var openUpstream = app.OpenUpstream
 
 // reconcileCmd runs registrar reconcile.
 func reconcileCmd(args []string, stdout, stderr io.Writer) int {
@@ -64,7 +63,7 @@ func reconcileCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	path := fs.String("config", "config.hcl", "configuration `file`")
 	apply := fs.Bool("apply", false, "carry out the repairs (without it, print them only)")
-	grace := fs.Duration("grace", reconcile.DefaultGrace, "how old an upstream client without registration must be to be deleted: a younger one's\nregistration may be in flight")
+	grace := fs.Duration("grace", reconcile.DefaultGrace, "how old an upstream client without registration must be to be deleted: a younger one's\nregistration may be in flight; the upstream block's reconcile_grace unless given")
 	unknownAge := fs.Bool("delete-unknown-age", false, "delete an upstream client without registration whose creation time the upstream does not\nsay (by default it is left for review)")
 	maxDeletes := fs.Int("max-deletes", reconcile.DefaultMaxDeletes, "the most deletions to make; when more are found, none is made and all are printed for\nreview (so many more likely mean a wrong store or upstream than crashes); -1 for no limit")
 	if err := fs.Parse(args); err != nil {
@@ -97,6 +96,9 @@ func reconcileCmd(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 
+	if cfg.Upstream != nil && !flagSet(fs, "grace") {
+		*grace = cfg.Upstream.ReconcileGrace
+	}
 	opt := reconcile.Options{Grace: *grace, DeleteUnknownAge: *unknownAge, MaxDeletes: *maxDeletes}
 	if cfg.SecretKey != nil {
 		sealer, err := sdk.NewAESSealer(cfg.SecretKey)
@@ -123,6 +125,13 @@ func reconcileCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	defer closeUp.Close()
 	return runReconcile(ctx, stdout, stderr, up, store, time.Now(), opt, *apply)
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // runReconcile plans, prints and, when apply, carries out one

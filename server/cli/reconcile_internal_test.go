@@ -201,7 +201,7 @@ func TestReconcileCommand(t *testing.T) {
 		return out.String(), errOut.String(), code
 	}
 
-	if _, errOut, code := main("-config", path); code != 1 || !strings.Contains(errOut, "no upstream is configured") {
+	if _, errOut, code := main("-config", path); code != 1 || !strings.Contains(errOut, "cannot open the upstream: the configuration has no upstream block") {
 		t.Errorf("without an upstream: exit %d, %q", code, errOut)
 	}
 
@@ -244,6 +244,25 @@ func TestReconcileCommand(t *testing.T) {
 	if opened != 5 {
 		t.Errorf("the upstream was opened %d times, want 5", opened)
 	}
+
+	// The grace period is the upstream block's reconcile_grace unless
+	// -grace is given.
+	if err := os.WriteFile(filepath.Join(dir, "p"), []byte("#!/bin/sh\nexit 1\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	upPath := filepath.Join(dir, "upstream.hcl")
+	upCfg := "plugin \"p\" {\n  path = \"p\"\n  dev_mode = true\n}\n" + cfg + "upstream \"plugin\" {\n  plugin = \"p\"\n  reconcile_grace = \"876000h\"\n}\n"
+	if err := os.WriteFile(upPath, []byte(upCfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	up.Put(reconciletest.Client{ID: "h-orphan", Revision: 1, CreatedAt: reconcileNow.Unix()})
+	if out, errOut, code := main("-config", upPath); code != 0 || !strings.Contains(out, "leave client h-orphan") {
+		t.Errorf("reconcile_grace: exit %d, output:\n%s%s", code, out, errOut)
+	}
+	if out, errOut, code := main("-config", upPath, "-grace", "0s"); code != exitDivergent || !strings.Contains(out, "would delete upstream client h-orphan") {
+		t.Errorf("-grace over reconcile_grace: exit %d, output:\n%s%s", code, out, errOut)
+	}
+	opened -= 2
 
 	for _, args := range [][]string{
 		{"-config", path, "extra"},
