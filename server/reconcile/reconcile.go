@@ -111,8 +111,11 @@ func (a Action) phrase(done bool) string {
 // Options tune a plan.
 type Options struct {
 	// Grace is how old an upstream client without local registration must
-	// be (sdk.UpstreamClient.CreatedAt + Grace before now) to be deleted;
-	// a younger one is left (Wait). DefaultGrace unless configured.
+	// be to be deleted (sdk.UpstreamClient.CreatedAt + Grace at or before
+	// now, in whole seconds); a younger one is left (Wait). 0 waits for
+	// nothing, whatever the creation time, even one in the future (an
+	// upstream may round it up; clocks drift apart). DefaultGrace unless
+	// configured.
 	Grace time.Duration
 	// DeleteUnknownAge takes an upstream client without local registration
 	// whose creation time the upstream does not say (CreatedAt 0) for an
@@ -155,7 +158,8 @@ func CheckStore(store sdk.ClientStore) error {
 // repairs, without changing anything:
 //
 //   - an upstream client with no local registration: DeleteUpstream when
-//     it was created more than opt.Grace before now, Wait when later,
+//     it was created opt.Grace or more before now (in whole seconds, as
+//     CreatedAt counts), Wait when later,
 //     Review when the upstream does not say (CreatedAt 0) unless
 //     opt.DeleteUnknownAge;
 //   - a local registration with no upstream client: CreateUpstream when it
@@ -269,12 +273,24 @@ func planOrphan(u sdk.UpstreamClient, now time.Time, opt Options) Action {
 		}
 		return a
 	}
-	age := now.Sub(time.Unix(u.CreatedAt, 0))
-	if age > opt.Grace {
+	// CreatedAt counts whole seconds, so ages do too. No grace period
+	// waits for nothing: a creation time in the current second or later
+	// (an upstream may round it up; clocks drift apart) does not hold the
+	// deletion back.
+	age := time.Duration(now.Unix()-u.CreatedAt) * time.Second
+	if opt.Grace <= 0 || age >= opt.Grace {
 		a.Kind, a.Reason = DeleteUpstream, "no local registration (created "+ago(age)+" ago)"
+		if age < 0 {
+			a.Reason = "no local registration (created " + ago(-age) + " in the future by this server's clock; no grace period)"
+		}
 		return a
 	}
 	a.Kind = Wait
+	if age < 0 {
+		a.Reason = "upstream client without local registration yet, created " + ago(-age) +
+			" in the future by this server's clock (clocks apart?): its registration may be in flight"
+		return a
+	}
 	a.Reason = fmt.Sprintf("upstream client without local registration yet (created %s ago, within the grace period of %s): "+
 		"its registration may be in flight", ago(age), ago(opt.Grace))
 	return a

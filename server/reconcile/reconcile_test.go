@@ -187,9 +187,38 @@ func TestPlanAndApply(t *testing.T) {
 			},
 		},
 		{
+			name:     "a: with no grace period, an orphan created in the current second is deleted",
+			upstream: []reconciletest.Client{{ID: "now", Revision: 1, CreatedAt: now.Unix()}},
+			opt:      func(o *reconcile.Options) { o.Grace = 0 },
+			want:     []planned{{reconcile.DeleteUpstream, "now"}},
+			reason:   "no local registration (created 0s ago)",
+			results:  []reconcile.Status{reconcile.Done},
+		},
+		{
+			name:     "a: orphan exactly as old as the grace period is deleted",
+			upstream: []reconciletest.Client{{ID: "edge", Revision: 1, CreatedAt: createdAgo(grace)}},
+			want:     []planned{{reconcile.DeleteUpstream, "edge"}},
+			results:  []reconcile.Status{reconcile.Done},
+		},
+		{
+			name:     "a: orphan a second younger than the grace period waits",
+			upstream: []reconciletest.Client{{ID: "edge", Revision: 1, CreatedAt: createdAgo(grace - time.Second)}},
+			want:     []planned{{reconcile.Wait, "edge"}},
+			results:  []reconcile.Status{reconcile.Left},
+		},
+		{
+			name:     "a: with no grace period, an orphan dated a second later (an upstream rounding up) is deleted",
+			upstream: []reconciletest.Client{{ID: "rounded", Revision: 1, CreatedAt: now.Unix() + 1}},
+			opt:      func(o *reconcile.Options) { o.Grace = 0 },
+			want:     []planned{{reconcile.DeleteUpstream, "rounded"}},
+			reason:   "created 1s in the future by this server's clock; no grace period",
+			results:  []reconcile.Status{reconcile.Done},
+		},
+		{
 			name:     "a: orphan created in the future (clock skew) waits",
 			upstream: []reconciletest.Client{{ID: "skew", Revision: 1, CreatedAt: now.Add(time.Hour).Unix()}},
 			want:     []planned{{reconcile.Wait, "skew"}},
+			reason:   "created 1h in the future by this server's clock",
 			results:  []reconcile.Status{reconcile.Left},
 		},
 		{
