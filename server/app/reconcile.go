@@ -25,7 +25,7 @@ func (a *App) startReconciler(sealer *sdk.AESSealer) error {
 	if err := reconcile.CheckStore(a.store); err != nil {
 		return fmt.Errorf("upstream: reconcile_interval is set, but %w; set reconcile_interval = \"0s\" and run registrar reconcile elsewhere, or use the sqlite store", err)
 	}
-	opt := reconcile.Options{Grace: u.ReconcileGrace, MaxDeletes: reconcile.DefaultMaxDeletes}
+	opt := reconcile.Options{Grace: u.ReconcileGrace, MaxDeletes: reconcile.DefaultMaxDeletes, KeepLocal: true}
 	if sealer != nil {
 		opt.Opener = sealer
 	}

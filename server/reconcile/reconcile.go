@@ -134,6 +134,14 @@ type Options struct {
 	// sdk.AESSealer), so that such a registration without upstream client
 	// is provisioned again with its secret instead of deleted.
 	Opener Opener
+	// KeepLocal never deletes a local registration: one that would be
+	// deleted (DeleteLocal) is left for review instead. The periodic
+	// reconciler sets it, so that a registration is removed only by an
+	// operator's `registrar reconcile -apply`, never unattended (an upstream
+	// added to a server that already holds registrations, or clients
+	// removed from the authorization server by hand, would otherwise
+	// delete them).
+	KeepLocal bool
 }
 
 // Opener recovers a sealed client secret; *sdk.AESSealer is one.
@@ -312,6 +320,10 @@ func planLocal(r storeadmin.Record, opt Options) Action {
 	case c.SecretSealed != nil && opt.Opener != nil:
 		a.Kind = CreateUpstream
 		a.Reason = "no upstream client; the client secret is provisioned again, recovered with the secret encryption key"
+	case opt.KeepLocal:
+		a.Kind = Review
+		a.Reason = "no upstream client, and its client secret cannot be provisioned again (Registrar keeps only its hash): " +
+			"left for `registrar reconcile -apply`, which deletes the registration (the periodic reconciler never does)"
 	default:
 		a.Kind = DeleteLocal
 		a.Reason = "no upstream client, and its client secret cannot be provisioned again (Registrar keeps only its hash): " +

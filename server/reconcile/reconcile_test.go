@@ -310,6 +310,19 @@ func TestPlanAndApply(t *testing.T) {
 			},
 		},
 		{
+			name:    "b: with KeepLocal (the periodic reconciler) a registration whose secret only has a hash is left for review",
+			local:   []local{{"confidential", 2, "secret"}},
+			opt:     func(o *reconcile.Options) { o.KeepLocal = true },
+			want:    []planned{{reconcile.Review, "confidential"}},
+			reason:  "the periodic reconciler never does",
+			results: []reconcile.Status{reconcile.Left},
+			after: func(t *testing.T, s *memory.Store, _ *reconciletest.Upstream) {
+				if _, err := s.Get(context.Background(), "confidential"); err != nil {
+					t.Errorf("the registration was deleted: %v", err)
+				}
+			},
+		},
+		{
 			name:    "b: a sealed secret the key opens is provisioned again with it",
 			local:   []local{{"jwt", 2, "sealed"}},
 			opt:     func(o *reconcile.Options) { o.Opener = sealer },
