@@ -9,7 +9,10 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/registrar-dcr/registrar/sdk"
+	"github.com/registrar-dcr/registrar/server/app"
 	"github.com/registrar-dcr/registrar/server/config"
 	"github.com/registrar-dcr/registrar/server/stores/storeadmin"
 )
@@ -31,7 +34,15 @@ func clientDelete(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	id := fs.Arg(0)
-	return withStore(*path, stderr, func(ctx context.Context, _ *config.Config, s sdk.Store) int {
+	return withStore(*path, stderr, func(ctx context.Context, cfg *config.Config, s sdk.Store) int {
+		// As an RFC 7592 delete does: the authorization server first, so
+		// that the client is never gone here and alive there.
+		if cfg.Upstream != nil {
+			if err := deprovision(ctx, cfg, stderr, id); err != nil {
+				fmt.Fprintf(stderr, "registrar client delete: the authorization server did not delete %q, so the registration is kept: %v\n", id, err)
+				return 1
+			}
+		}
 		err := deleteClient(ctx, s, id)
 		switch {
 		case errors.Is(err, sdk.ErrNotFound):
@@ -44,6 +55,24 @@ func clientDelete(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "deleted client %q\n", id)
 		return 0
 	})
+}
+
+// deprovision deletes the upstream client id; an upstream without it
+// counts as deleted.
+func deprovision(ctx context.Context, cfg *config.Config, stderr io.Writer, id string) error {
+	log := app.NewLogger(cfg.Log, stderr)
+	if log.GetLevel() < hclog.Warn {
+		log.SetLevel(hclog.Warn)
+	}
+	up, closeUp, err := openUpstream(ctx, cfg, log)
+	if err != nil {
+		return fmt.Errorf("cannot open the upstream: %s", config.FormatDiagnostics(err))
+	}
+	defer closeUp.Close()
+	if err := up.Delete(ctx, id); err != nil && !errors.Is(err, sdk.ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 func deleteClient(ctx context.Context, s sdk.Store, id string) error {

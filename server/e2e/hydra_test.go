@@ -267,6 +267,21 @@ func TestDeleteNeverLeavesUpstreamAlive(t *testing.T) {
 	if hydraHas(t, w.hydra, b.str("client_id")) || w.reg.storedClients() != 0 {
 		t.Fatal("the retried delete left a client behind")
 	}
+
+	// The operator's `registrar client delete` takes the same order: Hydra
+	// first; when Hydra cannot delete, the registration is kept.
+	c := w.reg.register(confidentialClient())
+	w.proxy.setDown(true)
+	if out, code := w.reg.cli("client", "delete", "-config", w.reg.config, "--", c.str("client_id")); code != 1 || w.reg.storedClients() != 1 {
+		t.Fatalf("client delete with Hydra unreachable: exit %d, %d stored:\n%s", code, w.reg.storedClients(), out)
+	}
+	w.proxy.setDown(false)
+	if out, code := w.reg.cli("client", "delete", "-config", w.reg.config, "--", c.str("client_id")); code != 0 {
+		t.Fatalf("client delete: exit %d:\n%s", code, out)
+	}
+	if hydraHas(t, w.hydra, c.str("client_id")) || w.reg.storedClients() != 0 {
+		t.Fatal("registrar client delete left a client behind")
+	}
 }
 
 // TestUpstreamDown: with Hydra's admin API unreachable a registration is
