@@ -449,7 +449,7 @@ func (s *supervisor) call(ctx context.Context, fn func(context.Context, instance
 		s.answered(in)
 		return nil
 	}
-	if cctx.Err() != nil && ctx.Err() == nil {
+	if ownDeadlinePassed(ctx, cctx) {
 		s.log.Warn("plugin call exceeded its deadline", "plugin", s.cfg.Name, "timeout", s.cfg.Timeout)
 		s.missed(in)
 		return fmt.Errorf("plugin %q did not answer within %s: %w", s.cfg.Name, s.cfg.Timeout,
@@ -472,6 +472,21 @@ func (s *supervisor) call(ctx context.Context, fn func(context.Context, instance
 		}
 	}
 	return err
+}
+
+// ownDeadlinePassed reports whether the call cctx bounds ran past the
+// supervisor's per-call timeout, not past a deadline of its caller's ctx.
+// The clock decides, not cctx.Err() alone: gRPC's transport may fail the
+// call with its own DeadlineExceeded a moment before cctx's timer fires.
+func ownDeadlinePassed(ctx, cctx context.Context) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	own, _ := cctx.Deadline()
+	if caller, ok := ctx.Deadline(); ok && !caller.After(own) {
+		return false // the caller's deadline, not the plugin's timeout
+	}
+	return cctx.Err() != nil || !time.Now().Before(own)
 }
 
 // exitGrace bounds how long a call that lost its plugin waits for the
