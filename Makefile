@@ -108,12 +108,13 @@ fuzz: ## Run each fuzz target for FUZZTIME (30s; FUZZFLAGS="-parallel 1" on a sh
 	done
 
 .PHONY: bench
-bench: build ## Run Go benchmarks and a bounded load run, and print the figures
+bench: build hydra ## Run Go benchmarks and a bounded load run, and print the figures
 	$(GO) test -run '^$$' -bench . -benchtime 2000x ./sdk/... ./server/... ./plugins/mongodb/...
 	$(BIN)/registrar-load -scenario sqlite -c 1,16 -d 5s
 	$(BIN)/registrar-load -scenario plugin-validator -plugin $(BIN)/plugins/company-policy -c 1,16 -d 5s
 	$(GO) build -trimpath -o $(BIN)/ferretdbd ./plugins/mongodb/internal/ferrettest/ferretdbd
 	BIN=$(BIN) plugins/mongodb/bench.sh -c 1,16 -d 5s
+	BIN=$(BIN) plugins/hydra/bench.sh -c 1,16 -d 5s
 
 # make run-hydra: Registrar provisioning into an Ory Hydra in memory, the
 # walkthrough of README "Provisioning into your authorization server". Hydra

@@ -44,9 +44,11 @@ profile "load" {
 `
 
 // Config returns the configuration template of a scenario: "sqlite",
-// "plugin-validator" (pluginPath after the built-in validator) or
-// "plugin-store" (pluginPath as the store). pluginConfig holds the HCL
-// attributes of the plugin's config block.
+// "plugin-validator" (pluginPath after the built-in validator),
+// "plugin-store" (pluginPath as the store) or "plugin-upstream" (the
+// SQLite store, and pluginPath as the upstream every registration is
+// provisioned into before Registrar answers, e.g. plugins/hydra).
+// pluginConfig holds the HCL attributes of the plugin's config block.
 func Config(scenario, pluginPath, pluginConfig string) (string, error) {
 	sqlite := `store "sqlite" {
   path = "registrar.db"
@@ -55,7 +57,7 @@ func Config(scenario, pluginPath, pluginConfig string) (string, error) {
 	case "sqlite":
 		return fmt.Sprintf(configBase, sqlite, `"rfc"`), nil
 	case "plugin-validator", "plugin-store":
-		block, err := pluginBlock(pluginPath, pluginConfig)
+		block, err := pluginBlock(pluginPath, pluginConfig, "")
 		if err != nil {
 			return "", err
 		}
@@ -63,12 +65,23 @@ func Config(scenario, pluginPath, pluginConfig string) (string, error) {
 			return fmt.Sprintf(configBase, sqlite+"\n"+block, `"rfc", "p"`), nil
 		}
 		return fmt.Sprintf(configBase, "store \"plugin\" {\n  plugin = \"p\"\n}\n"+block, `"rfc"`), nil
+	case "plugin-upstream":
+		// An upstream call waits for the authorization server (Hydra
+		// hashes each secret with PBKDF2): the plugin's own timeout (10s
+		// for hydra) bounds it, and the host's is above it, as the hydra
+		// README advises, so that a slow upstream shows as latency.
+		block, err := pluginBlock(pluginPath, pluginConfig, `timeout = "12s"`)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf(configBase, sqlite+"\n"+block+"upstream \"plugin\" {\n  plugin = \"p\"\n}\n", `"rfc"`), nil
 	}
 	return "", fmt.Errorf("unknown scenario %q", scenario)
 }
 
-// pluginBlock is a plugin block named "p" with its checksum pinned.
-func pluginBlock(path, config string) (string, error) {
+// pluginBlock is a plugin block named "p" with its checksum pinned; attrs
+// are more attributes of the block ("" for none).
+func pluginBlock(path, config, attrs string) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
@@ -82,7 +95,10 @@ func pluginBlock(path, config string) (string, error) {
 	if _, err := io.Copy(h, f); err != nil {
 		return "", err
 	}
+	if attrs != "" {
+		attrs = "  " + attrs + "\n"
+	}
 	config = strings.ReplaceAll(config, "%", "%%")
-	return fmt.Sprintf("plugin \"p\" {\n  path   = %q\n  sha256 = %q\n  config {\n    %s\n  }\n}\n",
-		abs, hex.EncodeToString(h.Sum(nil)), config), nil
+	return fmt.Sprintf("plugin \"p\" {\n  path   = %q\n  sha256 = %q\n%s  config {\n    %s\n  }\n}\n",
+		abs, hex.EncodeToString(h.Sum(nil)), strings.ReplaceAll(attrs, "%", "%%"), config), nil
 }

@@ -27,6 +27,17 @@ func TestConn(t *testing.T) {
 		case n == 5:
 			w.WriteHeader(http.StatusBadRequest)
 			io.WriteString(w, `{"error":"invalid_client_metadata"}`)
+		case n == 4 || n == 6:
+			// Flushing before the end makes net/http chunk the answer,
+			// as it does Hydra's clients, larger than its buffer.
+			if n == 4 {
+				w.WriteHeader(http.StatusCreated)
+			} else {
+				w.WriteHeader(http.StatusConflict)
+			}
+			io.WriteString(w, `{"error":`)
+			w.(http.Flusher).Flush()
+			io.WriteString(w, `"`+strings.Repeat("y", 5000)+`"}`)
 		default:
 			w.WriteHeader(http.StatusCreated)
 			io.WriteString(w, `{"client_id":"`+strings.Repeat("x", int(n)*100)+`"}`)
@@ -41,16 +52,18 @@ func TestConn(t *testing.T) {
 	defer c.close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for i := 1; i <= 6; i++ {
+	for i := 1; i <= 7; i++ {
 		err := c.register(ctx)
 		switch {
 		case i == 5 && (err == nil || !strings.Contains(err.Error(), "status 400: {\"error\":\"invalid_client_metadata\"}")):
 			t.Errorf("request 5: err = %v, want the 400 and its body", err)
-		case i != 5 && err != nil:
+		case i == 6 && (err == nil || !strings.HasSuffix(err.Error(), "status 409: {\"error\":\""+strings.Repeat("y", maxErrorBody-len(`{"error":"`)))):
+			t.Errorf("request 6: err = %.80v, want the 409 and the first %d bytes of its chunked body", err, maxErrorBody)
+		case i != 5 && i != 6 && err != nil:
 			t.Errorf("request %d: %v", i, err)
 		}
 	}
-	if requests.Load() != 6 || badBodies.Load() != 0 {
+	if requests.Load() != 7 || badBodies.Load() != 0 {
 		t.Errorf("server saw %d requests, %d malformed", requests.Load(), badBodies.Load())
 	}
 

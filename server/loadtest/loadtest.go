@@ -117,6 +117,16 @@ var Body = []byte(`{"client_name":"load test","redirect_uris":["https://app.exam
 // the next registration when the previous answer has arrived (a closed
 // loop, like wrk's); see conn.
 func Run(ctx context.Context, url, token string, concurrency int, duration time.Duration, maxRequests int) (Result, error) {
+	proto, err := newConn(url, token)
+	if err != nil {
+		return Result{}, err
+	}
+	return run(ctx, proto, concurrency, duration, maxRequests)
+}
+
+// run sends proto's request from concurrency workers, each on a clone of
+// proto, until duration has passed or maxRequests were sent.
+func run(ctx context.Context, proto *conn, concurrency int, duration time.Duration, maxRequests int) (Result, error) {
 	var (
 		sent, failed atomic.Int64
 		mu           sync.Mutex
@@ -124,10 +134,6 @@ func Run(ctx context.Context, url, token string, concurrency int, duration time.
 		firstErr     error
 		wg           sync.WaitGroup
 	)
-	proto, err := newConn(url, token)
-	if err != nil {
-		return Result{}, err
-	}
 	ctx, cancel := context.WithTimeout(ctx, duration)
 	defer cancel()
 	start := time.Now()
