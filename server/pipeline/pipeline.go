@@ -173,22 +173,24 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 	if rc, err = p.process(ctx, rc); err != nil {
 		return sdk.Response{}, err
 	}
+	rc.Client.UpdatedAt = rc.Now.Unix()
+	// The authorization server is written first: a client it refuses is
+	// never stored, and one stored is usable there (a 201 means usable).
+	// Its refusal spends neither the token's use nor the statement.
+	if rc, err = p.provisionCreate(ctx, rc); err != nil {
+		return sdk.Response{}, err
+	}
 	// The token's use and the statement's jti are spent last, once nothing
-	// but the write can fail. The use can be given back, so it goes first;
-	// a jti cannot, so only a failed write leaves it spent.
+	// but the local write can fail. The use can be given back, so it goes
+	// first; a jti cannot, so only a failed write leaves it spent.
 	release, err := principal.Consume(ctx)
 	if err != nil {
+		p.unprovision(context.WithoutCancel(ctx), rc.Client.ID)
 		return sdk.Response{}, err
 	}
 	if err := spend(ctx); err != nil {
 		release(context.WithoutCancel(ctx))
-		return sdk.Response{}, err
-	}
-	rc.Client.UpdatedAt = rc.Now.Unix()
-	// The authorization server is written first: a client it refuses is
-	// never stored, and one stored is usable there (a 201 means usable).
-	if rc, err = p.provisionCreate(ctx, rc); err != nil {
-		release(context.WithoutCancel(ctx))
+		p.unprovision(context.WithoutCancel(ctx), rc.Client.ID)
 		return sdk.Response{}, err
 	}
 	stored, err := p.Store.Create(ctx, rc.Client)
@@ -201,7 +203,7 @@ func (p *Pipeline) Register(ctx context.Context, req Request) (sdk.Response, err
 			release(context.WithoutCancel(ctx))
 			p.unprovision(context.WithoutCancel(ctx), rc.Client.ID)
 		}
-		if p.Upstream != nil {
+		if _, refused := sdk.AsError(err); p.Upstream != nil && !refused && !errors.Is(err, sdk.ErrConflict) {
 			// The caller may try again: the upstream client is
 			// removed (or left to reconcile), nothing is stored.
 			return sdk.Response{}, sdk.ErrTemporarilyUnavailable().WithCause(err)
@@ -361,7 +363,7 @@ func (p *Pipeline) Delete(ctx context.Context, req Request) (sdk.Response, error
 	if err := p.deprovision(ctx, rc.Current.ID); err != nil {
 		return sdk.Response{}, err
 	}
-	if err := p.Store.Delete(ctx, rc.Current.ID, rc.Current.Revision); err != nil {
+	if err := p.deleteLocal(ctx, rc.Current.ID, rc.Current.Revision); err != nil {
 		if errors.Is(err, sdk.ErrNotFound) {
 			return sdk.Response{}, errBadToken
 		}

@@ -28,7 +28,7 @@ import (
 
 // compensateBudget bounds each compensating write (unprovision, restore),
 // which runs detached from the request after it failed.
-const compensateBudget = 2 * time.Second
+const compensateBudget = 10 * time.Second
 
 // errUpstreamDown answers a request whose upstream write could not be
 // made; the caller may try again (503 with Retry-After).
@@ -41,8 +41,17 @@ func (p *Pipeline) provisionCreate(ctx context.Context, rc sdk.RegistrationConte
 	if p.Upstream == nil {
 		return rc, nil
 	}
-	got, err := p.Upstream.Create(ctx, sdk.ProvisionOf(rc))
+	wctx, cancel := upstreamContext(ctx)
+	got, err := p.Upstream.Create(wctx, sdk.ProvisionOf(rc))
+	cancel()
 	if err != nil {
+		if !refused(err) && !errors.Is(err, sdk.ErrAlreadyExists) {
+			// The create may have landed although it failed (a lost
+			// answer, a deadline): take it back. The upstream deletes
+			// only a client carrying this server's marker, and
+			// ErrAlreadyExists names a client that is not this one.
+			p.unprovision(context.WithoutCancel(ctx), rc.Client.ID)
+		}
 		return rc, p.upstreamError("create", rc.Client.ID, err)
 	}
 	out, err := p.applyAssigned(rc, got)
@@ -105,7 +114,14 @@ func (p *Pipeline) provisionUpdate(ctx context.Context, rc sdk.RegistrationConte
 	}
 	prov := sdk.ProvisionOf(rc)
 	prov.Revision = rc.Client.Revision
-	got, err := p.Upstream.Update(ctx, prov)
+	wctx, cancel := upstreamContext(ctx)
+	got, err := p.Upstream.Update(wctx, prov)
+	if err != nil && !refused(err) && !errors.Is(err, sdk.ErrNotFound) {
+		// An update is a whole replacement: sending it again is safe,
+		// and settles one whose answer was lost after it landed.
+		got, err = p.Upstream.Update(wctx, prov)
+	}
+	cancel()
 	if err != nil {
 		p.restore(context.WithoutCancel(ctx), prev, rc.Client)
 		return rc, p.upstreamError("update", rc.Client.ID, err)
@@ -142,10 +158,48 @@ func (p *Pipeline) deprovision(ctx context.Context, id string) error {
 	if p.Upstream == nil {
 		return nil
 	}
-	if err := p.Upstream.Delete(ctx, id); err != nil && !errors.Is(err, sdk.ErrNotFound) {
+	wctx, cancel := upstreamContext(ctx)
+	defer cancel()
+	if err := p.Upstream.Delete(wctx, id); err != nil && !errors.Is(err, sdk.ErrNotFound) {
 		return p.upstreamError("delete", id, err)
 	}
 	return nil
+}
+
+// deleteLocal deletes the registration at revision. With an upstream, the
+// upstream client is already gone, so the registration must go too: when a
+// concurrent update changed it meanwhile (ErrConflict), it is read again
+// and deleted at its new revision, never left alive here and gone there.
+func (p *Pipeline) deleteLocal(ctx context.Context, id string, revision int64) error {
+	err := p.Store.Delete(ctx, id, revision)
+	for range 3 {
+		if p.Upstream == nil || !errors.Is(err, sdk.ErrConflict) {
+			break
+		}
+		cur, gerr := p.Store.Get(ctx, id)
+		if gerr != nil {
+			return gerr
+		}
+		err = p.Store.Delete(ctx, id, cur.Revision)
+	}
+	return err
+}
+
+// upstreamBudget bounds one upstream write of a request. The write runs
+// detached from the caller's cancellation: a caller that hangs up must not
+// cut a write short between "landed" and "answered", which would leave the
+// two sides apart.
+const upstreamBudget = 30 * time.Second
+
+func upstreamContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), upstreamBudget)
+}
+
+// refused reports whether err is the upstream's refusal of the client (an
+// *sdk.Error with a 4xx status), as opposed to a failure to answer.
+func refused(err error) bool {
+	e, ok := sdk.AsError(err)
+	return ok && e.Status >= 400 && e.Status < 500
 }
 
 // unprovision deletes the upstream client of a registration that failed
@@ -172,7 +226,7 @@ func (p *Pipeline) unprovision(ctx context.Context, id string) {
 // outage, a deadline, an upstream server error) is 503 with Retry-After,
 // its cause in the log only.
 func (p *Pipeline) upstreamError(op, id string, err error) error {
-	if e, ok := sdk.AsError(err); ok && e.Status >= 400 && e.Status < 500 && e.Status != http.StatusUnauthorized {
+	if e, ok := sdk.AsError(err); ok && refused(err) && e.Status != http.StatusUnauthorized {
 		p.log().Info("the authorization server refused a client", "operation", op, "client_id", id, "error", e.Code)
 		return err
 	}

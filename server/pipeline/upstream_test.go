@@ -20,6 +20,9 @@ type fakeUpstream struct {
 	// fail, when set, answers the operation ("create", "update", "delete")
 	// instead of performing it.
 	fail map[string]error
+	// lost, when set, performs the operation and then answers it (a write
+	// that landed but whose answer was lost), once.
+	lost map[string]error
 	// assign is what the upstream assigns on create (and, its secret, on
 	// update).
 	assign sdk.Provisioned
@@ -34,7 +37,7 @@ type upstreamRecord struct {
 var _ sdk.Upstream = (*fakeUpstream)(nil)
 
 func newFakeUpstream() *fakeUpstream {
-	return &fakeUpstream{clients: map[string]upstreamRecord{}, fail: map[string]error{}}
+	return &fakeUpstream{clients: map[string]upstreamRecord{}, fail: map[string]error{}, lost: map[string]error{}}
 }
 
 func (f *fakeUpstream) Create(_ context.Context, p sdk.Provision) (sdk.Provisioned, error) {
@@ -58,6 +61,10 @@ func (f *fakeUpstream) Create(_ context.Context, p sdk.Provision) (sdk.Provision
 		return sdk.Provisioned{}, sdk.ErrAlreadyExists
 	}
 	f.clients[id] = upstreamRecord{client: p.Client, secret: secret, revision: p.Revision}
+	if err := f.lost["create"]; err != nil {
+		delete(f.lost, "create")
+		return sdk.Provisioned{}, err
+	}
 	return f.assign, nil
 }
 
@@ -81,6 +88,10 @@ func (f *fakeUpstream) Update(_ context.Context, p sdk.Provision) (sdk.Provision
 		rec.secret = ""
 	}
 	f.clients[p.Client.ID] = rec
+	if err := f.lost["update"]; err != nil {
+		delete(f.lost, "update")
+		return sdk.Provisioned{}, err
+	}
 	return sdk.Provisioned{ClientSecret: f.assign.ClientSecret}, nil
 }
 
@@ -411,5 +422,60 @@ func TestUpstreamDelete(t *testing.T) {
 				t.Fatal("the retried delete left the upstream client")
 			}
 		})
+	}
+}
+
+// TestUpstreamLostAnswers: a write that landed upstream but whose answer
+// was lost (a deadline, a broken connection) is settled: a create is taken
+// back and answered 503, an update is sent again and answered 200.
+func TestUpstreamLostAnswers(t *testing.T) {
+	h, up := newUpstreamHarness(t)
+	up.set(func(f *fakeUpstream) { f.lost["create"] = errDown })
+	_, err := h.p.Register(t.Context(), Request{Body: []byte(webBody)})
+	if status(err) != http.StatusServiceUnavailable {
+		t.Fatalf("create whose answer was lost: %v", err)
+	}
+	if n := up.count(); n != 0 {
+		t.Fatalf("the landed create was left upstream: %d clients", n)
+	}
+
+	c := h.register(t, "")
+	up.set(func(f *fakeUpstream) { f.lost["update"] = context.DeadlineExceeded })
+	resp, err := h.p.Update(t.Context(), updateRequest(c, "renamed"))
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("update whose first answer was lost: %v", err)
+	}
+	if rec, _ := up.get(c.ClientID); rec.client.Metadata.ClientName != "renamed" || rec.revision != 2 {
+		t.Fatalf("upstream holds %q at revision %d", rec.client.Metadata.ClientName, rec.revision)
+	}
+}
+
+// TestUpstreamDeleteRacingUpdate: a delete whose upstream delete is done
+// finishes locally even when an update changed the registration in
+// between (its revision is stale): never alive here, gone there.
+func TestUpstreamDeleteRacingUpdate(t *testing.T) {
+	h, up := newUpstreamHarness(t)
+	c := h.register(t, "")
+	h.store.set(func(s *hookStore) {
+		s.onDelete = func(ctx context.Context, id string, _ int64) error {
+			s.set(func(s *hookStore) { s.onDelete = nil }) // once
+			cur, err := s.Store.Get(ctx, id)
+			if err != nil {
+				return err
+			}
+			cur.Metadata.ClientName = "changed meanwhile"
+			_, err = s.Store.Update(ctx, cur)
+			return err
+		}
+	})
+	resp, err := h.p.Delete(t.Context(), manage(c))
+	if err != nil || resp.Status != http.StatusNoContent {
+		t.Fatalf("delete racing an update: %v", err)
+	}
+	if _, err := h.store.Get(t.Context(), c.ClientID); !errors.Is(err, sdk.ErrNotFound) {
+		t.Fatalf("the registration outlived its upstream client: %v", err)
+	}
+	if up.count() != 0 {
+		t.Fatal("the upstream client survived")
 	}
 }
