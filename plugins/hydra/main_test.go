@@ -94,7 +94,8 @@ func TestConfigErrorThroughPlugin(t *testing.T) {
 	inst := plugintest.Start(t, plugintest.Build(t, "."))
 	for _, tc := range []struct{ config, attr string }{
 		{`{}`, "admin_url"},
-		{`{"admin_url": "http://hydra.internal:4445", "admin_token": "s3cr3t-token"}`, "admin_token"},
+		{`{"admin_url": "http://hydra.internal:4445", "admin_token": "s3cr3t-token", "allow_insecure_http": true}`, "admin_token"},
+		{`{"admin_url": "http://hydra.internal:4445"}`, "admin_url"},
 		{`{"admin_url": "http://127.0.0.1:4445", "colour": "blue"}`, "colour"},
 	} {
 		err := inst.Configure(t.Context(), []byte(tc.config))

@@ -102,6 +102,10 @@ type Settings struct {
 	AdminToken *Secret  `json:"admin_token"`
 	CAFile     *string  `json:"ca_file"`
 	Timeout    *Timeout `json:"timeout"`
+	// AllowInsecureHTTP allows an http admin_url on a host other than
+	// loopback, over which every client secret crosses the network in
+	// clear (a private network the operator trusts). Off by default.
+	AllowInsecureHTTP bool `json:"allow_insecure_http"`
 }
 
 // Timeout is a duration attribute: a string such as "5s" or "500ms",
@@ -144,6 +148,8 @@ func ParseConfig(raw []byte) (Config, error) {
 // the defaults applied:
 //   - admin_url is required, http or https, with a host and without user
 //     information (credentials go in admin_token), a query or a fragment;
+//   - client secrets go in clear over http, so an http admin_url must be
+//     on a loopback host unless allow_insecure_http is set;
 //   - admin_token goes in clear over http, so with an http admin_url it is
 //     allowed only on a loopback host;
 //   - ca_file needs an https admin_url and must hold at least one PEM
@@ -164,6 +170,9 @@ func (st Settings) Config() (Config, error) {
 		return Config{}, cfgErr("admin_url", "must be an http or https URL (got scheme %q)", u.Scheme)
 	case u.Host == "" || u.Hostname() == "":
 		return Config{}, cfgErr("admin_url", "must name a host")
+	case u.Scheme == "http" && !isLoopback(u.Hostname()) && !st.AllowInsecureHTTP:
+		return Config{}, cfgErr("admin_url", "is http on %s: every client secret would cross the network in clear; "+
+			"use https (with ca_file for a private CA), or set allow_insecure_http = true on a network you trust", u.Host)
 	case u.User != nil:
 		// Credentials in a URL end up in logs and error messages.
 		return Config{}, cfgErr("admin_url", "must not carry user information: put the credential in admin_token")

@@ -23,10 +23,11 @@ var _ sdk.Upstream = (*Upstream)(nil)
 
 const (
 	// maxBody bounds every answer read from Hydra: a page of listPageSize
-	// clients with large jwks fits.
+	// clients of the largest registration bodies (64 KiB by default, with
+	// Hydra's own members on top) fits.
 	maxBody = 4 << 20
 	// listPageSize is the page_size of List (Hydra allows 1 to 1000).
-	listPageSize = 100
+	listPageSize = 25
 )
 
 // Upstream provisions clients into Ory Hydra's admin API. The zero value is
@@ -185,8 +186,16 @@ func (u *Upstream) Update(ctx context.Context, p sdk.Provision) (sdk.Provisioned
 	case p.ClientSecret != "":
 		h.ClientSecret = p.ClientSecret
 	}
-	if err := c.checkOurs(ctx, "update", p.Client.ID); err != nil {
+	m, err := c.checkOurs(ctx, "update", p.Client.ID)
+	if err != nil {
 		return sdk.Provisioned{}, err
+	}
+	if p.ClientSecret == "" && p.Revision > 0 && m.Revision >= p.Revision {
+		// Hydra already holds this revision or a later one (an update
+		// sent again, or one overtaken by the next): writing it would
+		// put older metadata back. A write that carries a new secret is
+		// made whatever its revision, since the secret must reach Hydra.
+		return sdk.Provisioned{}, nil
 	}
 	_, err = c.do(ctx, "update", http.MethodPut, c.clientURL(p.Client.ID), h, h.ClientSecret, http.StatusOK, nil)
 	if err != nil {
@@ -205,7 +214,7 @@ func (u *Upstream) Delete(ctx context.Context, clientID string) error {
 	if err != nil {
 		return err
 	}
-	if err := c.checkOurs(ctx, "delete", clientID); err != nil {
+	if _, err := c.checkOurs(ctx, "delete", clientID); err != nil {
 		return err
 	}
 	_, err = c.do(ctx, "delete", http.MethodDelete, c.clientURL(clientID), nil, "", http.StatusNoContent, nil)
@@ -303,19 +312,20 @@ func (c *conn) markerOf(h hydraClient) (marker, bool) {
 	return *doc.Registrar, true
 }
 
-// checkOurs returns nil when Hydra holds clientID with this owner's
-// marker, sdk.ErrNotFound when it holds no such client or another's.
+// checkOurs returns the marker of clientID when Hydra holds it with this
+// owner's marker, sdk.ErrNotFound when it holds no such client or another's.
 // Hydra has no conditional writes: a client replaced by someone else
 // between this read and the write that follows is not detected.
-func (c *conn) checkOurs(ctx context.Context, op, clientID string) error {
+func (c *conn) checkOurs(ctx context.Context, op, clientID string) (marker, error) {
 	var h hydraClient
 	if _, err := c.do(ctx, op, http.MethodGet, c.clientURL(clientID), nil, "", http.StatusOK, &h); err != nil {
-		return err
+		return marker{}, err
 	}
-	if _, ok := c.markerOf(h); !ok {
-		return errNotOurs(op, clientID, c.cfg.Owner)
+	m, ok := c.markerOf(h)
+	if !ok {
+		return marker{}, errNotOurs(op, clientID, c.cfg.Owner)
 	}
-	return nil
+	return m, nil
 }
 
 // do sends one request to Hydra and, when the status is want, decodes the
