@@ -193,6 +193,31 @@ func TestHydra(t *testing.T) {
 		t.Fatalf("Health: %v", err)
 	}
 
+	t.Run("an overtaken update is not written", func(t *testing.T) {
+		s := secret("overtaken-secret-0123456789abcdef")
+		if _, err := u.Create(ctx, provision(sdk.OperationCreate, "c-overtaken", confidential("api.read"), true, s, 1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := u.Update(ctx, provision(sdk.OperationUpdate, "c-overtaken", confidential("api.write"), true, "", 3)); err != nil {
+			t.Fatal(err)
+		}
+		// Revision 2 arrives after 3 (a stalled write, or a reconcile
+		// push overtaken by a live update): Hydra keeps revision 3.
+		if _, err := u.Update(ctx, provision(sdk.OperationUpdate, "c-overtaken", confidential("api.read"), true, "", 2)); err != nil {
+			t.Fatal(err)
+		}
+		wantToken(t, h, "c-overtaken", s, "api.write")
+		page, err := u.List(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page.Clients {
+			if c.ID == "c-overtaken" && c.Revision != 3 {
+				t.Fatalf("Hydra holds revision %d, want 3", c.Revision)
+			}
+		}
+	})
+
 	t.Run("create then token", func(t *testing.T) {
 		s := secret("create-secret-0123456789abcdef")
 		_, err := u.Create(ctx, provision(sdk.OperationCreate, "c-create", confidential("api.read"), true, s, 1))
