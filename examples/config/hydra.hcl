@@ -19,11 +19,12 @@ plugin "hydra" {
   # make run-hydra writes the checksum of the plugin it just built here. In
   # production pin the literal value instead (sha256sum bin/plugins/hydra).
   sha256  = file("../../data/hydra-plugin.sha256")
-  timeout = "12s" # per call, above the plugin's own 10s bound of a Hydra call
+  timeout = "9s" # per call: an update makes two Hydra calls of at most 4s each
   env     = {}
   config {
     admin_url = "http://127.0.0.1:4445" # Hydra's admin API: never expose it
     owner     = "registrar"             # the marker `registrar reconcile` finds its clients by
+    timeout   = "4s"                    # per Hydra call
   }
 }
 

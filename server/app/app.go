@@ -145,6 +145,9 @@ func (a *App) build(ctx context.Context) error {
 		RateLimit:      limit,
 		TrustedProxies: cfg.Server.TrustedProxies,
 	})
+	if cfg.Processor != "" {
+		sealer = nil // a processor plugin seals with a key of its own
+	}
 	return a.startReconciler(sealer)
 }
 

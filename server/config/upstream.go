@@ -74,5 +74,14 @@ func (d *decoder) decodeUpstreams(blocks hcl.Blocks) *Upstream {
 	kind.decode(d, block, c, u)
 	d.duration(c.Attributes["reconcile_interval"], &u.ReconcileInterval, false, false)
 	d.duration(c.Attributes["reconcile_grace"], &u.ReconcileGrace, false, false)
+	if a := c.Attributes["reconcile_grace"]; a != nil && u.ReconcileInterval > 0 && u.ReconcileGrace < MinPeriodicGrace {
+		d.errorf(a.Expr.Range(), "Grace period too short",
+			"With reconcile_interval set, reconcile_grace must be at least %s: the periodic reconciler would otherwise "+
+				"delete the authorization server's client of a registration still between its two writes.", MinPeriodicGrace)
+	}
 	return u
 }
+
+// MinPeriodicGrace is the least reconcile_grace of a periodic reconciler:
+// longer than any registration's two writes take.
+const MinPeriodicGrace = time.Minute

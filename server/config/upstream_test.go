@@ -73,6 +73,7 @@ func TestLoadUpstreamInvalid(t *testing.T) {
 		{name: "negative_interval", line: 16, col: 24, msg: `reconcile_interval must not be negative; got "-1m"`},
 		{name: "negative_grace", line: 16, col: 21, msg: `reconcile_grace must not be negative; got "-5m"`},
 		{name: "bad_grace", line: 16, col: 21, msg: `reconcile_grace: "five minutes" is not a duration`},
+		{name: "short_periodic_grace", line: 16, col: 24, msg: `Grace period too short; With reconcile_interval set, reconcile_grace must be at least 1m0s`},
 		{name: "two_blocks", line: 18, col: 1, msg: "Duplicate upstream block; Only one upstream block is allowed"},
 		{name: "unknown_attribute", line: 16, col: 3, msg: `An argument named "path" is not expected here`},
 	}

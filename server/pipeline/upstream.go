@@ -121,6 +121,13 @@ func (p *Pipeline) provisionUpdate(ctx context.Context, rc sdk.RegistrationConte
 		// and settles one whose answer was lost after it landed.
 		got, err = p.Upstream.Update(wctx, prov)
 	}
+	if errors.Is(err, sdk.ErrNotFound) && (prov.ClientSecret != "" || !rc.Client.HasSecret()) {
+		// The upstream lost the client (removed by hand, or the
+		// registration predates the upstream): when the update holds
+		// everything it needs, the client is provisioned again whole.
+		prov.Operation = sdk.OperationCreate
+		got, err = p.Upstream.Create(wctx, prov)
+	}
 	cancel()
 	if err != nil {
 		p.restore(context.WithoutCancel(ctx), prev, rc.Client)

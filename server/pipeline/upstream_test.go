@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -477,5 +478,29 @@ func TestUpstreamDeleteRacingUpdate(t *testing.T) {
 	}
 	if up.count() != 0 {
 		t.Fatal("the upstream client survived")
+	}
+}
+
+// TestUpstreamUpdateProvisionsLostClient: an update of a public client the
+// upstream no longer holds provisions it again (it needs no secret); a
+// confidential one cannot be (Registrar holds only its secret's hash) and
+// is answered 503, its record put back.
+func TestUpstreamUpdateProvisionsLostClient(t *testing.T) {
+	h, up := newUpstreamHarness(t)
+	const native = `{"redirect_uris":["http://127.0.0.1/cb"],"application_type":"native","token_endpoint_auth_method":"none","client_name":"app"}`
+	resp, err := h.p.Register(t.Context(), Request{Body: []byte(native)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := decodeInfo(t, resp)
+	if err := up.Delete(t.Context(), c.ClientID); err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf(`{"client_id":%q,"redirect_uris":["http://127.0.0.1/cb"],"application_type":"native","token_endpoint_auth_method":"none","client_name":"again"}`, c.ClientID)
+	if _, err := h.p.Update(t.Context(), Request{Authorization: "Bearer " + c.RegistrationAccessToken, ClientID: c.ClientID, Body: []byte(body)}); err != nil {
+		t.Fatalf("update of a public client the upstream lost: %v", err)
+	}
+	if rec, ok := up.get(c.ClientID); !ok || rec.client.Metadata.ClientName != "again" || rec.revision != 2 {
+		t.Fatalf("upstream holds %v %+v", ok, rec.revision)
 	}
 }

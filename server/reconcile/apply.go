@@ -147,6 +147,11 @@ func apply(ctx context.Context, up sdk.Upstream, store sdk.ClientStore, a Action
 		}
 		var why string
 		switch {
+		case registrationGone(ctx, store, c.ID):
+			// A delete between its two writes (upstream gone, the
+			// registration about to go) must not be undone: take the
+			// client back out.
+			why = "the registration was deleted while it was provisioned again"
 		case got.ClientID != "" && got.ClientID != c.ID:
 			why = "the upstream assigned another client_id, so the registration cannot be provisioned again under its own " +
 				"(registrar client delete removes it, and the client can register again)"
@@ -193,4 +198,12 @@ func skipped(r Result, detail string) Result {
 func failed(r Result, err error) Result {
 	r.Status, r.Err = Failed, err
 	return r
+}
+
+// registrationGone reports whether the registration id no longer exists
+// (read again after an upstream create). A store that cannot answer counts
+// as not gone.
+func registrationGone(ctx context.Context, store sdk.ClientStore, id string) bool {
+	_, err := store.Get(ctx, id)
+	return errors.Is(err, sdk.ErrNotFound)
 }

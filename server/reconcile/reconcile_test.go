@@ -761,3 +761,41 @@ func (u undecodable) ScanClients(ctx context.Context, fn func(storeadmin.Record)
 		return fn(storeadmin.Record{ClientID: r.ClientID, Err: errDecode})
 	})
 }
+
+// deletingUpstream is an upstream whose Create lets a delete of the
+// registration finish meanwhile (an RFC 7592 delete between its two
+// writes).
+type deletingUpstream struct {
+	*reconciletest.Upstream
+	store *memory.Store
+}
+
+func (d deletingUpstream) Create(ctx context.Context, p sdk.Provision) (sdk.Provisioned, error) {
+	got, err := d.Upstream.Create(ctx, p)
+	if rerr := d.store.RemoveClient(ctx, p.Client.ID); rerr != nil {
+		return got, rerr
+	}
+	return got, err
+}
+
+// TestApplyDoesNotResurrectDeleted: a registration re-created upstream
+// while its delete finished locally is taken back out upstream, so that
+// the delete's 204 stays true.
+func TestApplyDoesNotResurrectDeleted(t *testing.T) {
+	ctx := context.Background()
+	s := memory.New()
+	putLocal(t, s, local{"public", 1, "public"})
+	up := deletingUpstream{Upstream: reconciletest.New(), store: s}
+	opt := reconcile.Options{Grace: grace, MaxDeletes: -1}
+	actions, err := reconcile.Plan(ctx, up, s, now, opt)
+	if err != nil || len(actions) != 1 || actions[0].Kind != reconcile.CreateUpstream {
+		t.Fatalf("Plan = %v, %v", actions, err)
+	}
+	results := reconcile.Apply(ctx, up, s, actions, opt)
+	if len(results) != 1 || !strings.Contains(results[0].String(), "deleted while it was provisioned again") {
+		t.Fatalf("Apply = %v", results)
+	}
+	if ids := up.IDs(); len(ids) != 0 {
+		t.Fatalf("the deleted client is alive upstream: %v", ids)
+	}
+}
