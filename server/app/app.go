@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/registrar-dcr/registrar/sdk"
 	"github.com/registrar-dcr/registrar/server/auth"
+	"github.com/registrar-dcr/registrar/server/certs"
 	"github.com/registrar-dcr/registrar/server/config"
 	"github.com/registrar-dcr/registrar/server/fetch"
 	"github.com/registrar-dcr/registrar/server/httpapi"
@@ -30,6 +32,7 @@ type App struct {
 	plugins  *pluginhost.Host
 	pipeline *pipeline.Pipeline
 	handler  http.Handler
+	certs    *certs.Reloader // nil: plain http
 }
 
 // NewLogger returns the logger the configuration asks for, writing to w.
@@ -57,6 +60,13 @@ func New(ctx context.Context, cfg *config.Config, log hclog.Logger) (*App, error
 
 func (a *App) build(ctx context.Context) error {
 	cfg := a.cfg
+	if t := cfg.Server.TLS; t != nil {
+		r, err := certs.New(t.CertFile, t.KeyFile, a.log.Named("tls"))
+		if err != nil {
+			return err
+		}
+		a.certs = r
+	}
 	host, err := pluginhost.Start(ctx, cfg.Plugins, a.log)
 	if err != nil {
 		return err
@@ -237,7 +247,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          a.log.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if a.certs != nil {
+		// HTTP/2 and HTTP/1.1 over TLS; every new handshake gets the
+		// certificate last loaded, which Watch keeps current.
+		srv.TLSConfig = &tls.Config{MinVersion: a.cfg.Server.TLS.MinVersion, GetCertificate: a.certs.GetCertificate}
+		wctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go a.certs.Watch(wctx, certs.DefaultInterval)
+		go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
 	a.log.Info("listening", "address", ln.Addr().String(), "public_base_url", a.cfg.Server.PublicBaseURL,
 		"store", a.cfg.Store.Kind)
 	select {
@@ -253,6 +273,16 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		err = serr
 	}
 	return err
+}
+
+// ReloadTLS loads the TLS certificate and key files again (on SIGHUP):
+// new connections get the new certificate, open ones keep theirs. On error
+// the previous certificate stays. Without TLS it does nothing.
+func (a *App) ReloadTLS() error {
+	if a.certs == nil {
+		return nil
+	}
+	return a.certs.Reload()
 }
 
 // Close releases the store and anything else the server opened, once the

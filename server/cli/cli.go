@@ -166,6 +166,17 @@ func serve(args []string, _, stderr io.Writer) int {
 		return 1
 	}
 	defer a.Close()
+	// SIGHUP loads the TLS certificate again (the files are watched too).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer func() { signal.Stop(hup); close(hup) }()
+	go func() {
+		for range hup {
+			if err := a.ReloadTLS(); err != nil {
+				log.Error("SIGHUP: cannot load the TLS certificate; serving the previous one", "error", err)
+			}
+		}
+	}()
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		log.Error("cannot listen", "address", cfg.Server.Listen, "error", err)

@@ -100,6 +100,9 @@ type Server struct {
 	// whose X-Forwarded-For header names the client; empty means the
 	// peer address is the client's, whatever the headers say.
 	TrustedProxies []string
+	// TLS serves https (HTTP/2 and HTTP/1.1) when set; nil serves plain
+	// http.
+	TLS *TLS
 }
 
 // Log is the logging setup.

@@ -40,11 +40,12 @@ var serverSchema = schema([]string{
 	"max_body_bytes", "max_string_length", "max_array_length",
 	"max_nesting_depth", "max_unknown_metadata_bytes",
 	"trusted_proxies",
-})
+}, hcl.BlockHeaderSchema{Type: "tls"})
 
 // decodeServer decodes the server block; block is nil when it is absent.
 func (d *decoder) decodeServer(block *hcl.Block) Server {
-	a := d.content(block, serverSchema).Attributes
+	content := d.content(block, serverSchema)
+	a := content.Attributes
 	s := Server{
 		Listen:          defaultListen,
 		ReadTimeout:     defaultReadTimeout,
@@ -67,6 +68,8 @@ func (d *decoder) decodeServer(block *hcl.Block) Server {
 		}
 	}
 
+	s.TLS = d.decodeTLS(d.single(content.Blocks.OfType("tls")))
+
 	var base string
 	if d.str(a["public_base_url"], &base) == set {
 		if v, problem := checkBaseURL(base); problem != "" {
@@ -75,7 +78,7 @@ func (d *decoder) decodeServer(block *hcl.Block) Server {
 			s.PublicBaseURL = v
 		}
 	} else {
-		s.PublicBaseURL = baseURLFromListen(s.Listen)
+		s.PublicBaseURL = s.defaultBaseURL(s.Listen)
 	}
 
 	d.duration(a["read_timeout"], &s.ReadTimeout, true, false)
@@ -132,6 +135,16 @@ func checkBaseURL(raw string) (string, string) {
 	return strings.TrimRight(raw, "/"), ""
 }
 
+// defaultBaseURL is the public base URL of a server that names none:
+// baseURLFromListen, https when the server serves TLS.
+func (s Server) defaultBaseURL(listen string) string {
+	base := baseURLFromListen(listen)
+	if s.TLS != nil {
+		base = "https" + strings.TrimPrefix(base, "http")
+	}
+	return base
+}
+
 // baseURLFromListen is the default public base URL: http://listen, with
 // "localhost" for a wildcard or empty host.
 func baseURLFromListen(listen string) string {
@@ -182,8 +195,8 @@ func (s *Server) OverrideListen(listen, publicBaseURL string) (kept bool, err er
 		if problem := checkListen(listen); problem != "" {
 			return false, fmt.Errorf("listen: %s", problem)
 		}
-		if s.PublicBaseURL == baseURLFromListen(s.Listen) {
-			base = baseURLFromListen(listen)
+		if s.PublicBaseURL == s.defaultBaseURL(s.Listen) {
+			base = s.defaultBaseURL(listen)
 		} else {
 			kept = publicBaseURL == ""
 		}
